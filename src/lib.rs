@@ -1,0 +1,24 @@
+//! fix401: the core of a repair utility for "401 Unauthorized" and pages that will not load.
+//!
+//! The flow runs one way (see `DESIGN.md`):
+//! URL → [`target`] (lint) → [`probe`] (evidence) → [`diagnosis`] (findings and actions)
+//! → plan → apply ([`dns`], [`stores`]) → probe again → [`report`].
+//!
+//! Nothing here depends on Tauri: the CLI (`src/main.rs`) and the desktop shell
+//! (`src-tauri/`) are thin layers over this library. Every contact with the operating
+//! system goes through [`system`], so tests can point the library at a simulated home
+//! directory laid out like Windows, macOS or Linux.
+
+pub mod browsers;
+pub mod challenge;
+pub mod diagnosis;
+pub mod dns;
+pub mod error;
+pub mod probe;
+pub mod report;
+pub mod stores;
+pub mod system;
+pub mod target;
+
+pub use error::{Error, Result};
+pub use system::{Os, System};

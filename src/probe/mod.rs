@@ -1,0 +1,1 @@
+//! The re-test: DNS answers, connect, TLS, redirect chain, timings and the response.

@@ -1,0 +1,1 @@
+//! Site-scoped removal of cookies, cache and storage from browser stores, with backup and undo.

@@ -1,0 +1,477 @@
+//! The only door to the operating system.
+//!
+//! Everything fix401 learns about the machine (home directory, OS kind, environment
+//! variables, system files such as `/etc/hosts`, running processes) and everything it runs
+//! (DNS flush commands) goes through a [`System`]. Tests build a `System` over a temporary
+//! home laid out like Windows, macOS or Linux and a recording [`CommandRunner`], so every
+//! platform table is exercised on Linux without touching the real machine.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// The operating-system family whose conventions (paths, commands, lock files) apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Os {
+    /// Linux and other freedesktop systems.
+    Linux,
+    /// macOS.
+    Macos,
+    /// Windows.
+    Windows,
+}
+
+impl Os {
+    /// The OS this binary was compiled for.
+    pub fn current() -> Os {
+        if cfg!(target_os = "windows") {
+            Os::Windows
+        } else if cfg!(target_os = "macos") {
+            Os::Macos
+        } else {
+            Os::Linux
+        }
+    }
+
+    /// The id used on the command line and in JSON (`linux`, `macos`, `windows`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Os::Linux => "linux",
+            Os::Macos => "macos",
+            Os::Windows => "windows",
+        }
+    }
+}
+
+impl fmt::Display for Os {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Os::Linux => "Linux",
+            Os::Macos => "macOS",
+            Os::Windows => "Windows",
+        })
+    }
+}
+
+impl FromStr for Os {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Os> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "linux" => Ok(Os::Linux),
+            "macos" | "mac" | "osx" | "darwin" => Ok(Os::Macos),
+            "windows" | "win" => Ok(Os::Windows),
+            other => Err(Error::BadInput(format!(
+                "unknown OS '{other}': use one of linux, macos, windows"
+            ))),
+        }
+    }
+}
+
+/// A command to run: a program and its arguments, never a shell string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommandSpec {
+    /// The program, by name (looked up on `PATH`) or absolute path.
+    pub program: String,
+    /// The arguments, each passed as one argv entry.
+    pub args: Vec<String>,
+}
+
+impl CommandSpec {
+    /// A command from a program and its arguments.
+    pub fn new<I, S>(program: impl Into<String>, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        CommandSpec {
+            program: program.into(),
+            args: args.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The argv as one list, program first.
+    pub fn argv(&self) -> Vec<String> {
+        std::iter::once(self.program.clone())
+            .chain(self.args.iter().cloned())
+            .collect()
+    }
+}
+
+impl fmt::Display for CommandSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.program)?;
+        for arg in &self.args {
+            if arg.is_empty() || arg.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+            {
+                write!(f, " '{}'", arg.replace('\'', "'\\''"))?;
+            } else {
+                write!(f, " {arg}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a finished command left behind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandOutput {
+    /// The exit code, `None` when the process was ended by a signal.
+    pub status: Option<i32>,
+    /// Everything it wrote to standard output.
+    pub stdout: Vec<u8>,
+    /// Everything it wrote to standard error.
+    pub stderr: Vec<u8>,
+}
+
+impl CommandOutput {
+    /// True when the command exited with status 0.
+    pub fn success(&self) -> bool {
+        self.status == Some(0)
+    }
+}
+
+/// Runs commands. The real runner spawns processes; tests record the argv instead.
+pub trait CommandRunner: Send + Sync {
+    /// Runs `cmd` to completion. `Err` means it could not be started at all
+    /// (for example the program does not exist).
+    fn run(&self, cmd: &CommandSpec) -> std::io::Result<CommandOutput>;
+}
+
+/// Spawns real processes with [`std::process::Command`].
+#[derive(Debug, Default)]
+pub struct RealRunner;
+
+impl CommandRunner for RealRunner {
+    fn run(&self, cmd: &CommandSpec) -> std::io::Result<CommandOutput> {
+        let out = std::process::Command::new(&cmd.program)
+            .args(&cmd.args)
+            .stdin(std::process::Stdio::null())
+            .output()?;
+        Ok(CommandOutput {
+            status: out.status.code(),
+            stdout: out.stdout,
+            stderr: out.stderr,
+        })
+    }
+}
+
+/// A runner for tests: records every command and answers from a table of canned outputs.
+#[derive(Debug, Default)]
+pub struct RecordingRunner {
+    calls: Mutex<Vec<CommandSpec>>,
+    answers: Mutex<HashMap<String, CommandOutput>>,
+    missing: Mutex<Vec<String>>,
+}
+
+impl RecordingRunner {
+    /// A runner whose commands all succeed with empty output.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Answers every command of `program` with `output`.
+    pub fn answer(&self, program: &str, output: CommandOutput) -> &Self {
+        self.answers
+            .lock()
+            .expect("runner lock")
+            .insert(program.to_string(), output);
+        self
+    }
+
+    /// Makes `program` behave as if it were not installed (spawning fails with NotFound).
+    pub fn missing(&self, program: &str) -> &Self {
+        self.missing
+            .lock()
+            .expect("runner lock")
+            .push(program.to_string());
+        self
+    }
+
+    /// Every command run so far, in order.
+    pub fn calls(&self) -> Vec<CommandSpec> {
+        self.calls.lock().expect("runner lock").clone()
+    }
+}
+
+impl CommandRunner for RecordingRunner {
+    fn run(&self, cmd: &CommandSpec) -> std::io::Result<CommandOutput> {
+        self.calls.lock().expect("runner lock").push(cmd.clone());
+        if self
+            .missing
+            .lock()
+            .expect("runner lock")
+            .contains(&cmd.program)
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{}: not found", cmd.program),
+            ));
+        }
+        let answers = self.answers.lock().expect("runner lock");
+        Ok(answers.get(&cmd.program).cloned().unwrap_or(CommandOutput {
+            status: Some(0),
+            ..CommandOutput::default()
+        }))
+    }
+}
+
+/// A running process, as far as fix401 cares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProcessInfo {
+    /// Process id.
+    pub pid: u32,
+    /// Executable name (`chrome`, `firefox-esr`, `Safari`…).
+    pub name: String,
+    /// Full path of the executable, where known.
+    pub exe: Option<PathBuf>,
+}
+
+/// Lists running processes. The real source asks the OS (sysinfo); tests supply a list.
+pub trait ProcessSource: Send + Sync {
+    /// The processes running now.
+    fn processes(&self) -> Vec<ProcessInfo>;
+}
+
+/// The OS process table, through `sysinfo`.
+#[derive(Debug, Default)]
+pub struct RealProcesses;
+
+impl ProcessSource for RealProcesses {
+    fn processes(&self) -> Vec<ProcessInfo> {
+        use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, RefreshKind, UpdateKind};
+        let Ok(mut sys) = sysinfo::System::new_with_specifics(RefreshKind::nothing()) else {
+            return Vec::new();
+        };
+        sys.refresh_processes_specifics(
+            ProcessesToUpdate::All,
+            true,
+            ProcessRefreshKind::nothing().with_exe(UpdateKind::OnlyIfNotSet),
+        );
+        sys.processes()
+            .iter()
+            .map(|(pid, p)| ProcessInfo {
+                pid: pid.as_u32(),
+                name: p.name().to_string_lossy().into_owned(),
+                exe: p.exe().map(Path::to_path_buf),
+            })
+            .collect()
+    }
+}
+
+/// A fixed process list, for tests.
+#[derive(Debug, Default, Clone)]
+pub struct FixedProcesses(pub Vec<ProcessInfo>);
+
+impl ProcessSource for FixedProcesses {
+    fn processes(&self) -> Vec<ProcessInfo> {
+        self.0.clone()
+    }
+}
+
+/// Everything fix401 may know about and do to the machine it runs on (or the simulated
+/// machine a test or a technician points it at).
+#[derive(Clone)]
+pub struct System {
+    /// Whose conventions apply: paths, commands and lock files are chosen by this value.
+    pub os: Os,
+    /// The home directory of the person being helped (`--home`).
+    pub home: PathBuf,
+    /// Where fix401 keeps its own backups and state (`--data-dir`).
+    pub data_dir: PathBuf,
+    /// The root under which system files are read (`/` normally; `/etc/hosts` is read as
+    /// `<system_root>/etc/hosts`, Windows' hosts file as
+    /// `<system_root>/Windows/System32/drivers/etc/hosts`). Tests point it at fixtures.
+    pub system_root: PathBuf,
+    /// Environment variables as the person's session sees them (`APPDATA`, `XDG_CONFIG_HOME`…).
+    /// For a simulated home these are derived from the home, never from this process.
+    pub env: HashMap<String, String>,
+    /// True when this is the real machine (not `--home`/`--os` simulation): only then may
+    /// fix401 run commands that act on the live OS or treat process lists as meaningful.
+    pub live: bool,
+    /// Runs external commands.
+    pub runner: Arc<dyn CommandRunner>,
+    /// Lists running processes.
+    pub processes: Arc<dyn ProcessSource>,
+}
+
+impl fmt::Debug for System {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("System")
+            .field("os", &self.os)
+            .field("home", &self.home)
+            .field("data_dir", &self.data_dir)
+            .field("system_root", &self.system_root)
+            .field("live", &self.live)
+            .finish_non_exhaustive()
+    }
+}
+
+impl System {
+    /// The real machine: this OS, this user's home, the real environment, real processes.
+    pub fn live() -> Result<System> {
+        let home = dirs::home_dir().ok_or_else(|| {
+            Error::BadInput(
+                "cannot find your home directory: set HOME (or pass --home DIR)".to_string(),
+            )
+        })?;
+        let os = Os::current();
+        let data_dir = default_data_dir(os, &home, &std::env::vars().collect());
+        Ok(System {
+            os,
+            home,
+            data_dir,
+            system_root: if os == Os::Windows {
+                PathBuf::from(std::env::var("SystemDrive").unwrap_or_else(|_| "C:".into()) + "\\")
+            } else {
+                PathBuf::from("/")
+            },
+            env: std::env::vars().collect(),
+            live: true,
+            runner: Arc::new(RealRunner),
+            processes: Arc::new(RealProcesses),
+        })
+    }
+
+    /// A simulated machine: `home` laid out as `os`. The environment is what that OS would
+    /// set for such a home (`APPDATA`, `LOCALAPPDATA`, no `XDG_*` overrides), commands are
+    /// refused unless a runner is supplied, and no process is running.
+    pub fn simulated(os: Os, home: impl Into<PathBuf>) -> System {
+        let home = home.into();
+        let mut env = HashMap::new();
+        env.insert("HOME".to_string(), home.display().to_string());
+        if os == Os::Windows {
+            env.insert(
+                "APPDATA".into(),
+                home.join("AppData").join("Roaming").display().to_string(),
+            );
+            env.insert(
+                "LOCALAPPDATA".into(),
+                home.join("AppData").join("Local").display().to_string(),
+            );
+            env.insert("USERPROFILE".into(), home.display().to_string());
+        }
+        let data_dir = default_data_dir(os, &home, &env);
+        System {
+            os,
+            system_root: home.join(".fix401-system-root"),
+            home,
+            data_dir,
+            env,
+            live: false,
+            runner: Arc::new(RecordingRunner::new()),
+            processes: Arc::new(FixedProcesses::default()),
+        }
+    }
+
+    /// An environment variable as the person's session sees it; empty values count as unset.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.env
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A system file by its path relative to the system root, e.g. `etc/hosts`.
+    pub fn system_file(&self, relative: impl AsRef<Path>) -> PathBuf {
+        self.system_root.join(relative)
+    }
+
+    /// The Windows `%APPDATA%` (roaming) folder of the home.
+    pub fn appdata(&self) -> PathBuf {
+        self.var("APPDATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.home.join("AppData").join("Roaming"))
+    }
+
+    /// The Windows `%LOCALAPPDATA%` folder of the home.
+    pub fn local_appdata(&self) -> PathBuf {
+        self.var("LOCALAPPDATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.home.join("AppData").join("Local"))
+    }
+
+    /// Linux `$XDG_CONFIG_HOME`, defaulting to `~/.config`.
+    pub fn xdg_config_home(&self) -> PathBuf {
+        self.var("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .unwrap_or_else(|| self.home.join(".config"))
+    }
+
+    /// Linux `$XDG_CACHE_HOME`, defaulting to `~/.cache`.
+    pub fn xdg_cache_home(&self) -> PathBuf {
+        self.var("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .unwrap_or_else(|| self.home.join(".cache"))
+    }
+
+    /// Runs a command through the configured runner.
+    pub fn run(&self, cmd: &CommandSpec) -> std::io::Result<CommandOutput> {
+        tracing::debug!(command = %cmd, "running");
+        self.runner.run(cmd)
+    }
+}
+
+/// Where fix401 keeps backups for a home on `os`: the platform's data folder + `fix401`.
+fn default_data_dir(os: Os, home: &Path, env: &HashMap<String, String>) -> PathBuf {
+    let non_empty = |k: &str| env.get(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    match os {
+        Os::Windows => non_empty("LOCALAPPDATA")
+            .unwrap_or_else(|| home.join("AppData").join("Local"))
+            .join("fix401"),
+        Os::Macos => home
+            .join("Library")
+            .join("Application Support")
+            .join("fix401"),
+        Os::Linux => non_empty("XDG_DATA_HOME")
+            .filter(|p| p.is_absolute())
+            .unwrap_or_else(|| home.join(".local").join("share"))
+            .join("fix401"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_parses_ids_and_rejects_unknown() {
+        assert_eq!("Windows".parse::<Os>().unwrap(), Os::Windows);
+        assert_eq!("macos".parse::<Os>().unwrap(), Os::Macos);
+        let err = "beos".parse::<Os>().unwrap_err();
+        assert!(err.to_string().contains("linux, macos, windows"));
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn simulated_windows_home_has_appdata() {
+        let sys = System::simulated(Os::Windows, "/tmp/h");
+        assert_eq!(sys.appdata(), PathBuf::from("/tmp/h/AppData/Roaming"));
+        assert_eq!(sys.local_appdata(), PathBuf::from("/tmp/h/AppData/Local"));
+        assert_eq!(sys.data_dir, PathBuf::from("/tmp/h/AppData/Local/fix401"));
+        assert!(!sys.live);
+    }
+
+    #[test]
+    fn recording_runner_records_and_fakes_missing_programs() {
+        let r = RecordingRunner::new();
+        r.missing("nscd");
+        assert!(r.run(&CommandSpec::new("nscd", ["-i", "hosts"])).is_err());
+        assert!(
+            r.run(&CommandSpec::new("resolvectl", ["flush-caches"]))
+                .unwrap()
+                .success()
+        );
+        assert_eq!(r.calls().len(), 2);
+        assert_eq!(r.calls()[1].argv(), vec!["resolvectl", "flush-caches"]);
+    }
+}

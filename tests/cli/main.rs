@@ -1,0 +1,6 @@
+//! The one integration-test binary: every test drives the real `fix401` binary (or the
+//! library) against temporary homes and loopback servers. Shared fixtures live in `support`.
+
+mod support;
+
+mod basics;

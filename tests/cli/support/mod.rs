@@ -1,0 +1,225 @@
+//! A small fluent harness over a temporary home: build the home, run `fix401` in it, read
+//! the outcome. Nothing here touches the real home directory of the machine.
+
+#![allow(dead_code)]
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A temporary machine: a home directory (optionally laid out as another OS), a data
+/// directory for backups, and a system root for `/etc` files.
+pub struct TestEnv {
+    dir: tempfile::TempDir,
+    os: Option<&'static str>,
+}
+
+impl TestEnv {
+    /// A fresh, empty home for the OS this test runs on.
+    pub fn new() -> TestEnv {
+        let dir = tempfile::Builder::new()
+            .prefix("fix401-test-")
+            .tempdir()
+            .expect("create temp dir");
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        std::fs::create_dir_all(dir.path().join("data")).unwrap();
+        std::fs::create_dir_all(dir.path().join("root/etc")).unwrap();
+        TestEnv { dir, os: None }
+    }
+
+    /// Lays the home out as `os` (`linux`, `macos`, `windows`).
+    pub fn os(mut self, os: &'static str) -> TestEnv {
+        self.os = Some(os);
+        self
+    }
+
+    /// The simulated home directory.
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// The data directory handed to fix401 (`--data-dir`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The simulated system root (`/etc/hosts` is `root/etc/hosts`).
+    pub fn system_root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    /// A path inside the home.
+    pub fn path(&self, relative: impl AsRef<Path>) -> PathBuf {
+        self.home().join(relative)
+    }
+
+    /// Writes a file inside the home, creating its folders.
+    pub fn write(&self, relative: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.home().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// Writes a system file below the system root (e.g. `etc/hosts`).
+    pub fn write_system(&self, relative: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.system_root().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// A `fix401` command pointed at this machine (`--home`, `--data-dir`, `--system-root`,
+    /// and `--os` when one was set).
+    pub fn cmd<I, S>(&self, args: I) -> Fix401
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        let mut all: Vec<OsString> = vec![
+            "--home".into(),
+            self.home().into(),
+            "--data-dir".into(),
+            self.data_dir().into(),
+            "--system-root".into(),
+            self.system_root().into(),
+        ];
+        if let Some(os) = self.os {
+            all.push("--os".into());
+            all.push(os.into());
+        }
+        all.extend(args.into_iter().map(Into::into));
+        Fix401::new(all).env("HOME", self.home())
+    }
+}
+
+/// One run of the `fix401` binary, built up fluently.
+pub struct Fix401 {
+    args: Vec<OsString>,
+    stdin: Option<Vec<u8>>,
+    env: Vec<(OsString, OsString)>,
+}
+
+impl Fix401 {
+    /// `fix401` with exactly these arguments (no simulated home).
+    pub fn new<I, S>(args: I) -> Fix401
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        Fix401 {
+            args: args.into_iter().map(Into::into).collect(),
+            stdin: None,
+            env: Vec::new(),
+        }
+    }
+
+    /// Feeds this text on standard input.
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Fix401 {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    /// Sets an environment variable for the run.
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Fix401 {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Runs the binary to completion.
+    pub fn run(self) -> Outcome {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fix401"));
+        cmd.args(&self.args)
+            .env_remove("FIX401_LOG")
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn fix401");
+        if let Some(input) = self.stdin {
+            let mut stdin = child.stdin.take().unwrap();
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(&input);
+            });
+        }
+        let out = child.wait_with_output().expect("wait for fix401");
+        Outcome {
+            args: self.args,
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// What a run of `fix401` left: exit code and output.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The arguments it ran with (for failure messages).
+    pub args: Vec<OsString>,
+    /// The exit code (`None` if killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Outcome {
+    /// Asserts the exit code and returns self for chaining.
+    #[track_caller]
+    pub fn code(self, expected: i32) -> Outcome {
+        assert_eq!(
+            self.code,
+            Some(expected),
+            "fix401 {:?} exited {:?}, expected {expected}\n--- stdout\n{}\n--- stderr\n{}",
+            self.args,
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// Parses standard output as one JSON value.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout of fix401 {:?} is not JSON ({e}):\n{}\n--- stderr\n{}",
+                self.args, self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Asserts standard output contains `needle`.
+    #[track_caller]
+    pub fn stdout_has(self, needle: &str) -> Outcome {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// Asserts standard error contains `needle`.
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Outcome {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}\n--- stdout\n{}",
+            self.stderr,
+            self.stdout
+        );
+        self
+    }
+}
