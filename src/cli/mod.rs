@@ -73,6 +73,7 @@ pub struct Context {
     pub sys: System,
 }
 
+#[allow(dead_code)] // until every subcommand is wired up
 impl Context {
     fn new(cli: &Cli) -> Result<Context> {
         let os = cli.os.as_deref().map(str::parse::<Os>).transpose()?;
