@@ -300,6 +300,13 @@ pub struct System {
     pub runner: Arc<dyn CommandRunner>,
     /// Lists running processes.
     pub processes: Arc<dyn ProcessSource>,
+    /// When set, every name lookup fix401 makes "through the system resolver" (the probe,
+    /// DNS verification) asks this DNS server instead of the OS (hidden `--dns-server`; how
+    /// tests put a real caching daemon on a loopback port in front of the probe).
+    pub dns_server: Option<std::net::SocketAddr>,
+    /// When set, the upstream name server used to detect stale local answers
+    /// (hidden `--upstream-dns`); otherwise the upstream servers are discovered.
+    pub upstream_dns: Option<std::net::SocketAddr>,
 }
 
 impl fmt::Debug for System {
@@ -337,6 +344,8 @@ impl System {
             live: true,
             runner: Arc::new(RealRunner),
             processes: Arc::new(RealProcesses),
+            dns_server: None,
+            upstream_dns: None,
         })
     }
 
@@ -368,6 +377,8 @@ impl System {
             live: false,
             runner: Arc::new(RecordingRunner::new()),
             processes: Arc::new(FixedProcesses::default()),
+            dns_server: None,
+            upstream_dns: None,
         }
     }
 

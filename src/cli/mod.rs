@@ -40,6 +40,14 @@ struct Cli {
     #[arg(long, global = true, value_name = "DIR", hide = true)]
     system_root: Option<PathBuf>,
 
+    /// Resolve names through this DNS server (IP:PORT) instead of the OS resolver (for tests).
+    #[arg(long, global = true, value_name = "ADDR", hide = true)]
+    dns_server: Option<std::net::SocketAddr>,
+
+    /// Compare local DNS answers against this upstream server (IP:PORT) (for tests).
+    #[arg(long, global = true, value_name = "ADDR", hide = true)]
+    upstream_dns: Option<std::net::SocketAddr>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -109,6 +117,8 @@ impl Context {
         if let Some(root) = &cli.system_root {
             sys.system_root = root.clone();
         }
+        sys.dns_server = cli.dns_server;
+        sys.upstream_dns = cli.upstream_dns;
         Ok(Context {
             json: cli.json,
             stdout_tty: std::io::stdout().is_terminal(),
