@@ -11,6 +11,7 @@
 
 pub mod browsers;
 pub mod challenge;
+pub mod config;
 pub mod diagnosis;
 pub mod dns;
 pub mod error;
