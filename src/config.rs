@@ -131,7 +131,7 @@ fn parse(path: &Path, text: &str) -> Result<ConfigFile> {
                      actions: {})",
                     action_list()
                 ),
-                None => format!("{what}"),
+                None => what,
             },
         }
     })?;
