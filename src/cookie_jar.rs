@@ -23,6 +23,12 @@ use crate::system::Os;
 pub struct SecretValue(String);
 
 impl SecretValue {
+    /// A value for unit tests of code that consumes jars.
+    #[cfg(test)]
+    pub(crate) fn for_tests(value: String) -> SecretValue {
+        SecretValue(value)
+    }
+
     /// The value, for building a `Cookie` request header and nothing else.
     pub fn expose(&self) -> &str {
         &self.0

@@ -17,6 +17,7 @@ pub mod diagnosis;
 pub mod dns;
 pub mod error;
 pub mod probe;
+pub mod repair;
 pub mod report;
 pub mod stores;
 pub mod system;

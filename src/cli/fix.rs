@@ -1,14 +1,152 @@
-//! `fix401 fix` (being built).
+//! `fix401 fix URL`: diagnose, fix with consent, re-test, report.
 
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use fix401::config::Config;
+use fix401::repair::{self, Consent, FixOptions, FixPlan, Unattended, render};
 use fix401::{Error, Result};
 
 use super::Context;
+use super::progress::Progress;
 
 /// Arguments of `fix401 fix`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The address that fails (default: the first URL of the help-desk configuration).
+    url: Option<String>,
+    /// Flush the DNS cache even if the diagnosis does not call for it.
+    #[arg(long)]
+    dns: bool,
+    /// Clear the site's cookies and cache even if the diagnosis does not call for it.
+    #[arg(long)]
+    site_data: bool,
+    /// Only act on this browser (catalog id, see `fix401 browsers`); repeat for more.
+    #[arg(long = "browser", value_name = "ID")]
+    browsers: Vec<String>,
+    /// Do everything the diagnosis calls for without asking (help-desk scripts, RMM tools).
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Also write the report to FILE (.md, .html or .json by its extension).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Do not reopen the page after closing a browser.
+    #[arg(long)]
+    no_reopen: bool,
+}
+
+/// Asks on the terminal; the spinner steps aside while it does.
+struct Prompt<'a> {
+    progress: &'a Progress,
+}
+
+impl Prompt<'_> {
+    fn ask(&self, text: &str) -> Result<bool> {
+        self.progress.suspend(|| {
+            let mut err = std::io::stderr();
+            let _ = write!(err, "{text} [y/N] ");
+            let _ = err.flush();
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| Error::io("reading your answer", e))?;
+            Ok(matches!(
+                line.trim().to_ascii_lowercase().as_str(),
+                "y" | "yes"
+            ))
+        })
+    }
+}
+
+impl Consent for Prompt<'_> {
+    fn allow_cookie_test(&self, host: &str, profiles: &[String]) -> Result<bool> {
+        self.ask(&format!(
+            "To check whether stored cookies cause the failure, fix401 can send {host} once \
+             the cookies these browsers hold for it: {}.\nThe values stay in memory; they are \
+             never shown or saved. Test with your browser's cookies?",
+            profiles.join(", ")
+        ))
+    }
+
+    fn allow_plan(&self, plan: &FixPlan) -> Result<bool> {
+        let mut text = String::from("fix401 will:\n");
+        for (i, a) in plan.actions.iter().filter(|a| a.changes_system).enumerate() {
+            text.push_str(&format!(
+                "  {}. {} (because of {})\n",
+                i + 1,
+                a.action,
+                a.why
+            ));
+            for t in &a.touches {
+                text.push_str(&format!("       {t}\n"));
+            }
+        }
+        text.push_str("Everything removed is backed up first (undo with `fix401 undo`). Go ahead?");
+        self.ask(&text)
+    }
+}
 
 /// Runs the subcommand; returns the exit code.
-pub fn run(_ctx: &Context, _args: Args) -> Result<i32> {
-    Err(Error::Internal("this command is not built yet".into()))
+pub fn run(ctx: &Context, args: Args) -> Result<i32> {
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(PathBuf::from));
+    let config = Config::load(&ctx.sys, exe_dir.as_deref())?;
+    let url = match args.url.or_else(|| config.urls.first().cloned()) {
+        Some(u) => u,
+        None => {
+            return Err(Error::BadInput(
+                "give the address that fails, e.g. `fix401 fix https://intranet.example/`".into(),
+            ));
+        }
+    };
+    if !args.yes && !std::io::stdin().is_terminal() {
+        return Err(Error::BadInput(
+            "fix401 fix asks before it changes anything, but there is no terminal to ask on. \
+             Run it in a terminal, or pass --yes to allow the fixes unattended (help-desk \
+             scripts, RMM tools)"
+                .into(),
+        ));
+    }
+    let opts = FixOptions {
+        url,
+        dns: args.dns,
+        site_data: args.site_data,
+        browsers: args.browsers,
+        reopen: !args.no_reopen,
+    };
+    let backend = repair::live::LiveBackend::new(ctx.sys.clone());
+    let progress = Progress::new();
+    let prompt = Prompt {
+        progress: &progress,
+    };
+    let consent: &dyn Consent = if args.yes { &Unattended } else { &prompt };
+    let result = repair::run(&ctx.sys, &backend, &config, &opts, consent, &progress);
+    progress.finish();
+    let mut report = result?;
+    if let Some(path) = &args.report {
+        report.saved_to.push(path.display().to_string());
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let body = match ext.as_deref() {
+            Some("html" | "htm") => render::html(&report),
+            Some("json") => render::json(&report)?,
+            _ => render::markdown(&report),
+        };
+        std::fs::write(path, body)
+            .map_err(|e| Error::io(format!("writing the report to {}", path.display()), e))?;
+    }
+    if ctx.json {
+        ctx.print_json(&report)?;
+    } else {
+        print!("{}", render::text(&report));
+        println!(
+            "\nCopy for the help desk:\n{}",
+            render::helpdesk_text(&report)
+        );
+    }
+    Ok(report.exit_code())
 }

@@ -14,6 +14,7 @@ mod clear;
 mod diagnose;
 mod fix;
 mod flush_dns;
+mod progress;
 mod undo;
 
 /// Repairs "401 Unauthorized" and pages that will not load.
