@@ -350,7 +350,11 @@ fn opt_values(args: &[String], long: &str, short: Option<&str>) -> Vec<String> {
 fn dnsmasq_conf_values(text: &str, key: &str) -> Vec<String> {
     text.lines()
         .filter_map(|l| {
-            let l = l.split('#').next()?.trim();
+            // dnsmasq comments start the line: '#' inside a value is a port (`IP#PORT`).
+            let l = l.trim();
+            if l.starts_with('#') {
+                return None;
+            }
             let (k, v) = l.split_once('=')?;
             (k.trim() == key).then(|| v.trim().to_string())
         })

@@ -15,6 +15,9 @@ pub mod hosts;
 pub mod tables;
 pub mod verify;
 
+#[cfg(test)]
+mod tests;
+
 use std::net::IpAddr;
 
 pub use detect::{DetectedResolver, Detection, detect};
