@@ -2,6 +2,7 @@
 
 use crate::browsers::Profile;
 use crate::cookie_jar::{self, JarRead};
+use crate::dns;
 use crate::error::{Error, Result};
 use crate::system::System;
 
@@ -18,6 +19,16 @@ impl LiveBackend {
     pub fn new(sys: System) -> LiveBackend {
         LiveBackend { sys }
     }
+}
+
+/// Runs a future of the async parts (DNS) to completion on a runtime of its own. The
+/// pipeline is synchronous; the app calls it from a blocking task.
+fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+    Ok(rt.block_on(f))
 }
 
 fn not_yet(what: &str) -> Error {
@@ -38,11 +49,56 @@ impl Backend for LiveBackend {
     }
 
     fn plan_flush_dns(&self, _host: &str) -> Result<Vec<String>> {
-        Err(not_yet("DNS flushing"))
+        let detection = dns::detect(&self.sys);
+        let plan = dns::plan_flush(&self.sys, &detection);
+        let mut lines: Vec<String> = plan
+            .steps
+            .iter()
+            .flat_map(|s| {
+                s.commands.iter().filter_map(move |alts| {
+                    alts.first().map(|c| {
+                        let alt = if alts.len() > 1 {
+                            format!(" (or {} more alternative(s))", alts.len() - 1)
+                        } else {
+                            String::new()
+                        };
+                        format!("{c}{alt} [{}]", s.label)
+                    })
+                })
+            })
+            .collect();
+        if let Some(e) = &plan.elevation {
+            lines.push(format!("ask for administrator rights once: {e}"));
+        }
+        if lines.is_empty() {
+            lines.push("no DNS cache found on the way; the answer is checked again".into());
+        }
+        Ok(lines)
     }
 
-    fn flush_dns(&self, _host: &str) -> Result<ActionReport> {
-        Err(not_yet("DNS flushing"))
+    fn flush_dns(&self, host: &str) -> Result<ActionReport> {
+        let opts = dns::FlushOptions {
+            host: Some(host.to_string()),
+            dry_run: false,
+        };
+        let report = block_on(dns::flush(&self.sys, &opts))??;
+        let mut details: Vec<String> = report
+            .ran
+            .iter()
+            .map(|r| format!("{:?}: {} ({})", r.outcome, r.argv.join(" "), r.message))
+            .collect();
+        details.extend(report.problems.iter().cloned());
+        if let Some(after) = &report.after
+            && let Some(a) = &after.system
+        {
+            details.push(format!("{host} now resolves to {:?}", a.addresses));
+        }
+        Ok(ActionReport {
+            ok: report.flushed && !report.declined,
+            summary: report.summary,
+            details,
+            undo_id: None,
+        })
     }
 
     fn plan_clear(&self, _host: &str, _browser_ids: &[String]) -> Result<PlannedClear> {
