@@ -242,6 +242,720 @@ impl Finding {
     }
 }
 
+/// How to run a diagnosis.
+#[derive(Debug, Clone)]
+pub struct DiagnoseOptions {
+    /// One deadline for the whole re-test (default 15 s).
+    pub timeout: std::time::Duration,
+    /// Credentials to test with (default: none).
+    pub credentials: crate::probe::Credentials,
+    /// Which proxy to go through (default: the environment's, never for loopback).
+    pub proxy: crate::probe::ProxySetting,
+    /// Extra trusted CA certificates (PEM).
+    pub extra_roots_pem: Vec<Vec<u8>>,
+    /// Ask [`crate::dns::diagnose_host`] about the host (default true).
+    pub check_dns: bool,
+}
+
+impl Default for DiagnoseOptions {
+    fn default() -> Self {
+        DiagnoseOptions {
+            timeout: std::time::Duration::from_secs(15),
+            credentials: crate::probe::Credentials::default(),
+            proxy: crate::probe::ProxySetting::Environment,
+            extra_roots_pem: Vec::new(),
+            check_dns: true,
+        }
+    }
+}
+
+/// Re-tests `input` (a URL as pasted) and explains the answer.
+///
+/// A URL that cannot be used gives a report with verdict `invalid_url` and a `url.invalid`
+/// finding (exit code 2), not an error; `Err` is kept for internal failures.
+pub async fn diagnose(
+    sys: &crate::system::System,
+    input: &str,
+    opts: &DiagnoseOptions,
+) -> crate::error::Result<crate::report::Report> {
+    use crate::report::{Redactor, Report};
+    let redactor = Redactor::new(&opts.credentials);
+    let target = match crate::target::Target::parse(input) {
+        Ok(t) => t,
+        Err(invalid) => return Ok(Report::invalid(input, &invalid, &redactor)),
+    };
+    let probe_opts = crate::probe::ProbeOptions {
+        timeout: opts.timeout,
+        credentials: opts.credentials.clone(),
+        proxy: opts.proxy.clone(),
+        extra_roots_pem: opts.extra_roots_pem.clone(),
+    };
+    let dns = async {
+        if opts.check_dns && target.host.parse::<std::net::IpAddr>().is_err() {
+            crate::dns::diagnose_host(sys, &target.host).await
+        } else {
+            Vec::new()
+        }
+    };
+    let (evidence, dns_findings) = tokio::join!(crate::probe::run(sys, &target, &probe_opts), dns);
+    let evidence = evidence?;
+    let mut findings = findings(&target, &evidence, &opts.credentials, &redactor);
+    merge_dns(&mut findings, dns_findings, &evidence);
+    sort(&mut findings);
+    Ok(Report::build(&target, &evidence, findings, &redactor))
+}
+
+/// Adds the `dns.*` findings of the DNS module; when the probe's own lookup failed and the
+/// module has nothing to say, the probe's failure becomes the `dns.failure` finding.
+fn merge_dns(out: &mut Vec<Finding>, dns: Vec<Finding>, ev: &crate::probe::Evidence) {
+    let has_failure = dns.iter().any(|f| f.cause == Cause::DnsFailure);
+    for f in dns {
+        if !out
+            .iter()
+            .any(|o| o.cause == f.cause && o.summary == f.summary)
+        {
+            out.push(f);
+        }
+    }
+    if let Some(crate::probe::Failure::Dns { host, message }) = &ev.failure
+        && !has_failure
+    {
+        out.push(
+            Finding::new(
+                Cause::DnsFailure,
+                Confidence::High,
+                format!("The name {host} cannot be found, so the browser does not know where to connect."),
+                [Action::FixUrl, Action::FlushDns, Action::Retry],
+            )
+            .with_evidence(format!("lookup of {host} failed: {message}")),
+        );
+    }
+}
+
+/// Most important first: what blocks the request outright, then what the server said,
+/// then context (suspicious URL, WordPress).
+fn rank(c: Cause) -> u8 {
+    match c {
+        Cause::UrlInvalid => 0,
+        Cause::DnsFailure => 1,
+        Cause::DnsHostsOverride => 2,
+        Cause::DnsStale => 3,
+        Cause::NetworkUnreachable => 4,
+        Cause::TlsCertificate => 5,
+        Cause::ProxyAuthRequired => 6,
+        Cause::RedirectLoop | Cause::RedirectTooMany => 7,
+        Cause::ClockSkew => 8,
+        Cause::TokenExpired | Cause::TokenInvalid => 9,
+        Cause::CredentialsRejected | Cause::CredentialsMissing => 10,
+        Cause::PermissionDenied => 11,
+        Cause::ServerMisconfigured => 12,
+        Cause::ServerError => 13,
+        Cause::UrlNotFound => 14,
+        Cause::SiteDataStale => 15,
+        Cause::UrlSuspicious => 16,
+        Cause::SiteWordpress => 17,
+    }
+}
+
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by_key(|f| (std::cmp::Reverse(f.confidence), rank(f.cause)));
+}
+
+/// A JWT's `exp` claim (seconds since the epoch), decoded, never verified.
+pub fn jwt_exp(token: &str) -> Option<i64> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get("exp")?.as_f64().map(|f| f as i64)
+}
+
+fn minutes(secs: i64) -> String {
+    let m = secs.abs() / 60;
+    if m >= 120 {
+        format!("{} hours", m / 60)
+    } else if m == 1 {
+        "1 minute".into()
+    } else {
+        format!("{m} minutes")
+    }
+}
+
+/// Turns what the probe saw into findings (the `dns.*` ones excepted).
+pub fn findings(
+    target: &crate::target::Target,
+    ev: &crate::probe::Evidence,
+    creds: &crate::probe::Credentials,
+    r: &crate::report::Redactor,
+) -> Vec<Finding> {
+    use crate::probe::{Failure, RedirectProblem, tls::TlsProblem};
+    let mut out = Vec::new();
+
+    if target.is_suspicious() {
+        let mut f = Finding::new(
+            Cause::UrlSuspicious,
+            Confidence::Medium,
+            match &target.suggestion {
+                Some(s) => format!(
+                    "The address looks mistyped; fix401 tested {} instead.",
+                    r.url_str(s)
+                ),
+                None => "The address looks mistyped.".to_string(),
+            },
+            [Action::FixUrl, Action::Retry],
+        );
+        for l in target
+            .lints
+            .iter()
+            .filter(|l| l.severity == crate::target::Severity::Suspicious)
+        {
+            f = f.with_evidence(r.text(&l.message));
+        }
+        if let Some(s) = &target.suggestion {
+            f = f.with_evidence(format!("proposed correction: {}", r.url_str(s)));
+        }
+        out.push(f);
+    }
+
+    // Redirect chain problems.
+    if let Some(p) = &ev.redirect_problem {
+        let chain: Vec<String> = ev
+            .hops
+            .iter()
+            .map(|h| {
+                format!(
+                    "{} {} → {}",
+                    h.status
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    r.url(&h.url),
+                    h.location
+                        .as_deref()
+                        .map(|l| r.url_str(l))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        let mut f = match p {
+            RedirectProblem::Loop { url } => Finding::new(
+                Cause::RedirectLoop,
+                Confidence::High,
+                "The site keeps sending the browser round in a circle of redirects, so the page never loads.",
+                [Action::ClearSiteData, Action::RestartBrowser, Action::ContactSiteOwner],
+            )
+            .with_evidence(format!("{} came back after {} redirect(s)", r.url_str(url), ev.hops.len())),
+            RedirectProblem::TooMany => Finding::new(
+                Cause::RedirectTooMany,
+                Confidence::High,
+                format!(
+                    "The site redirects more than {} times in a row, so browsers give up.",
+                    crate::probe::MAX_REDIRECTS
+                ),
+                [Action::ClearSiteData, Action::ContactSiteOwner],
+            )
+            .with_evidence(format!("stopped after {} redirects", ev.hops.len() - 1)),
+        };
+        for c in chain.iter().take(25) {
+            f = f.with_evidence(c.clone());
+        }
+        out.push(f);
+    }
+
+    // Failures to get an answer.
+    if let Some(failure) = &ev.failure {
+        let via = ev
+            .proxy
+            .as_ref()
+            .map(|p| format!(" (through the proxy {p})"))
+            .unwrap_or_default();
+        match failure {
+            Failure::Dns { .. } => {} // merged from the DNS module (see merge_dns)
+            Failure::Connect { detail } => out.push(
+                Finding::new(
+                    Cause::NetworkUnreachable,
+                    Confidence::High,
+                    "The server cannot be reached: its computer refused the connection.",
+                    [Action::Retry, Action::ContactSiteOwner],
+                )
+                .with_evidence(format!("connect failed{via}: {}", r.text(detail))),
+            ),
+            Failure::Timeout { phase, detail } => {
+                use crate::probe::Phase;
+                let (summary, conf) = match phase {
+                    Phase::Dns => (
+                        "Looking up the site's address took too long.",
+                        Confidence::Medium,
+                    ),
+                    Phase::Connect => (
+                        "The server cannot be reached: nothing answers at its address.",
+                        Confidence::High,
+                    ),
+                    Phase::Tls => (
+                        "The server accepted the connection but never completed the secure handshake.",
+                        Confidence::Medium,
+                    ),
+                    Phase::Response => (
+                        "The server accepted the connection but never answered.",
+                        Confidence::High,
+                    ),
+                    Phase::Body => (
+                        "The server started answering but never finished sending the page.",
+                        Confidence::Medium,
+                    ),
+                };
+                if *phase == Phase::Body {
+                    out.push(
+                        Finding::new(
+                            Cause::ServerError,
+                            conf,
+                            summary,
+                            [Action::Retry, Action::ContactSiteOwner],
+                        )
+                        .with_evidence(r.text(detail)),
+                    );
+                } else {
+                    out.push(
+                        Finding::new(
+                            Cause::NetworkUnreachable,
+                            conf,
+                            summary,
+                            [Action::Retry, Action::ContactSiteOwner],
+                        )
+                        .with_evidence(format!("deadline reached{via}: {}", r.text(detail))),
+                    );
+                }
+            }
+            Failure::Tls { problem, detail } => {
+                let (summary, actions): (&str, Vec<Action>) = match problem {
+                    TlsProblem::Expired => (
+                        "The site's security certificate has expired, so browsers refuse to trust the connection.",
+                        vec![Action::ContactSiteOwner, Action::FixClock],
+                    ),
+                    TlsProblem::NotYetValid => (
+                        "The site's security certificate is not valid yet: either it is brand new or this computer's clock is behind.",
+                        vec![Action::FixClock, Action::ContactSiteOwner],
+                    ),
+                    TlsProblem::WrongHost => (
+                        "The site's security certificate belongs to a different address, so browsers refuse the connection.",
+                        vec![Action::FixUrl, Action::ContactSiteOwner],
+                    ),
+                    TlsProblem::Untrusted => (
+                        "The site's security certificate is not from an authority this computer trusts (it may be self-signed).",
+                        vec![Action::ContactSiteOwner],
+                    ),
+                    TlsProblem::Revoked => (
+                        "The site's security certificate was withdrawn by its issuer.",
+                        vec![Action::ContactSiteOwner],
+                    ),
+                    TlsProblem::BadCertificate => (
+                        "The site's security certificate is broken.",
+                        vec![Action::ContactSiteOwner],
+                    ),
+                    TlsProblem::Handshake => (
+                        "A secure connection to the site could not be set up.",
+                        vec![Action::Retry, Action::ContactSiteOwner],
+                    ),
+                };
+                let cause = if problem.is_certificate() {
+                    Cause::TlsCertificate
+                } else {
+                    Cause::ServerMisconfigured
+                };
+                let mut f = Finding::new(
+                    cause,
+                    if problem.is_certificate() {
+                        Confidence::High
+                    } else {
+                        Confidence::Medium
+                    },
+                    summary,
+                    actions,
+                )
+                .with_evidence(format!(
+                    "TLS handshake with {}{via}: {}",
+                    r.text(&target.host),
+                    r.text(detail)
+                ));
+                if detail.contains("InvalidContentType") {
+                    f = f.with_evidence(
+                        "the port seems to speak plain HTTP: try the http:// address",
+                    );
+                }
+                if *problem == TlsProblem::Untrusted {
+                    f = f.with_evidence("if the site uses a company CA, pass it with --ca-file");
+                }
+                out.push(f);
+            }
+            Failure::HeadersTooLarge { detail } => out.push(
+                Finding::new(
+                    Cause::ServerMisconfigured,
+                    Confidence::High,
+                    "The server sends response headers so large that browsers refuse to read them.",
+                    [Action::ClearSiteData, Action::ContactSiteOwner],
+                )
+                .with_evidence(r.text(detail)),
+            ),
+            Failure::Protocol { detail } => out.push(
+                Finding::new(
+                    Cause::ServerMisconfigured,
+                    Confidence::Medium,
+                    "The server's answer is broken, so browsers cannot read it.",
+                    [Action::Retry, Action::ContactSiteOwner],
+                )
+                .with_evidence(r.text(detail)),
+            ),
+        }
+    }
+
+    if let Some(last) = ev.hops.last()
+        && let Some(status) = last.status
+        && ev.redirect_problem.is_none()
+    {
+        status_findings(&mut out, target, ev, last, status, creds, r);
+    }
+
+    // Clock skew against the last server that sent a Date.
+    if let Some(h) = ev.hops.iter().rev().find(|h| h.header("date").is_some())
+        && let (Some(date), Some(at)) = (h.header("date"), h.received_at)
+        && let Ok(server) = httpdate::parse_http_date(date.trim())
+    {
+        let skew = match server.duration_since(at) {
+            Ok(d) => d.as_secs() as i64,
+            Err(e) => -(e.duration().as_secs() as i64),
+        };
+        if skew.abs() > 300 {
+            let dir = if skew > 0 { "behind" } else { "ahead of" };
+            out.push(
+                Finding::new(
+                    Cause::ClockSkew,
+                    Confidence::High,
+                    format!("This computer's clock is about {} {dir} the server's, which breaks logins and secure connections.", minutes(skew)),
+                    [Action::FixClock, Action::Retry],
+                )
+                .with_evidence(format!("server Date: {}; local clock at receipt: {}", r.text(date.trim()), httpdate::fmt_http_date(at)))
+                .with_evidence(format!("difference: {skew} s (more than 300 s)")),
+            );
+        }
+    }
+
+    wordpress(&mut out, ev, r);
+    out
+}
+
+fn status_findings(
+    out: &mut Vec<Finding>,
+    target: &crate::target::Target,
+    ev: &crate::probe::Evidence,
+    last: &crate::probe::Hop,
+    status: u16,
+    creds: &crate::probe::Credentials,
+    r: &crate::report::Redactor,
+) {
+    let sent = &last.credentials_sent;
+    let line = format!("{} {} → HTTP {status}", "GET", r.url(&last.url));
+    let sent_line = if sent.is_empty() {
+        "no credentials were sent".to_string()
+    } else {
+        format!("credentials sent: {}", sent.join(", "))
+    };
+    let bearer_error = |parsed: &crate::challenge::Parsed| {
+        parsed
+            .challenges
+            .iter()
+            .filter(|c| c.is("Bearer") || c.is("DPoP"))
+            .find_map(|c| c.param("error").map(|e| (c.clone(), e.to_string())))
+    };
+    match status {
+        200..=299 => {
+            let mut f = Finding::new(
+                Cause::SiteDataStale,
+                Confidence::Medium,
+                "The page works from here, so the error you saw most likely comes from old cookies or cached data stored in your browser.",
+                [Action::ClearSiteData, Action::RestartBrowser, Action::FlushDns],
+            )
+            .with_evidence(line);
+            if !sent.is_empty() {
+                f = f.with_evidence(format!("{sent_line}; they were accepted"));
+            }
+            if last.body_truncated {
+                f = f.with_evidence(format!("body read capped at {} KiB", crate::probe::BODY_CAP / 1024));
+            }
+            out.push(f);
+        }
+        401 => {
+            let lines = last.header_values("www-authenticate");
+            let parsed = crate::challenge::parse(&lines);
+            if lines.is_empty() || parsed.challenges.is_empty() {
+                out.push(
+                    Finding::new(
+                        Cause::ServerMisconfigured,
+                        Confidence::High,
+                        "The server demands a login but does not say how to log in, so browsers cannot ask you for one.",
+                        [Action::ContactSiteOwner, Action::ClearSiteData],
+                    )
+                    .with_evidence(line.clone())
+                    .with_evidence(if lines.is_empty() {
+                        "401 without any WWW-Authenticate header (RFC 9110 §11.6.1 requires one)".to_string()
+                    } else {
+                        format!("WWW-Authenticate cannot be parsed: {}", r.text(&parsed.problems.join("; ")))
+                    }),
+                );
+                return;
+            }
+            if !parsed.valid {
+                out.push(
+                    Finding::new(
+                        Cause::ServerMisconfigured,
+                        Confidence::Low,
+                        "The server's login request is malformed; some browsers may not show a login prompt.",
+                        [Action::ContactSiteOwner],
+                    )
+                    .with_evidence(r.text(&parsed.problems.join("; "))),
+                );
+            }
+            if let Some((c, err)) = bearer_error(&parsed) {
+                let desc = c.param("error_description").unwrap_or_default().to_string();
+                if err.eq_ignore_ascii_case("insufficient_scope") {
+                    permission(out, &line, Some(&c), r);
+                    return;
+                }
+                if err.eq_ignore_ascii_case("invalid_token") {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_secs() as i64)
+                        .unwrap_or_default();
+                    let exp = creds.bearer.as_deref().and_then(jwt_exp);
+                    let expired_by_desc = desc.to_ascii_lowercase().contains("expired");
+                    let expired_by_exp = exp.is_some_and(|e| e <= now);
+                    let mut f = if expired_by_desc || expired_by_exp {
+                        Finding::new(
+                            Cause::TokenExpired,
+                            Confidence::High,
+                            "Your sign-in has expired: sign in again (or let the app refresh its token).",
+                            [Action::CheckCredentials, Action::ClearSiteData, Action::Retry],
+                        )
+                    } else {
+                        Finding::new(
+                            Cause::TokenInvalid,
+                            Confidence::High,
+                            "The access token was refused as invalid (revoked, malformed or for another service): sign in again.",
+                            [Action::CheckCredentials, Action::ClearSiteData],
+                        )
+                    }
+                    .with_evidence(line.clone())
+                    .with_evidence(format!("{} error=invalid_token", c.scheme));
+                    if !desc.is_empty() {
+                        f = f.with_evidence(format!("error_description: {}", r.text(&desc)));
+                    }
+                    if let Some(e) = exp {
+                        f = f.with_evidence(if e <= now {
+                            format!("the supplied token's exp claim is {} ago (decoded, not verified)", minutes(now - e))
+                        } else {
+                            format!("the supplied token's exp claim is {} ahead (decoded, not verified)", minutes(e - now))
+                        });
+                    }
+                    out.push(f);
+                    return;
+                }
+            }
+            let stale = parsed.challenges.iter().any(|c| {
+                c.is("Digest") && c.param("stale").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            });
+            let schemes: Vec<&str> = parsed.challenges.iter().map(|c| c.scheme.as_str()).collect();
+            let realm = parsed.challenges.iter().find_map(|c| c.param("realm"));
+            let mut f = if stale {
+                Finding::new(
+                    Cause::CredentialsMissing,
+                    Confidence::Medium,
+                    "The login itself was fine; only the server's one-time login number expired, so reloading or signing in again should work.",
+                    [Action::Retry, Action::RestartBrowser, Action::CheckCredentials],
+                )
+                .with_evidence("Digest stale=true: the nonce expired, the credentials were not judged wrong (RFC 7616 §3.3)")
+            } else if sent.is_empty() {
+                Finding::new(
+                    Cause::CredentialsMissing,
+                    Confidence::High,
+                    "This page needs you to sign in, and no login was sent.",
+                    [Action::CheckCredentials, Action::ClearSiteData, Action::RestartBrowser],
+                )
+            } else {
+                Finding::new(
+                    Cause::CredentialsRejected,
+                    if sent == &vec!["cookie"] { Confidence::Medium } else { Confidence::High },
+                    "The login was sent but the server refused it: the user name, password or token is wrong or no longer valid.",
+                    [Action::CheckCredentials, Action::ClearSiteData],
+                )
+            };
+            f = f
+                .with_evidence(line)
+                .with_evidence(sent_line)
+                .with_evidence(format!("the server offers: {}", schemes.join(", ")));
+            if let Some(realm) = realm {
+                f = f.with_evidence(format!("realm: {}", r.text(realm)));
+            }
+            out.push(f);
+        }
+        403 => permission(out, &line, None, r),
+        407 => {
+            let lines = last.header_values("proxy-authenticate");
+            let parsed = crate::challenge::parse(&lines);
+            let mut f = Finding::new(
+                Cause::ProxyAuthRequired,
+                Confidence::High,
+                "A proxy server between you and the site wants its own login; clearing the site's data will not help.",
+                [Action::CheckCredentials, Action::ContactSiteOwner],
+            )
+            .with_evidence(format!("HTTP 407 from {}", ev.proxy.as_deref().unwrap_or("the network (no proxy is configured: an intercepting proxy?)")));
+            if lines.is_empty() {
+                f = f.with_evidence("407 without Proxy-Authenticate (RFC 9110 §11.7.1 requires one)");
+            } else {
+                let schemes: Vec<&str> = parsed.challenges.iter().map(|c| c.scheme.as_str()).collect();
+                f = f.with_evidence(format!("the proxy offers: {}", schemes.join(", ")));
+            }
+            out.push(f);
+        }
+        404 | 410 => {
+            let mut f = Finding::new(
+                Cause::UrlNotFound,
+                Confidence::High,
+                "The server says this page does not exist; the address may be mistyped or the page moved.",
+                [Action::FixUrl, Action::ContactSiteOwner],
+            )
+            .with_evidence(line);
+            if target.is_suspicious() {
+                f = f.with_evidence("the address was also flagged as probably mistyped");
+            }
+            out.push(f);
+        }
+        500..=599 => {
+            let what = match status {
+                502 => "a gateway in front of the site got no good answer from it",
+                503 => "the site is overloaded or down for maintenance",
+                504 => "a gateway in front of the site timed out waiting for it",
+                _ => "the site hit an internal error",
+            };
+            let mut f = Finding::new(
+                Cause::ServerError,
+                Confidence::High,
+                format!("The problem is on the site's side ({what}); nothing on this computer causes it."),
+                [Action::Retry, Action::ContactSiteOwner],
+            )
+            .with_evidence(line);
+            if let Some(ra) = last.header("retry-after") {
+                f = f.with_evidence(format!("Retry-After: {}", r.text(&ra)));
+            }
+            out.push(f);
+        }
+        300..=399 => out.push(
+            Finding::new(
+                Cause::ServerMisconfigured,
+                Confidence::Medium,
+                "The server redirects without saying where to, so the page never loads.",
+                [Action::ContactSiteOwner],
+            )
+            .with_evidence(line)
+            .with_evidence("redirect status without a usable Location header"),
+        ),
+        429 => out.push(
+            Finding::new(
+                Cause::ServerError,
+                Confidence::Medium,
+                "The site is limiting how often it can be visited from here; wait a little and try again.",
+                [Action::Retry, Action::ContactSiteOwner],
+            )
+            .with_evidence(line),
+        ),
+        _ => out.push(
+            Finding::new(
+                Cause::ServerMisconfigured,
+                Confidence::Low,
+                format!("The server refused the request (HTTP {status})."),
+                [Action::Retry, Action::ClearSiteData, Action::ContactSiteOwner],
+            )
+            .with_evidence(line),
+        ),
+    }
+}
+
+fn permission(
+    out: &mut Vec<Finding>,
+    line: &str,
+    challenge: Option<&crate::challenge::Challenge>,
+    r: &crate::report::Redactor,
+) {
+    let mut f = Finding::new(
+        Cause::PermissionDenied,
+        Confidence::High,
+        "You are recognised, but this account is not allowed to see this page; ask the site's owner for access.",
+        [Action::ContactSiteOwner, Action::CheckCredentials],
+    )
+    .with_evidence(line.to_string());
+    if let Some(c) = challenge {
+        f = f.with_evidence(format!("{} error=insufficient_scope", c.scheme));
+        if let Some(scope) = c.param("scope") {
+            f = f.with_evidence(format!("scope required: {}", r.text(scope)));
+        }
+    }
+    out.push(f);
+}
+
+/// WordPress markers: the generator meta tag, the `api.w.org` Link header, wp-admin /
+/// wp-login / wp-content paths, `X-Redirect-By: WordPress`.
+fn wordpress(out: &mut Vec<Finding>, ev: &crate::probe::Evidence, r: &crate::report::Redactor) {
+    let mut marks = Vec::new();
+    for h in &ev.hops {
+        for v in h.header_values("link") {
+            if String::from_utf8_lossy(v).contains("api.w.org") {
+                marks
+                    .push("Link header pointing to api.w.org (the WordPress REST API)".to_string());
+            }
+        }
+        if h.header("x-redirect-by")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("wordpress"))
+        {
+            marks.push("X-Redirect-By: WordPress".to_string());
+        }
+        for u in std::iter::once(h.url.as_str()).chain(h.location.as_deref()) {
+            if u.contains("/wp-admin") || u.contains("/wp-login.php") {
+                marks.push(format!("WordPress path in {}", r.url_str(u)));
+            }
+        }
+        let body = String::from_utf8_lossy(&h.body).to_ascii_lowercase();
+        if body.contains("name=\"generator\" content=\"wordpress") {
+            marks.push("<meta name=\"generator\" content=\"WordPress…\">".to_string());
+        }
+        if body.contains("/wp-content/") || body.contains("/wp-includes/") {
+            marks.push("page references /wp-content/ or /wp-includes/".to_string());
+        }
+    }
+    marks.dedup();
+    if marks.is_empty() {
+        return;
+    }
+    let failing = ev.final_status().is_none_or(|s| s >= 400);
+    let mut f = Finding::new(
+        Cause::SiteWordpress,
+        if marks.len() >= 2 {
+            Confidence::High
+        } else {
+            Confidence::Medium
+        },
+        if failing {
+            "The site runs WordPress; its security plugins (firewalls, login limiters, two-factor) often cause errors like this — the site's owner can check them."
+        } else {
+            "The site runs WordPress; if logins fail, its security plugins (firewalls, login limiters, two-factor) are a common cause."
+        },
+        [Action::ClearSiteData, Action::ContactSiteOwner],
+    );
+    for m in marks {
+        f = f.with_evidence(m);
+    }
+    f = f.with_evidence("plugins to check first: security/firewall (Wordfence, iThemes/Solid Security, All In One WP Security), login limiters, two-factor, REST-API blockers");
+    out.push(f);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,14 +1,230 @@
-//! `fix401 diagnose` (being built).
+//! `fix401 diagnose URL`: re-test a URL and explain the answer.
 
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fix401::diagnosis::{DiagnoseOptions, diagnose};
+use fix401::probe::{Credentials, ProxySetting};
 use fix401::{Error, Result};
 
 use super::Context;
 
 /// Arguments of `fix401 diagnose`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The URL as pasted (quotes, <…>, a missing https:// are fine).
+    #[arg(value_name = "URL")]
+    url: String,
+
+    /// Give up after this many seconds in all (default 15).
+    #[arg(long, value_name = "SECS", default_value = "15")]
+    timeout: f64,
+
+    /// Test a login with this user name (Basic); the password is read with --password-stdin.
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+
+    /// Read the password from standard input (prompted without echo on a terminal).
+    #[arg(long, requires = "user")]
+    password_stdin: bool,
+
+    /// Read a bearer token from standard input (prompted without echo on a terminal).
+    #[arg(long, conflicts_with = "user")]
+    bearer_stdin: bool,
+
+    /// Read a Cookie header value (`name=value; …`) from standard input.
+    #[arg(long)]
+    cookie_stdin: bool,
+
+    /// Go through this proxy (http://host:port) instead of the environment's.
+    #[arg(long, value_name = "URL", conflicts_with = "no_proxy")]
+    proxy: Option<String>,
+
+    /// Connect directly, ignoring HTTPS_PROXY / HTTP_PROXY.
+    #[arg(long)]
+    no_proxy: bool,
+
+    /// Also trust the CA certificate(s) in this PEM file (a company CA).
+    #[arg(long, value_name = "FILE")]
+    ca_file: Vec<PathBuf>,
+
+    /// Also write the report to FILE: .md, .html or .json by extension.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+}
 
 /// Runs the subcommand; returns the exit code.
-pub fn run(_ctx: &Context, _args: Args) -> Result<i32> {
-    Err(Error::Internal("this command is not built yet".into()))
+pub fn run(ctx: &Context, args: Args) -> Result<i32> {
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+        return Err(Error::BadInput(format!(
+            "--timeout {}: give a number of seconds between 0 and 3600",
+            args.timeout
+        )));
+    }
+    let report_kind = match &args.report {
+        None => None,
+        Some(p) => Some(report_kind(p)?),
+    };
+    let mut extra_roots_pem = Vec::new();
+    for f in &args.ca_file {
+        extra_roots_pem.push(std::fs::read(f).map_err(|e| {
+            Error::BadInput(format!(
+                "--ca-file {}: cannot read it ({e}); give a PEM file",
+                f.display()
+            ))
+        })?);
+    }
+    let credentials = read_credentials(&args)?;
+    let opts = DiagnoseOptions {
+        timeout: Duration::from_secs_f64(args.timeout),
+        credentials,
+        proxy: match (&args.proxy, args.no_proxy) {
+            (Some(p), _) => ProxySetting::Url(p.clone()),
+            (None, true) => ProxySetting::Off,
+            (None, false) => ProxySetting::Environment,
+        },
+        extra_roots_pem,
+        check_dns: true,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+    let spinner = spinner(ctx);
+    let report = rt.block_on(diagnose(&ctx.sys, &args.url, &opts));
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    let report = report?;
+    if let (Some(path), Some(kind)) = (&args.report, report_kind) {
+        let body = match kind {
+            "md" => report.to_markdown(),
+            "html" => report.to_html(),
+            _ => report.to_json(),
+        };
+        std::fs::write(path, body)
+            .map_err(|e| Error::io(format!("writing the report {}", path.display()), e))?;
+    }
+    if ctx.json {
+        println!("{}", report.to_json());
+    } else {
+        print!(
+            "{}",
+            report.to_text(ctx.stdout_tty && std::env::var_os("NO_COLOR").is_none())
+        );
+    }
+    if report.exit_code() == 2 {
+        eprintln!("fix401: {}", report.headline);
+    }
+    Ok(report.exit_code())
+}
+
+fn report_kind(p: &std::path::Path) -> Result<&'static str> {
+    match p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("md") | Some("markdown") => Ok("md"),
+        Some("html") | Some("htm") => Ok("html"),
+        Some("json") => Ok("json"),
+        _ => Err(Error::BadInput(format!(
+            "--report {}: end the file name in .md, .html or .json to choose the format",
+            p.display()
+        ))),
+    }
+}
+
+fn spinner(ctx: &Context) -> Option<indicatif::ProgressBar> {
+    if ctx.json || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let s = indicatif::ProgressBar::new_spinner();
+    s.set_message("re-testing…");
+    s.enable_steady_tick(Duration::from_millis(100));
+    Some(s)
+}
+
+/// Reads the secrets asked for, in the order password, token, cookie: one line each from
+/// standard input, or a prompt without echo when standard input is a terminal.
+fn read_credentials(args: &Args) -> Result<Credentials> {
+    let mut creds = Credentials::default();
+    let tty = std::io::stdin().is_terminal();
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock();
+    let mut next = |what: &str| -> Result<String> {
+        let value = if tty {
+            prompt_hidden(&format!("{what}: "))?
+        } else {
+            let mut s = String::new();
+            lines
+                .read_line(&mut s)
+                .map_err(|e| Error::io(format!("reading the {what} from standard input"), e))?;
+            s.trim_end_matches(['\r', '\n']).to_string()
+        };
+        if value.is_empty() {
+            return Err(Error::BadInput(format!(
+                "no {what} on standard input: pipe it in, e.g. `printf '%s\\n' \"$SECRET\" | fix401 diagnose …`"
+            )));
+        }
+        Ok(value)
+    };
+    if args.password_stdin {
+        creds.password = Some(next("password")?);
+    }
+    if args.bearer_stdin {
+        creds.bearer = Some(next("bearer token")?);
+    }
+    if args.cookie_stdin {
+        creds.cookie = Some(next("cookie")?);
+    }
+    if let Some(u) = &args.user {
+        creds.user = Some(u.clone());
+        if creds.password.is_none() {
+            creds.password = Some(String::new());
+        }
+    }
+    Ok(creds)
+}
+
+/// Prompts on the terminal with echo switched off.
+#[cfg(unix)]
+fn prompt_hidden(prompt: &str) -> Result<String> {
+    use std::os::fd::AsRawFd;
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{prompt}");
+    let _ = err.flush();
+    let fd = std::io::stdin().as_raw_fd();
+    // SAFETY: termios is plain data; tcgetattr/tcsetattr only read/write it for this fd.
+    let mut term: libc::termios = unsafe { std::mem::zeroed() };
+    let have = unsafe { libc::tcgetattr(fd, &mut term) } == 0;
+    let saved = term;
+    if have {
+        term.c_lflag &= !libc::ECHO;
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &term) };
+    }
+    let mut s = String::new();
+    let res = std::io::stdin().lock().read_line(&mut s);
+    if have {
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &saved) };
+    }
+    let _ = writeln!(err);
+    res.map_err(|e| Error::io("reading from the terminal", e))?;
+    Ok(s.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// Prompts on the terminal (no echo control on this platform).
+#[cfg(not(unix))]
+fn prompt_hidden(prompt: &str) -> Result<String> {
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{prompt}");
+    let _ = err.flush();
+    let mut s = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut s)
+        .map_err(|e| Error::io("reading from the terminal", e))?;
+    Ok(s.trim_end_matches(['\r', '\n']).to_string())
 }

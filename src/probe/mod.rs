@@ -1,1 +1,854 @@
 //! The re-test: DNS answers, connect, TLS, redirect chain, timings and the response.
+//!
+//! For each origin on the way, a pre-flight on fix401's own socket resolves the name,
+//! connects and completes the TLS handshake, timing each phase and classifying failures
+//! precisely ([`net`], [`tls`]). The HTTP exchange itself then goes through reqwest (rustls,
+//! ring), pinned to the addresses already resolved, with redirects followed by hand so every
+//! hop is recorded and loops are caught at the first repeated URL. Everything happens
+//! before one overall deadline; bodies are read up to 64 KiB (after decompression).
+
+pub mod net;
+pub mod tls;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::system::System;
+use crate::target::Target;
+
+/// The `User-Agent` of every request fix401 makes.
+pub const USER_AGENT: &str = concat!("fix401/", env!("CARGO_PKG_VERSION"), " (diagnose)");
+/// Browsers give up after about 20 redirects; so does the probe.
+pub const MAX_REDIRECTS: usize = 20;
+/// The most of a body the probe reads (after decompression).
+pub const BODY_CAP: usize = 64 * 1024;
+
+/// Credentials to test with. They are sent only to the origin of the URL given, never
+/// after a redirect to another origin, and never printed, logged or written: `Debug`
+/// hides them and reports redact them.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    /// User name for Basic authentication.
+    pub user: Option<String>,
+    /// Password for Basic authentication.
+    pub password: Option<String>,
+    /// A bearer token (`Authorization: Bearer …`).
+    pub bearer: Option<String>,
+    /// A `Cookie` header value (`name=value; name2=value2`).
+    pub cookie: Option<String>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("kinds", &self.kinds())
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// True when nothing is to be sent.
+    pub fn is_empty(&self) -> bool {
+        self.kinds().is_empty()
+    }
+
+    /// What is supplied: `basic`, `bearer`, `cookie`.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let mut k = Vec::new();
+        if self.user.is_some() || self.password.is_some() {
+            k.push("basic");
+        }
+        if self.bearer.is_some() {
+            k.push("bearer");
+        }
+        if self.cookie.is_some() {
+            k.push("cookie");
+        }
+        k
+    }
+
+    /// Every secret string (password, token, each cookie value, and the encoded forms that
+    /// could appear in a header), for redaction.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut s = Vec::new();
+        if let Some(p) = &self.password {
+            s.push(p.clone());
+        }
+        if let (Some(u), Some(p)) = (&self.user, &self.password) {
+            use base64::Engine;
+            s.push(base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")));
+        }
+        if let Some(t) = &self.bearer {
+            s.push(t.clone());
+        }
+        if let Some(c) = &self.cookie {
+            s.push(c.clone());
+            for pair in c.split(';') {
+                if let Some((_, v)) = pair.split_once('=') {
+                    s.push(v.trim().to_string());
+                }
+            }
+        }
+        s.retain(|x| x.len() >= 3);
+        s
+    }
+
+    fn authorization(&self) -> Option<String> {
+        if let Some(t) = &self.bearer {
+            return Some(format!("Bearer {t}"));
+        }
+        if self.user.is_some() || self.password.is_some() {
+            use base64::Engine;
+            let pair = format!(
+                "{}:{}",
+                self.user.as_deref().unwrap_or(""),
+                self.password.as_deref().unwrap_or("")
+            );
+            return Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            ));
+        }
+        None
+    }
+}
+
+/// Which proxy the probe goes through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ProxySetting {
+    /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` and `NO_PROXY` of the person's environment,
+    /// as most tools read them; loopback targets never go through a proxy.
+    #[default]
+    Environment,
+    /// Connect directly.
+    Off,
+    /// This proxy URL (`http://host:port`) for every target, loopback included.
+    Url(String),
+}
+
+/// How to probe.
+#[derive(Debug, Clone)]
+pub struct ProbeOptions {
+    /// One deadline for everything.
+    pub timeout: Duration,
+    /// Credentials to send to the URL's origin.
+    pub credentials: Credentials,
+    /// The proxy to use.
+    pub proxy: ProxySetting,
+    /// Extra trusted CA certificates (PEM), e.g. a company's own CA.
+    pub extra_roots_pem: Vec<Vec<u8>>,
+}
+
+impl Default for ProbeOptions {
+    fn default() -> Self {
+        ProbeOptions {
+            timeout: Duration::from_secs(15),
+            credentials: Credentials::default(),
+            proxy: ProxySetting::Environment,
+            extra_roots_pem: Vec::new(),
+        }
+    }
+}
+
+/// A phase of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Name resolution.
+    Dns,
+    /// TCP connect (or the proxy tunnel).
+    Connect,
+    /// TLS handshake.
+    Tls,
+    /// Waiting for the response headers.
+    Response,
+    /// Reading the body.
+    Body,
+}
+
+/// Why the probe could not get (all of) an answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Failure {
+    /// The name did not resolve.
+    Dns {
+        /// The name.
+        host: String,
+        /// The resolver's message.
+        message: String,
+    },
+    /// Every address refused the connection (or was unreachable).
+    Connect {
+        /// Per-address errors.
+        detail: String,
+    },
+    /// The deadline passed during `phase`.
+    Timeout {
+        /// The phase that was still running.
+        phase: Phase,
+        /// What was being waited for.
+        detail: String,
+    },
+    /// The TLS handshake failed.
+    Tls {
+        /// What is wrong.
+        problem: tls::TlsProblem,
+        /// The TLS library's message.
+        detail: String,
+    },
+    /// The response headers were too large to read.
+    HeadersTooLarge {
+        /// The HTTP library's message.
+        detail: String,
+    },
+    /// The server broke HTTP (garbage, closed connection…).
+    Protocol {
+        /// The HTTP library's message.
+        detail: String,
+    },
+}
+
+impl Failure {
+    fn timeout(phase: Phase) -> Failure {
+        Failure::Timeout {
+            phase,
+            detail: match phase {
+                Phase::Dns => "the name lookup did not finish",
+                Phase::Connect => "the connection attempt did not finish",
+                Phase::Tls => "the TLS handshake did not finish",
+                Phase::Response => "the server accepted the request but did not answer",
+                Phase::Body => "the body did not finish",
+            }
+            .into(),
+        }
+    }
+
+    /// One line for a technician.
+    pub fn describe(&self) -> String {
+        match self {
+            Failure::Dns { host, message } => format!("DNS lookup of {host} failed: {message}"),
+            Failure::Connect { detail } => format!("connection failed: {detail}"),
+            Failure::Timeout { phase, detail } => {
+                format!("deadline reached while waiting ({phase:?}): {detail}")
+            }
+            Failure::Tls { problem, detail } => format!("TLS failed ({problem:?}): {detail}"),
+            Failure::HeadersTooLarge { detail } => {
+                format!("response headers too large to read: {detail}")
+            }
+            Failure::Protocol { detail } => format!("HTTP protocol error: {detail}"),
+        }
+    }
+}
+
+/// One response header, its value kept as raw bytes (servers send non-UTF-8).
+#[derive(Debug, Clone, Serialize)]
+pub struct Header {
+    /// Lower-case name.
+    pub name: String,
+    /// Raw value.
+    pub value: Vec<u8>,
+}
+
+impl Header {
+    /// The value as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.value).into_owned()
+    }
+}
+
+/// One request and its answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hop {
+    /// The URL requested.
+    #[serde(serialize_with = "crate::target::ser_url")]
+    pub url: Url,
+    /// The status, when an answer came.
+    pub status: Option<u16>,
+    /// The `Location` header, resolved against `url`.
+    pub location: Option<String>,
+    /// Every response header, in order.
+    pub headers: Vec<Header>,
+    /// Which credentials went with this request (`basic`, `bearer`, `cookie`).
+    pub credentials_sent: Vec<&'static str>,
+    /// Credentials were held back because this URL is on another origin.
+    pub credentials_withheld: bool,
+    /// The answer came from the proxy (a refused CONNECT), not from the site.
+    pub from_proxy: bool,
+    /// The first 64 KiB of the body (decompressed).
+    #[serde(skip)]
+    pub body: Vec<u8>,
+    /// The body was longer than the cap, or ended with an error.
+    pub body_truncated: bool,
+    /// The HTTP version of the answer.
+    pub version: Option<String>,
+    /// When the answer arrived (for the clock-skew check).
+    #[serde(skip)]
+    pub received_at: Option<SystemTime>,
+}
+
+impl Hop {
+    fn new(url: Url) -> Hop {
+        Hop {
+            url,
+            status: None,
+            location: None,
+            headers: Vec::new(),
+            credentials_sent: Vec::new(),
+            credentials_withheld: false,
+            from_proxy: false,
+            body: Vec::new(),
+            body_truncated: false,
+            version: None,
+            received_at: None,
+        }
+    }
+
+    /// The raw values of every header called `name` (case-insensitive), in order.
+    pub fn header_values(&self, name: &str) -> Vec<&[u8]> {
+        self.headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_slice())
+            .collect()
+    }
+
+    /// The first header called `name`, as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.header_values(name)
+            .first()
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    }
+}
+
+/// A redirect chain that cannot end.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RedirectProblem {
+    /// This URL came back.
+    Loop {
+        /// The repeated URL.
+        url: String,
+    },
+    /// More than [`MAX_REDIRECTS`] redirects.
+    TooMany,
+}
+
+/// Phase durations, summed over every hop.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Timings {
+    /// Name resolution.
+    pub dns: Option<Duration>,
+    /// TCP connect (and the proxy tunnel).
+    pub connect: Option<Duration>,
+    /// TLS handshake.
+    pub tls: Option<Duration>,
+    /// From the request being sent to the response headers (server think time).
+    pub first_byte: Option<Duration>,
+    /// The whole probe.
+    pub total: Duration,
+}
+
+fn add(a: &mut Option<Duration>, b: Option<Duration>) {
+    if let Some(b) = b {
+        *a = Some(a.unwrap_or_default() + b);
+    }
+}
+
+/// Everything the probe saw.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// Every request made, in order.
+    pub hops: Vec<Hop>,
+    /// Why the last request got no (complete) answer.
+    pub failure: Option<Failure>,
+    /// A redirect loop or too long a chain.
+    pub redirect_problem: Option<RedirectProblem>,
+    /// Addresses the names resolved to (first origin first).
+    pub resolved: Vec<IpAddr>,
+    /// The address that answered.
+    pub connected: Option<SocketAddr>,
+    /// Phase durations.
+    pub timings: Timings,
+    /// TLS facts for a technician.
+    pub tls_details: Vec<String>,
+    /// The proxy used (without credentials), if any.
+    pub proxy: Option<String>,
+    /// What credentials were supplied.
+    pub credentials_supplied: Vec<&'static str>,
+}
+
+impl Evidence {
+    /// The last hop that got an answer.
+    pub fn last_answer(&self) -> Option<&Hop> {
+        self.hops.iter().rev().find(|h| h.status.is_some())
+    }
+
+    /// The status of the last hop, if it got an answer.
+    pub fn final_status(&self) -> Option<u16> {
+        self.hops.last().and_then(|h| h.status)
+    }
+}
+
+/// Addresses the pre-flight resolved, handed to reqwest so it does not resolve again.
+#[derive(Clone)]
+struct PinnedResolver {
+    sys: System,
+    known: Arc<Mutex<HashMap<String, Vec<IpAddr>>>>,
+}
+
+impl reqwest::dns::Resolve for PinnedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        let known = self
+            .known
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&host.to_ascii_lowercase()).cloned());
+        let sys = self.sys.clone();
+        Box::pin(async move {
+            let ips = match known {
+                Some(ips) => ips,
+                None => net::resolve(&sys, &host)
+                    .await
+                    .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { e.into() })?,
+            };
+            let addrs: reqwest::dns::Addrs =
+                Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+            Ok(addrs)
+        })
+    }
+}
+
+/// A connector layer that adds up the time reqwest spends opening connections, so the
+/// server's own think time can be told apart.
+#[derive(Clone)]
+struct TimingLayer(Arc<Mutex<Duration>>);
+
+impl<S> tower_layer::Layer<S> for TimingLayer {
+    type Service = Timed<S>;
+    fn layer(&self, inner: S) -> Timed<S> {
+        Timed {
+            inner,
+            spent: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Timed<S> {
+    inner: S,
+    spent: Arc<Mutex<Duration>>,
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl<S, R> tower_service::Service<R> for Timed<S>
+where
+    S: tower_service::Service<R>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<std::result::Result<S::Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<std::result::Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: R) -> Self::Future {
+        let start = Instant::now();
+        let fut = self.inner.call(req);
+        let spent = self.spent.clone();
+        Box::pin(async move {
+            let r = fut.await;
+            if let Ok(mut s) = spent.lock() {
+                *s += start.elapsed();
+            }
+            r
+        })
+    }
+}
+
+/// The proxy for `url` under `setting`, as a URL.
+fn proxy_for(sys: &System, setting: &ProxySetting, url: &Url) -> Option<Url> {
+    match setting {
+        ProxySetting::Off => None,
+        ProxySetting::Url(p) => Url::parse(p).ok(),
+        ProxySetting::Environment => {
+            let host = url
+                .host_str()?
+                .trim_start_matches('[')
+                .trim_end_matches(']');
+            if is_loopback(host) {
+                return None;
+            }
+            let get = |k: &str| {
+                sys.var(k)
+                    .or_else(|| sys.var(&k.to_ascii_lowercase()))
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            };
+            if let Some(no) = get("NO_PROXY") {
+                for entry in no.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                    let e = entry.trim_start_matches('.');
+                    if entry == "*" || host == e || host.ends_with(&format!(".{e}")) {
+                        return None;
+                    }
+                }
+            }
+            let raw = if url.scheme() == "https" {
+                get("HTTPS_PROXY").or_else(|| get("ALL_PROXY"))
+            } else {
+                get("HTTP_PROXY").or_else(|| get("ALL_PROXY"))
+            }?;
+            let raw = if raw.contains("://") {
+                raw
+            } else {
+                format!("http://{raw}")
+            };
+            Url::parse(&raw).ok()
+        }
+    }
+}
+
+/// True for `localhost` and loopback addresses.
+pub fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.to_ascii_lowercase().ends_with(".localhost")
+        || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A proxy URL without its credentials, for reports.
+fn display_proxy(p: &Url) -> String {
+    let mut p = p.clone();
+    let _ = p.set_username("");
+    let _ = p.set_password(None);
+    p.to_string()
+}
+
+fn build_client(
+    sys: &System,
+    tls: Arc<rustls::ClientConfig>,
+    proxy: Option<&Url>,
+    known: Arc<Mutex<HashMap<String, Vec<IpAddr>>>>,
+    spent: Arc<Mutex<Duration>>,
+) -> Result<reqwest::Client> {
+    let mut b = reqwest::Client::builder()
+        .tls_backend_preconfigured((*tls).clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(USER_AGENT)
+        .dns_resolver(Arc::new(PinnedResolver {
+            sys: sys.clone(),
+            known,
+        }))
+        .connector_layer(TimingLayer(spent))
+        .pool_max_idle_per_host(0)
+        .retry(reqwest::retry::never());
+    b = match proxy {
+        Some(p) => b.proxy(reqwest::Proxy::all(p.as_str()).map_err(|e| {
+            Error::BadInput(format!("cannot use the proxy {}: {e}", display_proxy(p)))
+        })?),
+        None => b.no_proxy(),
+    };
+    b.build()
+        .map_err(|e| Error::Internal(format!("cannot set up the HTTP client: {e}")))
+}
+
+/// Probes `target` once, following redirects, within `opts.timeout`.
+pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<Evidence> {
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::now() + opts.timeout;
+    let origin = target.url.origin();
+    let mut ev = Evidence {
+        hops: Vec::new(),
+        failure: None,
+        redirect_problem: None,
+        resolved: Vec::new(),
+        connected: None,
+        timings: Timings::default(),
+        tls_details: Vec::new(),
+        proxy: None,
+        credentials_supplied: opts.credentials.kinds(),
+    };
+    let known: Arc<Mutex<HashMap<String, Vec<IpAddr>>>> = Arc::default();
+    let spent: Arc<Mutex<Duration>> = Arc::default();
+    let mut verifying: Option<Arc<rustls::ClientConfig>> = None;
+    let mut clients: HashMap<(bool, Option<String>), reqwest::Client> = HashMap::new();
+    let mut preflown: Vec<(String, u16, bool, Option<String>)> = Vec::new();
+    let mut seen: Vec<String> = vec![target.url.as_str().to_string()];
+    let mut url = target.url.clone();
+
+    loop {
+        let https = url.scheme() == "https";
+        let host = url
+            .host_str()
+            .unwrap_or_default()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = url
+            .port_or_known_default()
+            .unwrap_or(if https { 443 } else { 80 });
+        let proxy = proxy_for(sys, &opts.proxy, &url);
+        if let Some(p) = &proxy
+            && ev.proxy.is_none()
+        {
+            ev.proxy = Some(display_proxy(p));
+        }
+        let tls_config = if https {
+            if verifying.is_none() {
+                verifying = Some(tls::verifying_config(&opts.extra_roots_pem)?);
+            }
+            verifying.clone()
+        } else {
+            None
+        };
+
+        let mut hop = Hop::new(url.clone());
+        let same_origin = url.origin() == origin;
+
+        // Pre-flight each origin once: resolve, connect, TLS, timed on our own socket.
+        let key = (
+            host.clone(),
+            port,
+            https,
+            proxy.as_ref().map(|p| p.to_string()),
+        );
+        if !preflown.contains(&key) {
+            preflown.push(key);
+            let proxy_hp = proxy.as_ref().and_then(|p| {
+                Some((
+                    p.host_str()?
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .to_string(),
+                    p.port_or_known_default()?,
+                ))
+            });
+            let ep = net::Endpoint {
+                https,
+                host: &host,
+                port,
+                proxy: proxy_hp.as_ref().map(|(h, p)| (h.as_str(), *p)),
+            };
+            let mut pf = net::Preflight::default();
+            let res = net::preflight(sys, &ep, tls_config.clone(), deadline, &mut pf).await;
+            add(&mut ev.timings.dns, pf.phases.dns);
+            add(&mut ev.timings.connect, pf.phases.connect);
+            add(&mut ev.timings.tls, pf.phases.tls);
+            for ip in &pf.resolved {
+                if !ev.resolved.contains(ip) {
+                    ev.resolved.push(*ip);
+                }
+            }
+            if ev.connected.is_none() {
+                ev.connected = pf.connected;
+            }
+            ev.tls_details.extend(pf.tls_details.iter().cloned());
+            if let Ok(mut k) = known.lock() {
+                let name = ep
+                    .proxy
+                    .map(|(h, _)| h)
+                    .unwrap_or(&host)
+                    .to_ascii_lowercase();
+                k.insert(name, pf.resolved.clone());
+            }
+            if let Err(f) = res {
+                ev.failure = Some(f);
+                ev.hops.push(hop);
+                break;
+            }
+            if let Some((status, lines)) = pf.proxy_refusal {
+                hop.status = Some(status);
+                hop.from_proxy = true;
+                hop.received_at = Some(SystemTime::now());
+                hop.headers = lines
+                    .into_iter()
+                    .map(|value| Header {
+                        name: "proxy-authenticate".into(),
+                        value,
+                    })
+                    .collect();
+                ev.hops.push(hop);
+                break;
+            }
+        }
+
+        let ckey = (https, proxy.as_ref().map(|p| p.to_string()));
+        if !clients.contains_key(&ckey) {
+            let cfg = match &tls_config {
+                Some(c) => c.clone(),
+                None => tls::inert_config()?,
+            };
+            let c = build_client(sys, cfg, proxy.as_ref(), known.clone(), spent.clone())?;
+            clients.insert(ckey.clone(), c);
+        }
+        let client = clients
+            .get(&ckey)
+            .ok_or_else(|| Error::Internal("HTTP client missing".into()))?;
+
+        let mut req = client.get(url.clone()).header(
+            reqwest::header::ACCEPT,
+            "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
+        );
+        if same_origin {
+            if let Some(auth) = opts.credentials.authorization() {
+                req = req.header(reqwest::header::AUTHORIZATION, auth);
+            }
+            if let Some(c) = &opts.credentials.cookie {
+                req = req.header(reqwest::header::COOKIE, c.as_str());
+            }
+            hop.credentials_sent = opts.credentials.kinds();
+        } else if !opts.credentials.is_empty() {
+            hop.credentials_withheld = true;
+        }
+
+        let spent_before = spent.lock().map(|s| *s).unwrap_or_default();
+        let sent = Instant::now();
+        let resp = match tokio::time::timeout_at(deadline, req.send()).await {
+            Err(_) => {
+                ev.failure = Some(Failure::timeout(Phase::Response));
+                ev.hops.push(hop);
+                break;
+            }
+            Ok(Err(e)) => {
+                ev.failure = Some(classify_reqwest(&e));
+                ev.hops.push(hop);
+                break;
+            }
+            Ok(Ok(r)) => r,
+        };
+        let connecting = spent.lock().map(|s| *s).unwrap_or_default() - spent_before;
+        add(
+            &mut ev.timings.first_byte,
+            Some(sent.elapsed().saturating_sub(connecting)),
+        );
+        hop.received_at = Some(SystemTime::now());
+        hop.status = Some(resp.status().as_u16());
+        hop.version = Some(format!("{:?}", resp.version()));
+        hop.headers = resp
+            .headers()
+            .iter()
+            .map(|(n, v)| Header {
+                name: n.as_str().to_string(),
+                value: v.as_bytes().to_vec(),
+            })
+            .collect();
+        let location = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let status = resp.status();
+
+        // Read the body up to the cap; a body that never ends is cut at the cap or deadline.
+        let mut resp = resp;
+        loop {
+            match tokio::time::timeout_at(deadline, resp.chunk()).await {
+                Err(_) => {
+                    hop.body_truncated = true;
+                    ev.failure = Some(Failure::timeout(Phase::Body));
+                    break;
+                }
+                Ok(Err(_)) => {
+                    hop.body_truncated = true;
+                    break;
+                }
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => {
+                    let room = BODY_CAP - hop.body.len();
+                    if chunk.len() >= room {
+                        hop.body.extend_from_slice(&chunk[..room]);
+                        hop.body_truncated = true;
+                        break;
+                    }
+                    hop.body.extend_from_slice(&chunk);
+                }
+            }
+        }
+        drop(resp);
+
+        if status.is_redirection()
+            && let Some(loc) = location
+        {
+            let next = match url.join(loc.trim()) {
+                Ok(n) => n,
+                Err(_) => {
+                    hop.location = Some(loc);
+                    ev.hops.push(hop);
+                    break;
+                }
+            };
+            hop.location = Some(next.to_string());
+            ev.hops.push(hop);
+            if seen.contains(&next.to_string()) {
+                ev.redirect_problem = Some(RedirectProblem::Loop {
+                    url: next.to_string(),
+                });
+                break;
+            }
+            if ev.hops.len() > MAX_REDIRECTS {
+                ev.redirect_problem = Some(RedirectProblem::TooMany);
+                break;
+            }
+            if next.scheme() != "http" && next.scheme() != "https" {
+                break;
+            }
+            seen.push(next.to_string());
+            url = next;
+            if ev.failure.is_some() {
+                break;
+            }
+            continue;
+        }
+        ev.hops.push(hop);
+        break;
+    }
+    ev.timings.total = started.elapsed();
+    Ok(ev)
+}
+
+/// Turns an HTTP client error into a failure, walking the source chain.
+fn classify_reqwest(e: &reqwest::Error) -> Failure {
+    if let Some((problem, detail)) = tls::classify(e) {
+        return Failure::Tls { problem, detail };
+    }
+    let mut chain = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !chain.contains(&s) {
+            chain.push(s);
+        }
+        cur = err.source();
+    }
+    // reqwest's own message names the URL, which may hold secrets; keep only the causes.
+    let detail = if chain.len() > 1 {
+        chain[1..].join(": ")
+    } else {
+        chain.join(": ")
+    };
+    if detail.contains("too large") {
+        return Failure::HeadersTooLarge { detail };
+    }
+    if e.is_timeout() {
+        return Failure::Timeout {
+            phase: Phase::Response,
+            detail,
+        };
+    }
+    if e.is_connect() {
+        return Failure::Connect { detail };
+    }
+    Failure::Protocol { detail }
+}
