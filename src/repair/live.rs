@@ -2,12 +2,17 @@
 
 use crate::browsers::Profile;
 use crate::cookie_jar::{self, JarRead};
+use crate::diagnosis::{self, DiagnoseOptions};
 use crate::dns;
 use crate::error::{Error, Result};
+use crate::probe::Credentials;
+use crate::report::Report;
 use crate::system::System;
+use crate::target::Target;
 
 use super::backend::{ActionReport, Backend, BrowserInfo, PlannedClear, Probe};
-use super::restart;
+use super::model::ProbeSummary;
+use super::{redact, restart};
 
 /// The backend fix401 runs with.
 pub struct LiveBackend {
@@ -31,13 +36,79 @@ fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
     Ok(rt.block_on(f))
 }
 
+/// The parts of a diagnosis report the fix report shows.
+fn summarize(report: &Report) -> ProbeSummary {
+    let mut technical = Vec::new();
+    if !report.resolved.is_empty() {
+        technical.push(format!("resolved to {}", report.resolved.join(", ")));
+    }
+    for r in report.redirects.iter().filter(|r| r.location.is_some()) {
+        technical.push(format!(
+            "redirect: {} answered {} to {}",
+            r.url,
+            r.status.map_or("-".into(), |s| s.to_string()),
+            r.location.as_deref().unwrap_or_default()
+        ));
+    }
+    for c in &report.challenges {
+        for line in &c.lines {
+            technical.push(format!("{}: {line}", c.header));
+        }
+    }
+    if !report.credentials_supplied.is_empty() {
+        technical.push(format!(
+            "sent with: {} (values not shown)",
+            report.credentials_supplied.join(", ")
+        ));
+    }
+    technical.push(format!("total time: {:.0} ms", report.timings_ms.total));
+    ProbeSummary {
+        url: report.url.clone(),
+        final_url: (report.final_url != report.url).then(|| report.final_url.clone()),
+        status: report.status,
+        ok: report.exit_code() == 0,
+        verdict: report.verdict.to_string(),
+        headline: report.headline.clone(),
+        findings: report.findings.clone(),
+        technical,
+    }
+}
+
 fn not_yet(what: &str) -> Error {
     Error::Internal(format!("{what} is not available in this build yet"))
 }
 
 impl Backend for LiveBackend {
-    fn diagnose(&self, _url: &str, _cookie_header: Option<&str>) -> Result<Probe> {
-        Err(not_yet("the diagnosis"))
+    fn diagnose(&self, url: &str, cookie_header: Option<&str>) -> Result<Probe> {
+        let (probe_url, corrected) = match Target::parse(url) {
+            Ok(t) => (t.url.to_string(), t.suggestion.clone()),
+            Err(invalid) => match invalid.suggestion {
+                // Unusable as typed but correctable: the pipeline offers `fix-url`.
+                Some(s) => (s.clone(), Some(s)),
+                None => {
+                    return Err(Error::BadInput(format!(
+                        "{}: {}",
+                        redact::url(url.trim()),
+                        invalid.reason
+                    )));
+                }
+            },
+        };
+        let opts = DiagnoseOptions {
+            credentials: Credentials {
+                cookie: cookie_header.map(str::to_string),
+                ..Credentials::default()
+            },
+            // The cookie re-test only asks the site; DNS was checked by the first probe.
+            check_dns: cookie_header.is_none(),
+            ..DiagnoseOptions::default()
+        };
+        let report = block_on(diagnosis::diagnose(&self.sys, url, &opts))??;
+        Ok(Probe {
+            url: probe_url,
+            summary: summarize(&report),
+            corrected_url: corrected,
+        })
     }
 
     fn browsers(&self) -> Result<Vec<BrowserInfo>> {

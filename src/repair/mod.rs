@@ -199,13 +199,30 @@ pub fn run(
             wanted.push((a, why));
         }
     };
-    if before_failing {
-        let mut sorted = findings.clone();
-        sorted.sort_by_key(|f| std::cmp::Reverse(f.confidence));
+    let mut sorted = findings.clone();
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.confidence));
+    if !before.summary.ok {
         for f in &sorted {
             for a in &f.actions {
                 add(
                     *a,
+                    format!("{} ({:?} confidence)", f.cause, f.confidence).to_lowercase(),
+                );
+            }
+        }
+    } else {
+        // It works from here: only the browser's stored data can be at fault, unless the
+        // cookie test ruled that out. DNS and restarts are not called for.
+        let ruled_out = proof.as_ref().is_some_and(|p| {
+            matches!(
+                p.outcome,
+                ProofOutcome::CookiesNotTheCause | ProofOutcome::NoCookies
+            )
+        }) && cached_errors.is_empty();
+        if !ruled_out {
+            for f in sorted.iter().filter(|f| f.cause == Cause::SiteDataStale) {
+                add(
+                    Action::ClearSiteData,
                     format!("{} ({:?} confidence)", f.cause, f.confidence).to_lowercase(),
                 );
             }
@@ -977,13 +994,19 @@ fn headline(
                 .collect();
             format!("Fixed: {host} loads again after {}.", done.join(" and "))
         }
+        Verdict::Working
+            if outcomes
+                .iter()
+                .any(|o| o.status == ActionStatus::Done && o.action == Action::ClearSiteData) =>
+        {
+            format!(
+                "{host} answers normally from this computer; its stored cookies and cache \
+                 were cleared as a precaution. Reload the page."
+            )
+        }
         Verdict::Working => format!(
-            "No fault found: {host} answers normally from this computer{}.",
-            if before.findings.is_empty() {
-                ""
-            } else {
-                " (see the notes below)"
-            }
+            "No fault found: {host} answers normally from this computer, also with your \
+             browser's data. If your browser still shows an error, restart it."
         ),
         Verdict::StillFailing => {
             let why = before

@@ -45,3 +45,30 @@ fn bad_system_config_is_rejected_even_when_the_user_file_is_fine() {
     env.write_system("etc/fix401/config.toml", "[support]\nname = 1\n");
     env.cmd(["fix", "--yes"]).run().code(2).stderr_has("line 2");
 }
+
+mod fixtures {
+    //! The fixtures themselves: real browsers store the stale cookie where fix401 reads it.
+    use crate::support::TestEnv;
+    use crate::support::fixsite::*;
+
+    #[test]
+    fn chromium_stores_the_stale_cookie_and_the_site_rejects_it() {
+        let env = TestEnv::new();
+        let site = StaleCookieSite::start();
+        chromium_visit(&env.home(), &site.url("a.test", "/login"));
+        chromium_visit(&env.home(), &site.url("a.test", "/"));
+        assert!(site.saw_stale_cookie());
+        assert!(env.path(".config/chromium/Default/Cookies").exists());
+    }
+
+    #[test]
+    fn firefox_stores_the_stale_cookie_and_the_site_rejects_it() {
+        let env = TestEnv::new();
+        let site = StaleCookieSite::start();
+        let profile = firefox_profile(&env.home(), site.port);
+        firefox_visit(&env.home(), &profile, &site.url("a.test", "/login"));
+        firefox_visit(&env.home(), &profile, &site.url("a.test", "/"));
+        assert!(site.saw_stale_cookie(), "{:?}", site.seen.lock().unwrap());
+        assert!(profile.join("cookies.sqlite").exists());
+    }
+}
