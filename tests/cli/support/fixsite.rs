@@ -9,13 +9,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
+/// One request the site saw: its path and its Cookie header.
+pub type Seen = (String, Option<String>);
+
 /// A site on 127.0.0.1: `/login` sets `sid=stale-session`; any request carrying that
 /// cookie gets 401 (as a site does after its session store was reset), without it 200.
 pub struct StaleCookieSite {
     /// The port it listens on.
     pub port: u16,
     /// Every request's path and Cookie header, in order.
-    pub seen: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl StaleCookieSite {
@@ -48,7 +51,7 @@ impl StaleCookieSite {
     }
 }
 
-fn serve(stream: std::net::TcpStream, log: &Mutex<Vec<(String, Option<String>)>>) {
+fn serve(stream: std::net::TcpStream, log: &Mutex<Vec<Seen>>) {
     let mut reader = BufReader::new(match stream.try_clone() {
         Ok(s) => s,
         Err(_) => return,
