@@ -1,8 +1,22 @@
 //! Browsers: the catalog of browsers per OS (data), profile discovery, running detection.
+//!
+//! [`catalog()`] is the table of browsers × OS × packaging; [`discover()`] walks a
+//! (real or simulated) home through it and returns every [`Installation`] with its
+//! [`Profile`]s and their [`Store`]s; [`running_state()`] tells whether an installation is
+//! running, from its lock files first and the process list second.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+
+pub mod catalog;
+pub mod discover;
+mod fsutil;
+pub mod running;
+
+pub use catalog::{BrowserSpec, Layout, LockRule, Packaging, catalog};
+pub use discover::discover;
+pub use running::running_state;
 
 /// The engine family of a browser: it decides which store formats its profiles use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -44,6 +58,34 @@ pub enum StoreKind {
     SafariCache,
 }
 
+impl StoreKind {
+    /// A short label for people (`cookies`, `cache (Simple)`…).
+    pub fn label(self) -> &'static str {
+        match self {
+            StoreKind::ChromiumCookies | StoreKind::FirefoxCookies | StoreKind::SafariCookies => {
+                "cookies"
+            }
+            StoreKind::ChromiumSimpleCache => "cache (Simple, per site)",
+            StoreKind::ChromiumBlockfileCache => "cache (Blockfile, whole only)",
+            StoreKind::FirefoxCache2 => "cache (cache2, per site)",
+            StoreKind::SafariCache => "cache (whole only)",
+            StoreKind::ChromiumIndexedDb => "IndexedDB",
+            StoreKind::ChromiumServiceWorker => "service workers",
+            StoreKind::FirefoxSessionStore => "session store",
+            StoreKind::FirefoxSiteStorage => "site storage",
+        }
+    }
+
+    /// The files that belong with a store file and must travel with it (journal, WAL).
+    pub fn sidecars(self) -> &'static [&'static str] {
+        match self {
+            StoreKind::ChromiumCookies => &["-journal"],
+            StoreKind::FirefoxCookies => &["-wal", "-shm"],
+            _ => &[],
+        }
+    }
+}
+
 /// One store of one profile: what it is and where it lives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Store {
@@ -51,6 +93,20 @@ pub struct Store {
     pub kind: StoreKind,
     /// The file or directory.
     pub path: PathBuf,
+}
+
+impl Store {
+    /// Bytes on disk: the file with its sidecars, or everything below the folder
+    /// (symbolic links are counted as links, never followed).
+    pub fn size(&self) -> u64 {
+        let mut total = fsutil::tree_size(&self.path);
+        for suffix in self.kind.sidecars() {
+            let mut side = self.path.clone().into_os_string();
+            side.push(suffix);
+            total += fsutil::tree_size(Path::new(&side));
+        }
+        total
+    }
 }
 
 /// One browser profile found on the machine.
@@ -70,4 +126,95 @@ pub struct Profile {
     pub dir: PathBuf,
     /// The stores found in this profile (only those that exist).
     pub stores: Vec<Store>,
+    /// True for the profile the browser opens by default (Chromium `last_used`, Firefox
+    /// `[Install…] Default` / `Default=1`, or the only profile).
+    pub is_default: bool,
+    /// The catalog roots this profile's stores lie in. Nothing outside them may be touched.
+    pub roots: Vec<PathBuf>,
+}
+
+impl Profile {
+    /// The stores of one kind.
+    pub fn stores_of(&self, kind: StoreKind) -> impl Iterator<Item = &Store> {
+        self.stores.iter().filter(move |s| s.kind == kind)
+    }
+
+    /// True when `path` lies inside one of this profile's roots without passing through a
+    /// symbolic link below the root (the rule every store operation must respect).
+    pub fn contains(&self, path: &Path) -> bool {
+        self.roots
+            .iter()
+            .any(|root| fsutil::inside_without_links(root, path))
+    }
+}
+
+/// Whether a browser is running, and how fix401 knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RunningState {
+    /// No lock is held and no process of this browser runs for this home.
+    NotRunning,
+    /// The browser runs: a held lock or a live process proves it.
+    Running {
+        /// What proved it, for people (`SingletonLock held by process 1234 on this computer`).
+        evidence: String,
+    },
+    /// The evidence is inconclusive; treat as running before writing.
+    Unknown {
+        /// Why fix401 cannot tell.
+        why: String,
+    },
+}
+
+impl RunningState {
+    /// True only when the browser is known to run.
+    pub fn is_running(&self) -> bool {
+        matches!(self, RunningState::Running { .. })
+    }
+
+    /// True when writing to its stores is safe (known not to run).
+    pub fn is_safe_to_write(&self) -> bool {
+        matches!(self, RunningState::NotRunning)
+    }
+
+    /// One line for people.
+    pub fn describe(&self) -> String {
+        match self {
+            RunningState::NotRunning => "not running".into(),
+            RunningState::Running { evidence } => format!("RUNNING ({evidence})"),
+            RunningState::Unknown { why } => format!("unknown ({why})"),
+        }
+    }
+}
+
+/// One browser installation found in the home: a catalog entry in one packaging.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Installation {
+    /// The catalog id (`chrome`, `firefox`…); the same for every packaging.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Engine family.
+    pub family: Family,
+    /// How it was installed.
+    pub packaging: Packaging,
+    /// Chromium: the user-data dirs; Firefox: the roaming roots (with `profiles.ini`);
+    /// Safari: its `~/Library` folders. Lock files live here.
+    pub data_dirs: Vec<PathBuf>,
+    /// Every catalog root found for it (data dirs and cache roots): the only folders any
+    /// store operation may touch.
+    pub roots: Vec<PathBuf>,
+    /// The profiles found.
+    pub profiles: Vec<Profile>,
+    /// Whether it runs now.
+    pub running: RunningState,
+    /// What could not be read and was skipped (bad `Local State`, missing profile…).
+    pub warnings: Vec<String>,
+}
+
+impl Installation {
+    /// The catalog entry this installation came from.
+    pub fn spec(&self) -> Option<&'static BrowserSpec> {
+        catalog::spec(&self.id)
+    }
 }

@@ -1,0 +1,734 @@
+//! The catalog: every browser fix401 knows, per OS and packaging, as data.
+//!
+//! Like BleachBit's CleanerML, the knowledge of where browsers keep their data is a table,
+//! compiled on every OS and chosen at run time by an [`Os`] value, so that a Windows or
+//! macOS home can be examined (and tested) from Linux. Sources for every path are in
+//! `browser-stores.md` §1–§3 of the shared reference.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::Family;
+use crate::system::{Os, System};
+
+/// How a browser was installed: it decides where its data lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Packaging {
+    /// The vendor's or the distribution's own package (or the usual Windows/macOS installer).
+    Native,
+    /// A Linux snap (`~/snap/<name>/…`).
+    Snap,
+    /// A Linux flatpak (`~/.var/app/<id>/…`).
+    Flatpak,
+    /// A Windows MSIX / Store package (`%LOCALAPPDATA%\Packages\…`).
+    Msix,
+}
+
+impl Packaging {
+    /// The id used in JSON and text output.
+    pub fn id(self) -> &'static str {
+        match self {
+            Packaging::Native => "native",
+            Packaging::Snap => "snap",
+            Packaging::Flatpak => "flatpak",
+            Packaging::Msix => "msix",
+        }
+    }
+}
+
+/// The folder a catalog path starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// The home directory itself.
+    Home,
+    /// Linux `$XDG_CONFIG_HOME` (`~/.config`).
+    XdgConfig,
+    /// Linux `$XDG_CACHE_HOME` (`~/.cache`).
+    XdgCache,
+    /// Windows `%APPDATA%` (roaming).
+    AppData,
+    /// Windows `%LOCALAPPDATA%`.
+    LocalAppData,
+    /// macOS `~/Library/Application Support`.
+    MacAppSupport,
+    /// macOS `~/Library/Caches`.
+    MacCaches,
+}
+
+/// A path in the catalog: a base folder and a `/`-separated relative path. A `*` segment
+/// stands for a snap revision (`~/snap/<name>/*/`): the revision `current` points to, or
+/// every revision folder when there is no `current` link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathRule {
+    /// Where the path starts.
+    pub base: Base,
+    /// The rest, `/`-separated, possibly with one `*` revision segment.
+    pub rel: &'static str,
+}
+
+impl PathRule {
+    /// The base folder of this rule on `sys` (without the relative part).
+    pub fn base_dir(&self, sys: &System) -> PathBuf {
+        match self.base {
+            Base::Home => sys.home.clone(),
+            Base::XdgConfig => sys.xdg_config_home(),
+            Base::XdgCache => sys.xdg_cache_home(),
+            Base::AppData => sys.appdata(),
+            Base::LocalAppData => sys.local_appdata(),
+            Base::MacAppSupport => sys.home.join("Library").join("Application Support"),
+            Base::MacCaches => sys.home.join("Library").join("Caches"),
+        }
+    }
+}
+
+/// How a browser lays out its profiles below its root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// A Chromium user-data dir: `Local State` + `Default`, `Profile N` folders.
+    ChromiumUdd,
+    /// Opera: the user-data dir *is* the profile; some builds add `Default` (both probed).
+    OperaUdd,
+    /// Firefox family: `profiles.ini` / `installs.ini` in the roaming root.
+    FirefoxIni,
+    /// Safari: one implicit profile spread over several `~/Library` folders.
+    Safari,
+}
+
+/// A lock object a running browser holds (§3 of the reference), tested in `running.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockRule {
+    /// Chromium macOS/Linux: symlink `UDD/SingletonLock` → `<hostname>-<pid>`.
+    SingletonLock,
+    /// Chromium Windows: `UDD\lockfile`, present only while the browser runs.
+    WindowsLockfile,
+    /// Firefox macOS/Linux: `P/.parentlock` with an `fcntl` write lock (file persists).
+    ParentLockFcntl,
+    /// Firefox Linux: symlink `P/lock` → `<ip>:+<pid>` (survives a clean exit).
+    LockSymlink,
+    /// Firefox Windows: `P\parent.lock` opened with share mode 0 (never deleted).
+    WindowsParentLock,
+}
+
+/// Where one packaging of one browser keeps its data on one OS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    /// The OS whose homes use this location.
+    pub os: Os,
+    /// The packaging this location belongs to.
+    pub packaging: Packaging,
+    /// Chromium: the user-data dir. Firefox: the roaming root (with `profiles.ini`).
+    /// Safari: one of its `~/Library` folders.
+    pub root: PathRule,
+    /// Chromium: the user cache dir that mirrors the user-data dir (profile `P` keeps its
+    /// `Cache/Cache_Data` at the same relative path below it); `None` = inside `P`.
+    /// Firefox: the local root holding each relative profile's `cache2`.
+    pub cache_root: Option<PathRule>,
+}
+
+/// Process names by OS (as the process table shows them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessNames {
+    /// Names on Linux.
+    pub linux: &'static [&'static str],
+    /// Names on macOS.
+    pub macos: &'static [&'static str],
+    /// Names on Windows.
+    pub windows: &'static [&'static str],
+}
+
+impl ProcessNames {
+    /// The names that apply on `os`.
+    pub fn on(&self, os: Os) -> &'static [&'static str] {
+        match os {
+            Os::Linux => self.linux,
+            Os::Macos => self.macos,
+            Os::Windows => self.windows,
+        }
+    }
+}
+
+/// One browser of the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrowserSpec {
+    /// Stable id used on the command line (`--browser chrome`) and in JSON.
+    pub id: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    /// Engine family: decides the store formats.
+    pub family: Family,
+    /// The release channels this entry covers (Firefox channels share one set of roots).
+    pub channels: &'static [&'static str],
+    /// How profiles are laid out.
+    pub layout: Layout,
+    /// Every location, for every OS and packaging.
+    pub locations: &'static [Location],
+    /// Executable names of the main process.
+    pub processes: ProcessNames,
+}
+
+impl BrowserSpec {
+    /// The locations that apply on `os`.
+    pub fn locations_on(&self, os: Os) -> impl Iterator<Item = &'static Location> + use<> {
+        let all: &'static [Location] = self.locations;
+        all.iter().filter(move |l| l.os == os)
+    }
+
+    /// True when the catalog knows where this browser lives on `os`.
+    pub fn supports(&self, os: Os) -> bool {
+        self.locations.iter().any(|l| l.os == os)
+    }
+
+    /// The lock objects a running instance holds on `os`.
+    pub fn lock_rules(&self, os: Os) -> &'static [LockRule] {
+        lock_rules(self.family, os)
+    }
+}
+
+/// The lock objects of a family on an OS (§3 of the reference).
+pub fn lock_rules(family: Family, os: Os) -> &'static [LockRule] {
+    match (family, os) {
+        (Family::Chromium, Os::Linux | Os::Macos) => &[LockRule::SingletonLock],
+        (Family::Chromium, Os::Windows) => &[LockRule::WindowsLockfile],
+        (Family::Firefox, Os::Linux) => &[LockRule::ParentLockFcntl, LockRule::LockSymlink],
+        (Family::Firefox, Os::Macos) => &[LockRule::ParentLockFcntl],
+        (Family::Firefox, Os::Windows) => &[LockRule::WindowsParentLock],
+        (Family::Safari, _) => &[],
+    }
+}
+
+/// Safari's cookie files, newest layout first (container, then the legacy leftover).
+pub const SAFARI_COOKIES: &[PathRule] = &[
+    home("Library/Containers/com.apple.Safari/Data/Library/Cookies/Cookies.binarycookies"),
+    home("Library/Cookies/Cookies.binarycookies"),
+];
+
+/// Safari's cache folders (whole removal only).
+pub const SAFARI_CACHES: &[PathRule] = &[
+    home("Library/Caches/com.apple.Safari"),
+    home("Library/Containers/com.apple.Safari/Data/Library/Caches"),
+];
+
+const fn r(base: Base, rel: &'static str) -> PathRule {
+    PathRule { base, rel }
+}
+const fn home(rel: &'static str) -> PathRule {
+    r(Base::Home, rel)
+}
+
+/// A Windows Chromium user-data dir under `%LOCALAPPDATA%` (cache inside the profile).
+const fn win(rel: &'static str) -> Location {
+    Location {
+        os: Os::Windows,
+        packaging: Packaging::Native,
+        root: r(Base::LocalAppData, rel),
+        cache_root: None,
+    }
+}
+/// A macOS Chromium user-data dir (cache mirrored under `~/Library/Caches`).
+const fn mac(rel: &'static str) -> Location {
+    Location {
+        os: Os::Macos,
+        packaging: Packaging::Native,
+        root: r(Base::MacAppSupport, rel),
+        cache_root: Some(r(Base::MacCaches, rel)),
+    }
+}
+/// A Linux Chromium user-data dir (cache mirrored under `$XDG_CACHE_HOME`).
+const fn linux(rel: &'static str) -> Location {
+    Location {
+        os: Os::Linux,
+        packaging: Packaging::Native,
+        root: r(Base::XdgConfig, rel),
+        cache_root: Some(r(Base::XdgCache, rel)),
+    }
+}
+/// A Linux location below the home with an explicit cache root.
+const fn linux_pkg(packaging: Packaging, root: &'static str, cache: &'static str) -> Location {
+    Location {
+        os: Os::Linux,
+        packaging,
+        root: home(root),
+        cache_root: Some(home(cache)),
+    }
+}
+
+const CHROMIUM_FAMILY_CHANNEL: &[&str] = &["stable"];
+
+/// The whole catalog.
+static CATALOG: &[BrowserSpec] = &[
+    BrowserSpec {
+        id: "chrome",
+        name: "Google Chrome",
+        family: Family::Chromium,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("Google/Chrome/User Data"),
+            mac("Google/Chrome"),
+            linux("google-chrome"),
+            linux_pkg(
+                Packaging::Flatpak,
+                ".var/app/com.google.Chrome/config/google-chrome",
+                ".var/app/com.google.Chrome/cache/google-chrome",
+            ),
+        ],
+        processes: ProcessNames {
+            linux: &["chrome", "google-chrome"],
+            macos: &["Google Chrome"],
+            windows: &["chrome.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "chrome-beta",
+        name: "Google Chrome Beta",
+        family: Family::Chromium,
+        channels: &["beta"],
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("Google/Chrome Beta/User Data"),
+            mac("Google/Chrome Beta"),
+            linux("google-chrome-beta"),
+        ],
+        processes: ProcessNames {
+            linux: &["chrome", "google-chrome-beta"],
+            macos: &["Google Chrome Beta"],
+            windows: &["chrome.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "chrome-dev",
+        name: "Google Chrome Dev",
+        family: Family::Chromium,
+        channels: &["dev"],
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("Google/Chrome Dev/User Data"),
+            mac("Google/Chrome Dev"),
+            linux("google-chrome-unstable"),
+        ],
+        processes: ProcessNames {
+            linux: &["chrome", "google-chrome-unstable"],
+            macos: &["Google Chrome Dev"],
+            windows: &["chrome.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "chrome-canary",
+        name: "Google Chrome Canary",
+        family: Family::Chromium,
+        channels: &["canary"],
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("Google/Chrome SxS/User Data"),
+            mac("Google/Chrome Canary"),
+        ],
+        processes: ProcessNames {
+            linux: &[],
+            macos: &["Google Chrome Canary"],
+            windows: &["chrome.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "chromium",
+        name: "Chromium",
+        family: Family::Chromium,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("Chromium/User Data"),
+            mac("Chromium"),
+            linux("chromium"),
+            linux_pkg(
+                Packaging::Snap,
+                "snap/chromium/common/chromium",
+                "snap/chromium/common/.cache/chromium",
+            ),
+            linux_pkg(
+                Packaging::Flatpak,
+                ".var/app/org.chromium.Chromium/config/chromium",
+                ".var/app/org.chromium.Chromium/cache/chromium",
+            ),
+        ],
+        processes: ProcessNames {
+            linux: &["chromium", "chromium-browse", "chrome"],
+            macos: &["Chromium"],
+            windows: &["chrome.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "edge",
+        name: "Microsoft Edge",
+        family: Family::Chromium,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("Microsoft/Edge/User Data"),
+            mac("Microsoft Edge"),
+            linux("microsoft-edge"),
+            linux_pkg(
+                Packaging::Flatpak,
+                ".var/app/com.microsoft.Edge/config/microsoft-edge",
+                ".var/app/com.microsoft.Edge/cache/microsoft-edge",
+            ),
+        ],
+        processes: ProcessNames {
+            linux: &["msedge", "microsoft-edge"],
+            macos: &["Microsoft Edge"],
+            windows: &["msedge.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "edge-beta",
+        name: "Microsoft Edge Beta",
+        family: Family::Chromium,
+        channels: &["beta"],
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("Microsoft/Edge Beta/User Data"),
+            mac("Microsoft Edge Beta"),
+            linux("microsoft-edge-beta"),
+        ],
+        processes: ProcessNames {
+            linux: &["msedge"],
+            macos: &["Microsoft Edge Beta"],
+            windows: &["msedge.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "edge-dev",
+        name: "Microsoft Edge Dev",
+        family: Family::Chromium,
+        channels: &["dev"],
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("Microsoft/Edge Dev/User Data"),
+            mac("Microsoft Edge Dev"),
+            linux("microsoft-edge-dev"),
+        ],
+        processes: ProcessNames {
+            linux: &["msedge"],
+            macos: &["Microsoft Edge Dev"],
+            windows: &["msedge.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "edge-canary",
+        name: "Microsoft Edge Canary",
+        family: Family::Chromium,
+        channels: &["canary"],
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("Microsoft/Edge SxS/User Data"),
+            mac("Microsoft Edge Canary"),
+        ],
+        processes: ProcessNames {
+            linux: &[],
+            macos: &["Microsoft Edge Canary"],
+            windows: &["msedge.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "brave",
+        name: "Brave",
+        family: Family::Chromium,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("BraveSoftware/Brave-Browser/User Data"),
+            mac("BraveSoftware/Brave-Browser"),
+            linux("BraveSoftware/Brave-Browser"),
+            linux_pkg(
+                Packaging::Snap,
+                "snap/brave/*/.config/BraveSoftware/Brave-Browser",
+                "snap/brave/common/.cache/BraveSoftware/Brave-Browser",
+            ),
+            linux_pkg(
+                Packaging::Flatpak,
+                ".var/app/com.brave.Browser/config/BraveSoftware/Brave-Browser",
+                ".var/app/com.brave.Browser/cache/BraveSoftware/Brave-Browser",
+            ),
+        ],
+        processes: ProcessNames {
+            linux: &["brave", "brave-browser"],
+            macos: &["Brave Browser"],
+            windows: &["brave.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "vivaldi",
+        name: "Vivaldi",
+        family: Family::Chromium,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("Vivaldi/User Data"),
+            mac("Vivaldi"),
+            linux("vivaldi"),
+            linux_pkg(
+                Packaging::Snap,
+                "snap/vivaldi/*/.config/vivaldi",
+                "snap/vivaldi/common/.cache/vivaldi",
+            ),
+            linux_pkg(
+                Packaging::Flatpak,
+                ".var/app/com.vivaldi.Vivaldi/config/vivaldi",
+                ".var/app/com.vivaldi.Vivaldi/cache/vivaldi",
+            ),
+        ],
+        processes: ProcessNames {
+            linux: &["vivaldi-bin", "vivaldi"],
+            macos: &["Vivaldi"],
+            windows: &["vivaldi.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "opera",
+        name: "Opera",
+        family: Family::Chromium,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::OperaUdd,
+        locations: &[
+            Location {
+                os: Os::Windows,
+                packaging: Packaging::Native,
+                root: r(Base::AppData, "Opera Software/Opera Stable"),
+                cache_root: Some(r(Base::LocalAppData, "Opera Software/Opera Stable")),
+            },
+            mac("com.operasoftware.Opera"),
+            linux("opera"),
+            linux_pkg(
+                Packaging::Snap,
+                "snap/opera/*/.config/opera",
+                "snap/opera/common/.cache/opera",
+            ),
+            linux_pkg(
+                Packaging::Flatpak,
+                ".var/app/com.opera.Opera/config/opera",
+                ".var/app/com.opera.Opera/cache/opera",
+            ),
+        ],
+        processes: ProcessNames {
+            linux: &["opera"],
+            macos: &["Opera"],
+            windows: &["opera.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "opera-gx",
+        name: "Opera GX",
+        family: Family::Chromium,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::OperaUdd,
+        locations: &[
+            Location {
+                os: Os::Windows,
+                packaging: Packaging::Native,
+                root: r(Base::AppData, "Opera Software/Opera GX Stable"),
+                cache_root: Some(r(Base::LocalAppData, "Opera Software/Opera GX Stable")),
+            },
+            mac("com.operasoftware.OperaGX"),
+        ],
+        processes: ProcessNames {
+            linux: &[],
+            macos: &["Opera GX"],
+            windows: &["opera.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "firefox",
+        name: "Firefox",
+        family: Family::Firefox,
+        channels: &["release", "esr", "developer", "nightly"],
+        layout: Layout::FirefoxIni,
+        locations: &[
+            Location {
+                os: Os::Windows,
+                packaging: Packaging::Native,
+                root: r(Base::AppData, "Mozilla/Firefox"),
+                cache_root: Some(r(Base::LocalAppData, "Mozilla/Firefox")),
+            },
+            Location {
+                os: Os::Windows,
+                packaging: Packaging::Msix,
+                root: r(
+                    Base::LocalAppData,
+                    "Packages/Mozilla.Firefox_n80bbvh6b1yt2/LocalCache/Roaming/Mozilla/Firefox",
+                ),
+                cache_root: Some(r(
+                    Base::LocalAppData,
+                    "Packages/Mozilla.Firefox_n80bbvh6b1yt2/LocalCache/Local/Mozilla/Firefox",
+                )),
+            },
+            Location {
+                os: Os::Macos,
+                packaging: Packaging::Native,
+                root: r(Base::MacAppSupport, "Firefox"),
+                cache_root: Some(r(Base::MacCaches, "Firefox")),
+            },
+            Location {
+                os: Os::Linux,
+                packaging: Packaging::Native,
+                root: home(".mozilla/firefox"),
+                cache_root: Some(r(Base::XdgCache, "mozilla/firefox")),
+            },
+            // Firefox 147+ (and fresh profiles of current ESR builds) use the XDG folder.
+            Location {
+                os: Os::Linux,
+                packaging: Packaging::Native,
+                root: r(Base::XdgConfig, "mozilla/firefox"),
+                cache_root: Some(r(Base::XdgCache, "mozilla/firefox")),
+            },
+            linux_pkg(
+                Packaging::Snap,
+                "snap/firefox/common/.mozilla/firefox",
+                "snap/firefox/common/.cache/mozilla/firefox",
+            ),
+            linux_pkg(
+                Packaging::Flatpak,
+                ".var/app/org.mozilla.firefox/.mozilla/firefox",
+                ".var/app/org.mozilla.firefox/cache/mozilla/firefox",
+            ),
+            linux_pkg(
+                Packaging::Flatpak,
+                ".var/app/org.mozilla.firefox/config/mozilla/firefox",
+                ".var/app/org.mozilla.firefox/cache/mozilla/firefox",
+            ),
+        ],
+        processes: ProcessNames {
+            linux: &[
+                "firefox",
+                "firefox-esr",
+                "firefox-bin",
+                "firefox-devedition",
+                "firefox-nightly",
+            ],
+            macos: &["firefox", "Firefox"],
+            windows: &["firefox.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "librewolf",
+        name: "LibreWolf",
+        family: Family::Firefox,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::FirefoxIni,
+        locations: &[
+            Location {
+                os: Os::Windows,
+                packaging: Packaging::Native,
+                root: r(Base::AppData, "librewolf"),
+                cache_root: Some(r(Base::LocalAppData, "librewolf")),
+            },
+            Location {
+                os: Os::Macos,
+                packaging: Packaging::Native,
+                root: r(Base::MacAppSupport, "librewolf"),
+                cache_root: Some(r(Base::MacCaches, "librewolf")),
+            },
+            Location {
+                os: Os::Linux,
+                packaging: Packaging::Native,
+                root: home(".librewolf"),
+                cache_root: Some(r(Base::XdgCache, "librewolf")),
+            },
+            linux_pkg(
+                Packaging::Snap,
+                "snap/librewolf/common/.librewolf",
+                "snap/librewolf/common/.cache/librewolf",
+            ),
+            linux_pkg(
+                Packaging::Flatpak,
+                ".var/app/io.gitlab.librewolf-community/.librewolf",
+                ".var/app/io.gitlab.librewolf-community/cache/librewolf",
+            ),
+        ],
+        processes: ProcessNames {
+            linux: &["librewolf", "librewolf-bin"],
+            macos: &["librewolf", "LibreWolf"],
+            windows: &["librewolf.exe"],
+        },
+    },
+    BrowserSpec {
+        id: "safari",
+        name: "Safari",
+        family: Family::Safari,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::Safari,
+        locations: &[
+            Location {
+                os: Os::Macos,
+                packaging: Packaging::Native,
+                root: home("Library/Containers/com.apple.Safari"),
+                cache_root: None,
+            },
+            Location {
+                os: Os::Macos,
+                packaging: Packaging::Native,
+                root: home("Library/Safari"),
+                cache_root: None,
+            },
+            Location {
+                os: Os::Macos,
+                packaging: Packaging::Native,
+                root: home("Library/Cookies"),
+                cache_root: None,
+            },
+            Location {
+                os: Os::Macos,
+                packaging: Packaging::Native,
+                root: home("Library/Caches/com.apple.Safari"),
+                cache_root: None,
+            },
+        ],
+        processes: ProcessNames {
+            linux: &[],
+            macos: &["Safari"],
+            windows: &[],
+        },
+    },
+];
+
+/// Every browser fix401 knows, for every OS and packaging.
+pub fn catalog() -> &'static [BrowserSpec] {
+    CATALOG
+}
+
+/// The catalog entry with this id.
+pub fn spec(id: &str) -> Option<&'static BrowserSpec> {
+    CATALOG.iter().find(|s| s.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_every_os_is_covered() {
+        let mut ids: Vec<_> = catalog().iter().map(|s| s.id).collect();
+        ids.sort_unstable();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(before, ids.len());
+        for os in [Os::Linux, Os::Macos, Os::Windows] {
+            assert!(catalog().iter().filter(|s| s.supports(os)).count() >= 8);
+        }
+    }
+
+    #[test]
+    fn rules_are_relative_and_slash_separated() {
+        for s in catalog() {
+            for l in s.locations {
+                for rule in std::iter::once(l.root).chain(l.cache_root) {
+                    assert!(!rule.rel.starts_with('/'), "{}: {}", s.id, rule.rel);
+                    assert!(!rule.rel.contains('\\'), "{}: {}", s.id, rule.rel);
+                    assert!(!rule.rel.split('/').any(|c| c == ".."));
+                    assert!(rule.rel.split('/').filter(|c| *c == "*").count() <= 1);
+                }
+            }
+        }
+    }
+}
