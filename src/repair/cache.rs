@@ -195,6 +195,8 @@ mod tests {
             email: None,
             dir: path.clone(),
             stores: vec![Store { kind, path }],
+            is_default: true,
+            roots: Vec::new(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The backend over the real fix401 modules: diagnosis, DNS, browsers, stores, cookie jar.
 
-use crate::browsers::Profile;
+use crate::browsers::{self, Family, Installation, Profile, RunningState};
 use crate::cookie_jar::{self, JarRead};
 use crate::diagnosis::{self, DiagnoseOptions};
 use crate::dns;
@@ -34,6 +34,36 @@ fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
     Ok(rt.block_on(f))
+}
+
+/// The pid in a running-state evidence line ("… held by live process 1234",
+/// "process chromium (1234) is running"): its last number.
+fn last_number(text: &str) -> Option<u32> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .rfind(|s| !s.is_empty())
+        .and_then(|s| s.parse().ok())
+}
+
+/// The browser's version as its own files record it (Chromium `Last Version`, Firefox
+/// `compatibility.ini`), when present.
+fn version_of(inst: &Installation) -> Option<String> {
+    let read = |p: std::path::PathBuf| std::fs::read_to_string(p).ok();
+    match inst.family {
+        Family::Chromium => inst
+            .data_dirs
+            .iter()
+            .find_map(|d| read(d.join("Last Version")))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty() && v.len() < 40),
+        Family::Firefox => inst.profiles.iter().find_map(|p| {
+            read(p.dir.join("compatibility.ini"))?
+                .lines()
+                .find_map(|l| l.strip_prefix("LastVersion="))
+                .and_then(|v| v.split('_').next())
+                .map(str::to_string)
+        }),
+        Family::Safari => None,
+    }
 }
 
 /// The parts of a diagnosis report the fix report shows.
@@ -112,7 +142,22 @@ impl Backend for LiveBackend {
     }
 
     fn browsers(&self) -> Result<Vec<BrowserInfo>> {
-        Err(not_yet("browser discovery"))
+        let found = browsers::discover(&self.sys)?;
+        Ok(found
+            .into_iter()
+            .map(|inst| BrowserInfo {
+                version: version_of(&inst),
+                running_pids: match &inst.running {
+                    RunningState::Running { evidence } => {
+                        last_number(evidence).into_iter().collect()
+                    }
+                    _ => Vec::new(),
+                },
+                id: inst.id,
+                name: inst.name,
+                profiles: inst.profiles,
+            })
+            .collect())
     }
 
     fn cookies(&self, profile: &Profile, url: &url::Url) -> Result<JarRead> {

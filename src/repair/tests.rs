@@ -104,6 +104,8 @@ impl Backend for Scripted {
                     kind: StoreKind::ChromiumCookies,
                     path: "/nonexistent/Default/Cookies".into(),
                 }],
+                is_default: true,
+                roots: Vec::new(),
             }],
             running_pids: self.running.clone(),
         }])
