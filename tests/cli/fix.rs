@@ -1,6 +1,76 @@
 //! `fix401 fix`: consent handling, configuration, and the end-to-end repairs.
 
 use crate::support::TestEnv;
+use crate::support::fixsite::*;
+
+/// A temp home whose Chromium holds the stale session cookie of `site`, and a DNS server
+/// that resolves a.test to loopback.
+fn chromium_home_with_stale_cookie(site: &StaleCookieSite) -> (TestEnv, TestDns) {
+    let env = TestEnv::new();
+    let dns = TestDns::start(300);
+    dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
+    chromium_visit(&env.home(), &site.url("a.test", "/login"));
+    chromium_visit(&env.home(), &site.url("a.test", "/"));
+    assert!(site.saw_stale_cookie());
+    (env, dns)
+}
+
+fn chromium_cookie_names(env: &TestEnv) -> Vec<String> {
+    let conn = rusqlite::Connection::open(env.path(".config/chromium/Default/Cookies")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT name FROM cookies WHERE host_key IN ('a.test', '.a.test') ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn config_precedence_and_disabled_actions_are_honoured() {
+    let site = StaleCookieSite::start();
+    let (env, dns) = chromium_home_with_stale_cookie(&site);
+    let reports = env.data_dir().join("reports");
+    env.write_system(
+        "etc/fix401/config.toml",
+        "disabled_actions = [\"clear-site-data\"]\n[support]\nname = \"IT Desk (system)\"\n",
+    );
+    env.write(
+        ".config/fix401/config.toml",
+        format!(
+            "disabled_actions = []\nreports_dir = {:?}\n[support]\nname = \"User desk\"\n",
+            reports.display().to_string()
+        ),
+    );
+    let out = env
+        .cmd([
+            "--dns-server",
+            &dns.addr.to_string(),
+            "fix",
+            &site.url("a.test", "/"),
+            "--yes",
+            "--json",
+        ])
+        .run()
+        .code(1);
+    let report = out.json();
+    assert_eq!(report["verdict"], "still_failing", "{report:#}");
+    // The proof still ran: the stale cookie is shown by name, never by value.
+    assert_eq!(report["proof"]["outcome"], "stale_proven", "{report:#}");
+    assert!(!out.stdout.contains("stale-session"));
+    let clear = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "clear-site-data")
+        .expect("clear-site-data listed");
+    assert_eq!(clear["status"], "disabled");
+    // System file beats the user file; the user file's reports_dir applies.
+    assert_eq!(report["support"]["name"], "IT Desk (system)");
+    let saved: Vec<_> = std::fs::read_dir(&reports).unwrap().flatten().collect();
+    assert_eq!(saved.len(), 2, "{saved:?}");
+    assert!(chromium_cookie_names(&env).contains(&"sid".to_string()));
+}
 
 #[test]
 fn interactive_mode_without_a_terminal_refuses_clearly() {

@@ -215,6 +215,28 @@ pub fn chromium_visit(home: &Path, url: &str) {
         .status()
         .expect("run chromium");
     assert!(status.success(), "chromium exited {status}");
+    wait_for_home_processes(home);
+}
+
+/// Waits until no process started with `HOME=home` is left (Chromium's helpers outlive the
+/// browser by a moment), so fix401 sees the browser closed, as it is.
+pub fn wait_for_home_processes(home: &Path) {
+    let needle = format!("HOME={}", home.display());
+    for _ in 0..200 {
+        let alive = std::fs::read_dir("/proc")
+            .map(|rd| {
+                rd.flatten().any(|e| {
+                    std::fs::read(e.path().join("environ"))
+                        .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == needle.as_bytes()))
+                })
+            })
+            .unwrap_or(false);
+        if !alive {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("browser processes for {} did not exit", home.display());
 }
 
 /// The real Firefox ESR binary, or None when it is not installed.
@@ -307,4 +329,5 @@ pub fn firefox_visit(home: &Path, profile: &Path, url: &str) {
         .status()
         .expect("run firefox");
     assert!(status.success(), "firefox exited {status}");
+    wait_for_home_processes(home);
 }
