@@ -209,8 +209,10 @@ impl Backend for LiveBackend {
         {
             details.push(format!("{host} now resolves to {:?}", a.addresses));
         }
+        let still_stale = report.after.as_ref().is_some_and(|v| v.stale);
         Ok(ActionReport {
-            ok: report.flushed && !report.declined,
+            // Nothing flushed (no cache found, declined, failed) or still stale is no success.
+            ok: report.flushed && !report.declined && !report.ran.is_empty() && !still_stale,
             summary: report.summary,
             details,
             undo_id: None,

@@ -600,9 +600,11 @@ pub fn run(
     } else {
         Verdict::StillFailing
     };
+    // Once it works again, advice about the failure would only confuse.
     let advice: Vec<Advice> = plan
         .actions
         .iter()
+        .filter(|_| verdict == Verdict::StillFailing)
         .filter_map(|a| advice::advice(a.action, &before_summary))
         .collect();
     for a in &advice {
@@ -638,7 +640,7 @@ pub fn run(
         support: config.support.clone(),
         saved_to: Vec::new(),
     };
-    if verdict == Verdict::StillFailing || report.plan.has(Action::ContactSiteOwner) {
+    if verdict == Verdict::StillFailing {
         report.owner_summary = Some(advice::owner_summary(&report));
     }
     if let Some(dir) = &config.reports_dir {

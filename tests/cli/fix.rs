@@ -142,3 +142,60 @@ mod fixtures {
         assert!(profile.join("cookies.sqlite").exists());
     }
 }
+
+#[test]
+fn stale_dns_answer_is_flushed_and_the_retest_succeeds() {
+    let site = StaleCookieSite::start();
+    let upstream = TestDns::start(3600);
+    // The site moved: dnsmasq learnt the old address (nothing listens there) and keeps it.
+    upstream.set("a.test", std::net::Ipv4Addr::new(127, 0, 0, 2));
+    let dnsmasq = Dnsmasq::start(upstream.addr);
+    assert_eq!(
+        query_a(dnsmasq.addr, "a.test"),
+        Some(std::net::Ipv4Addr::new(127, 0, 0, 2))
+    );
+    upstream.set("a.test", std::net::Ipv4Addr::LOCALHOST);
+    assert_eq!(
+        query_a(dnsmasq.addr, "a.test"),
+        Some(std::net::Ipv4Addr::new(127, 0, 0, 2)),
+        "dnsmasq serves its cached (stale) answer"
+    );
+    let env = TestEnv::new();
+    // fix401 reads daemons' command lines below the system root: show it this machine's.
+    std::os::unix::fs::symlink("/proc", env.system_root().join("proc")).unwrap();
+    let out = env
+        .cmd([
+            "--dns-server",
+            &dnsmasq.addr.to_string(),
+            "--upstream-dns",
+            &upstream.addr.to_string(),
+            "fix",
+            &site.url("a.test", "/"),
+            "--yes",
+            "--json",
+        ])
+        .run();
+    let report = out.json();
+    assert_eq!(out.code, Some(0), "{report:#}\n{}", out.stderr);
+    assert_eq!(report["verdict"], "fixed");
+    assert!(
+        report["before"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["cause"] == "dns.stale"),
+        "{report:#}"
+    );
+    let flush = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "flush-dns")
+        .expect("flush-dns ran");
+    assert_eq!(flush["status"], "done", "{report:#}");
+    assert_eq!(report["after"]["status"], 200);
+    assert_eq!(
+        query_a(dnsmasq.addr, "a.test"),
+        Some(std::net::Ipv4Addr::LOCALHOST)
+    );
+}

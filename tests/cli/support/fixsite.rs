@@ -331,3 +331,97 @@ pub fn firefox_visit(home: &Path, profile: &Path, url: &str) {
     assert!(status.success(), "firefox exited {status}");
     wait_for_home_processes(home);
 }
+
+/// Asks `server` for the A record of `name` (one UDP query); None on no answer.
+pub fn query_a(server: SocketAddr, name: &str) -> Option<Ipv4Addr> {
+    let (buf, n) = ask(server, name)?;
+    let answers = u16::from_be_bytes([buf[6], buf[7]]);
+    if answers == 0 || n < 4 {
+        return None;
+    }
+    // The first answer's address is the last 4 bytes when there is one A answer.
+    Some(Ipv4Addr::new(
+        buf[n - 4],
+        buf[n - 3],
+        buf[n - 2],
+        buf[n - 1],
+    ))
+}
+
+/// Sends one A query and returns the raw reply.
+fn ask(server: SocketAddr, name: &str) -> Option<([u8; 1500], usize)> {
+    let socket = UdpSocket::bind("127.0.0.1:0").ok()?;
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .ok()?;
+    let mut q = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    for label in name.split('.') {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 1, 0, 1]);
+    socket.send_to(&q, server).ok()?;
+    let mut buf = [0u8; 1500];
+    let n = socket.recv(&mut buf).ok()?;
+    (n >= 12).then_some((buf, n))
+}
+
+/// A real dnsmasq on a loopback port, caching in front of `upstream`. Stopped on drop.
+pub struct Dnsmasq {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Dnsmasq {
+    /// Starts dnsmasq forwarding to `upstream`, with its own config (none) and pid file.
+    pub fn start(upstream: SocketAddr) -> Dnsmasq {
+        let dir = tempfile::tempdir().unwrap();
+        let port = UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let child = Command::new("dnsmasq")
+            .args([
+                "--keep-in-foreground",
+                "--conf-file=/dev/null",
+                "--no-resolv",
+                "--no-hosts",
+                "--no-negcache",
+                "--bind-interfaces",
+                "--listen-address=127.0.0.1",
+                "--cache-size=150",
+                "--user=root",
+            ])
+            .arg(format!("--port={port}"))
+            .arg(format!("--server=127.0.0.1#{}", upstream.port()))
+            .arg(format!("--pid-file={}", dir.path().join("pid").display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dnsmasq (scripts/install-deps.sh installs it)");
+        let d = Dnsmasq {
+            addr,
+            child,
+            _dir: dir,
+        };
+        for _ in 0..100 {
+            // Any answer (even "no such name") means it is up.
+            if ask(d.addr, "ready.invalid").is_some() {
+                return d;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("dnsmasq did not answer on {addr}");
+    }
+}
+
+impl Drop for Dnsmasq {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
