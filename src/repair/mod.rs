@@ -52,6 +52,10 @@ pub trait Consent {
     fn allow_cookie_test(&self, host: &str, profiles: &[String]) -> Result<bool>;
     /// May fix401 carry out this plan?
     fn allow_plan(&self, plan: &FixPlan) -> Result<bool>;
+    /// True when consent was given in advance (nobody is asked).
+    fn in_advance(&self) -> bool {
+        false
+    }
 }
 
 /// Consent given in advance (`--yes`, help-desk scripts): never asks.
@@ -64,6 +68,9 @@ impl Consent for Unattended {
     }
     fn allow_plan(&self, _plan: &FixPlan) -> Result<bool> {
         Ok(true)
+    }
+    fn in_advance(&self) -> bool {
+        true
     }
 }
 
@@ -400,7 +407,9 @@ pub fn run(
         consented = consent.allow_plan(&plan)?;
         r.done(
             Step::Consent,
-            if consented {
+            if consented && consent.in_advance() {
+                "given in advance (--yes)"
+            } else if consented {
                 "go ahead"
             } else {
                 "declined: nothing was changed"
@@ -856,6 +865,17 @@ fn retest(
     let probe = backend.diagnose(url, None)?;
     let mut summary = probe.summary;
     let mut ok = summary.ok;
+    if ok {
+        // The diagnosis' "works from here, so it must be your browser" hint is about the
+        // failure; after a fix the plain fact reads better.
+        summary.headline = format!(
+            "The page loads{}.",
+            summary
+                .status
+                .map_or(String::new(), |s| format!(" (HTTP {s})"))
+        );
+        summary.findings.retain(|f| f.cause != Cause::SiteDataStale);
+    }
     if let Some(proof) = proof.filter(|p| p.outcome != ProofOutcome::NotRun) {
         for row in proof
             .profiles
@@ -899,6 +919,11 @@ fn retest(
         ));
     }
     ok &= left.is_empty();
+    if summary.ok && !ok {
+        summary.headline = "The page loads without your browser's stored data, but with it the \
+                            site still fails (see below)."
+            .to_string();
+    }
     Ok((summary, ok))
 }
 

@@ -199,3 +199,77 @@ fn stale_dns_answer_is_flushed_and_the_retest_succeeds() {
         Some(std::net::Ipv4Addr::LOCALHOST)
     );
 }
+
+/// The stale-DNS machine of the test above: (site, upstream, dnsmasq, home).
+fn stale_dns_machine() -> (StaleCookieSite, TestDns, Dnsmasq, TestEnv) {
+    let site = StaleCookieSite::start();
+    let upstream = TestDns::start(3600);
+    upstream.set("a.test", std::net::Ipv4Addr::new(127, 0, 0, 2));
+    let dnsmasq = Dnsmasq::start(upstream.addr);
+    assert!(query_a(dnsmasq.addr, "a.test").is_some());
+    upstream.set("a.test", std::net::Ipv4Addr::LOCALHOST);
+    let env = TestEnv::new();
+    std::os::unix::fs::symlink("/proc", env.system_root().join("proc")).unwrap();
+    (site, upstream, dnsmasq, env)
+}
+
+#[test]
+fn on_a_terminal_fix_asks_and_a_no_changes_nothing() {
+    let (site, upstream, dnsmasq, env) = stale_dns_machine();
+    // `script` gives fix401 a real terminal; the answer "n" comes through it.
+    let fix401 = env!("CARGO_BIN_EXE_fix401");
+    let command = format!(
+        "{fix401} --home {} --data-dir {} --system-root {} --dns-server {} --upstream-dns {} fix {}",
+        env.home().display(),
+        env.data_dir().display(),
+        env.system_root().display(),
+        dnsmasq.addr,
+        upstream.addr,
+        site.url("a.test", "/")
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("HOME", env.home())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run script(1)");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"n\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("fix401 will:"), "{text}");
+    assert!(text.contains("flush-dns"), "{text}");
+    assert!(text.contains("Go ahead? [y/N]"), "{text}");
+    assert!(text.contains("declined"), "{text}");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // Nothing was flushed: dnsmasq still serves the stale answer.
+    assert_eq!(
+        query_a(dnsmasq.addr, "a.test"),
+        Some(std::net::Ipv4Addr::new(127, 0, 0, 2))
+    );
+}
+
+#[test]
+fn unattended_mode_never_prompts() {
+    let (site, upstream, dnsmasq, env) = stale_dns_machine();
+    let out = env
+        .cmd([
+            "--dns-server",
+            &dnsmasq.addr.to_string(),
+            "--upstream-dns",
+            &upstream.addr.to_string(),
+            "fix",
+            &site.url("a.test", "/"),
+            "--yes",
+        ])
+        .run()
+        .code(0);
+    assert!(!out.stderr.contains("[y/N]") && !out.stdout.contains("[y/N]"));
+    assert!(out.stdout.starts_with("Fixed"), "{}", out.stdout);
+    assert!(out.stdout.contains("Copy for the help desk"));
+}
