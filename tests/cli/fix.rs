@@ -273,3 +273,69 @@ fn unattended_mode_never_prompts() {
     assert!(out.stdout.starts_with("Fixed"), "{}", out.stdout);
     assert!(out.stdout.contains("Copy for the help desk"));
 }
+
+/// A temp home whose Firefox ESR profile holds the stale session cookie of `site` and a
+/// cached 401 for its front page, and a DNS server that resolves a.test to loopback.
+fn firefox_home_with_stale_cookie(
+    site: &StaleCookieSite,
+) -> (TestEnv, TestDns, std::path::PathBuf) {
+    let env = TestEnv::new();
+    let dns = TestDns::start(300);
+    dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
+    let profile = firefox_profile(&env.home(), site.port);
+    firefox_visit(&env.home(), &profile, &site.url("a.test", "/login"));
+    firefox_visit(&env.home(), &profile, &site.url("a.test", "/"));
+    assert!(site.saw_stale_cookie());
+    (env, dns, profile)
+}
+
+fn firefox_cookie_names(profile: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(profile.join("cookies.sqlite")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT name FROM moz_cookies WHERE host IN ('a.test', '.a.test') ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn firefox_stale_cookie_is_proven_and_its_cached_401_found() {
+    let site = StaleCookieSite::start();
+    let (env, dns, profile) = firefox_home_with_stale_cookie(&site);
+    env.write(
+        ".config/fix401/config.toml",
+        "disabled_actions = [\"clear-site-data\"]\n",
+    );
+    let out = env
+        .cmd([
+            "--dns-server",
+            &dns.addr.to_string(),
+            "fix",
+            &site.url("a.test", "/"),
+            "--yes",
+            "--json",
+        ])
+        .run()
+        .code(1);
+    let report = out.json();
+    assert_eq!(report["proof"]["outcome"], "stale_proven", "{report:#}");
+    let row = &report["proof"]["profiles"][0];
+    assert_eq!(row["browser_id"], "firefox", "{report:#}");
+    assert_eq!(row["status_with_cookies"], 401);
+    assert!(!out.stdout.contains("stale-session"));
+    let cached = report["cached_responses"].as_array().unwrap();
+    assert!(
+        cached.iter().any(|c| c["status"] == 401),
+        "the 401 Firefox cached is found: {report:#}"
+    );
+    let f = report["before"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["cause"] == "site_data.stale")
+        .unwrap();
+    assert_eq!(f["confidence"], "high");
+    assert!(firefox_cookie_names(&profile).contains(&"sid".to_string()));
+}
