@@ -86,23 +86,7 @@ pub fn run(
 ) -> Result<FixReport> {
     let r = Reporter(observer);
 
-    // 1. Diagnose.
-    r.started(Step::Diagnose, None);
-    let before = match backend.diagnose(&opts.url, None) {
-        Ok(p) => p,
-        Err(e) => {
-            r.failed(Step::Diagnose, e.to_string());
-            return Err(e);
-        }
-    };
-    r.done(Step::Diagnose, before.summary.headline.clone());
-    let target = url::Url::parse(&before.url)
-        .map_err(|e| Error::BadInput(format!("{}: not a usable address ({e})", opts.url)))?;
-    let host = target
-        .host_str()
-        .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string())
-        .unwrap_or_default();
-
+    // 0. The browsers (a wrong --browser is bad input, reported before any probe).
     let browsers = match backend.browsers() {
         Ok(b) => b,
         Err(e) => {
@@ -136,6 +120,24 @@ pub fn run(
             }
         )));
     }
+
+    // 1. Diagnose.
+    r.started(Step::Diagnose, None);
+    let before = match backend.diagnose(&opts.url, None) {
+        Ok(p) => p,
+        Err(e) => {
+            r.failed(Step::Diagnose, e.to_string());
+            return Err(e);
+        }
+    };
+    r.done(Step::Diagnose, before.summary.headline.clone());
+    let target = url::Url::parse(&before.url)
+        .map_err(|e| Error::BadInput(format!("{}: not a usable address ({e})", opts.url)))?;
+    let host = target
+        .host_str()
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string())
+        .unwrap_or_default();
+
     let profiles: Vec<crate::browsers::Profile> = selected
         .iter()
         .flat_map(|b| b.profiles.iter().cloned())

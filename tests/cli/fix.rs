@@ -339,3 +339,12 @@ fn firefox_stale_cookie_is_proven_and_its_cached_401_found() {
     assert_eq!(f["confidence"], "high");
     assert!(firefox_cookie_names(&profile).contains(&"sid".to_string()));
 }
+
+#[test]
+fn unknown_browser_is_bad_input_naming_what_was_found() {
+    TestEnv::new()
+        .cmd(["fix", "--yes", "--browser", "netscape", "http://a.test:9/"])
+        .run()
+        .code(2)
+        .stderr_has("--browser netscape: not found on this computer (found: none)");
+}
