@@ -797,7 +797,14 @@ fn status_findings(
             }
             out.push(f);
         }
-        403 => permission(out, &line, None, r),
+        403 => {
+            let lines = last.header_values("www-authenticate");
+            let parsed = crate::challenge::parse(&lines);
+            let scope = bearer_error(&parsed)
+                .filter(|(_, e)| e.eq_ignore_ascii_case("insufficient_scope"))
+                .map(|(c, _)| c);
+            permission(out, &line, scope.as_ref(), r);
+        }
         407 => {
             let lines = last.header_values("proxy-authenticate");
             let parsed = crate::challenge::parse(&lines);
