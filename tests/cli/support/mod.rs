@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod dns;
+
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
