@@ -307,6 +307,10 @@ pub struct System {
     /// When set, the upstream name server used to detect stale local answers
     /// (hidden `--upstream-dns`); otherwise the upstream servers are discovered.
     pub upstream_dns: Option<std::net::SocketAddr>,
+    /// True when fix401 already runs with administrator rights (root, or an elevated
+    /// Windows token): commands that need them then run directly, without a prompt.
+    /// Simulated machines start unprivileged; tests set it to exercise both paths.
+    pub admin: bool,
 }
 
 impl fmt::Debug for System {
@@ -317,6 +321,7 @@ impl fmt::Debug for System {
             .field("data_dir", &self.data_dir)
             .field("system_root", &self.system_root)
             .field("live", &self.live)
+            .field("admin", &self.admin)
             .finish_non_exhaustive()
     }
 }
@@ -346,6 +351,7 @@ impl System {
             processes: Arc::new(RealProcesses),
             dns_server: None,
             upstream_dns: None,
+            admin: running_as_admin(),
         })
     }
 
@@ -379,6 +385,7 @@ impl System {
             processes: Arc::new(FixedProcesses::default()),
             dns_server: None,
             upstream_dns: None,
+            admin: false,
         }
     }
 
@@ -429,6 +436,20 @@ impl System {
     pub fn run(&self, cmd: &CommandSpec) -> std::io::Result<CommandOutput> {
         tracing::debug!(command = %cmd, "running");
         self.runner.run(cmd)
+    }
+}
+
+/// True when this process has administrator rights (effective uid 0 on Unix). On Windows
+/// this answers false: fix401 then tries unelevated first and asks UAC only if that fails.
+pub fn running_as_admin() -> bool {
+    #[cfg(unix)]
+    {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        unsafe { libc::geteuid() == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        false
     }
 }
 

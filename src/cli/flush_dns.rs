@@ -1,14 +1,191 @@
-//! `fix401 flush-dns` (being built).
+//! `fix401 flush-dns [--host H] [--dry-run] [--json]`: detect every DNS cache, flush each
+//! with the fewest prompts, verify. The hidden `--elevated` mode is fix401's own elevated run.
 
-use fix401::{Error, Result};
+use std::path::PathBuf;
+
+use fix401::dns::{self, FlushOptions, FlushReport, RunAs, RunOutcome};
+use fix401::system::running_as_admin;
+use fix401::{Error, Os, Result, System};
 
 use super::Context;
 
 /// Arguments of `fix401 flush-dns`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Check this host before and after: local answer against the name servers.
+    #[arg(long, value_name = "HOST")]
+    host: Option<String>,
 
-/// Runs the subcommand; returns the exit code.
-pub fn run(_ctx: &Context, _args: Args) -> Result<i32> {
-    Err(Error::Internal("this command is not built yet".into()))
+    /// Show what would run (and which steps need administrator rights); run nothing.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// fix401's own elevated run (started through pkexec / osascript / UAC).
+    #[arg(long, hide = true)]
+    elevated: bool,
+
+    /// Where the elevated run writes its result (Windows).
+    #[arg(long, hide = true, value_name = "FILE")]
+    result: Option<PathBuf>,
+}
+
+/// Runs the subcommand; returns the exit code (0 flushed, 1 not everything flushed or the
+/// answer still stale, 2 bad input).
+pub fn run(ctx: &Context, args: Args) -> Result<i32> {
+    if args.elevated {
+        return run_elevated();
+    }
+    let mut sys = ctx.sys.clone();
+    let mut opts = FlushOptions {
+        host: args.host,
+        dry_run: args.dry_run,
+    };
+    if sys.os == Os::current() {
+        sys.admin = running_as_admin();
+    } else {
+        // A simulated other OS: its commands cannot run here; show the plan only.
+        opts.dry_run = true;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the async runtime", e))?;
+    let report = rt.block_on(dns::flush(&sys, &opts))?;
+    if ctx.json {
+        ctx.print_json(&report)?;
+    } else {
+        print_text(&report);
+    }
+    let still_stale = report.after.as_ref().is_some_and(|v| v.stale);
+    Ok(if report.dry_run || (report.flushed && !still_stale) {
+        0
+    } else {
+        1
+    })
+}
+
+/// The elevated side: checks its own command line, re-detects, flushes, reports as JSON.
+fn run_elevated() -> Result<i32> {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let os = Os::current();
+    let result_file = dns::elevate::check_args(os, &argv)?;
+    let sys = System::live()?;
+    if !sys.admin && os != Os::Windows {
+        return Err(Error::Refused(
+            "--elevated is fix401's own elevated run: it must run with administrator rights \
+             (through pkexec or osascript)"
+                .into(),
+        ));
+    }
+    let result = dns::elevate::run_elevated(&sys);
+    match result_file {
+        Some(path) => dns::elevate::write_result(&path, &result)?,
+        None => {
+            let text = serde_json::to_string(&result)
+                .map_err(|e| Error::Internal(format!("cannot encode the elevated result: {e}")))?;
+            println!("{text}");
+        }
+    }
+    Ok(0)
+}
+
+fn print_text(r: &FlushReport) {
+    let d = &r.detected;
+    println!(
+        "{}{}",
+        d.os,
+        d.os_version
+            .as_deref()
+            .map(|v| format!(" ({v})"))
+            .unwrap_or_default()
+    );
+    if d.resolvers.is_empty() {
+        println!("Detected: no local DNS cache");
+    } else {
+        println!("Detected, in flush order:");
+        for res in &d.resolvers {
+            println!(
+                "  {} {}{}",
+                if res.in_use { "*" } else { "-" },
+                res.label,
+                res.pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+            );
+            for why in &res.why {
+                println!("      {why}");
+            }
+        }
+    }
+    for t in &d.tried {
+        println!("  looked at: {t}");
+    }
+    if !r.plan.steps.is_empty() {
+        println!("{}:", if r.dry_run { "Would run" } else { "Plan" });
+        for s in &r.plan.steps {
+            let how = match s.run_as {
+                RunAs::User => "as you",
+                RunAs::UserThenElevated => "as you; with administrator rights if that fails",
+                RunAs::Elevated => "needs administrator rights",
+                RunAs::AlreadyAdmin => "already administrator",
+            };
+            for alts in &s.commands {
+                let cmds: Vec<String> = alts.iter().map(ToString::to_string).collect();
+                println!("  {}  [{how}]", cmds.join("  |  or  "));
+            }
+        }
+        if let Some(e) = &r.plan.elevation {
+            println!("  one prompt for all of them: {e}");
+        }
+    }
+    if !r.dry_run && !r.ran.is_empty() {
+        println!("Ran:");
+        for c in &r.ran {
+            let o = match c.outcome {
+                RunOutcome::Done => "done",
+                RunOutcome::Failed => "FAILED",
+                RunOutcome::NotInstalled => "not installed",
+                RunOutcome::Skipped => "skipped",
+            };
+            println!(
+                "  {}{}: {o} — {}",
+                c.argv.join(" "),
+                if c.elevated { " (elevated)" } else { "" },
+                c.message
+            );
+        }
+    }
+    if let Some(e) = &r.elevation {
+        println!("Administrator prompt: {:?} — {}", e.outcome, e.message);
+    }
+    for e in &r.hosts_entries {
+        println!(
+            "Hosts file: {} line {} pins {} to {} (not edited; no flush changes it)",
+            e.file.display(),
+            e.line,
+            r.host.as_deref().unwrap_or(""),
+            e.address
+        );
+    }
+    for (label, v) in [("Before", &r.before), ("After", &r.after)] {
+        if let Some(v) = v {
+            if let Some(a) = &v.system {
+                println!("{label}: {} answers {:?}", a.server, a.addresses);
+            }
+            if let Some(u) = &v.upstream {
+                println!("{label}: upstream {} answers {:?}", u.server, u.addresses);
+            }
+            for f in &v.findings {
+                println!("{label}: [{}] {}", f.cause, f.summary);
+            }
+            for n in &v.notes {
+                println!("{label}: {n}");
+            }
+        }
+    }
+    for p in &r.problems {
+        println!("Problem: {p}");
+    }
+    println!("{}", r.summary);
+    if r.host.is_some() {
+        println!("{}", r.browser_note);
+    }
 }

@@ -1,0 +1,373 @@
+//! Verification: what the system resolver answers for a host, what the upstream name
+//! servers answer when asked directly (bypassing every local cache), and what follows.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use serde::Serialize;
+
+use crate::diagnosis::{Action, Cause, Confidence, Finding};
+use crate::system::System;
+
+/// How long one direct query may take.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// One resolution of the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    /// Who answered: `system resolver` or the server address.
+    pub server: String,
+    /// The addresses, sorted (empty when there is no answer).
+    pub addresses: Vec<IpAddr>,
+    /// The name does not exist there (NXDOMAIN) or has no address records.
+    pub no_such_name: bool,
+    /// Why there is no answer, when the query itself failed (timeout, refused…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Answer {
+    /// True when addresses came back.
+    pub fn resolved(&self) -> bool {
+        !self.addresses.is_empty()
+    }
+
+    fn describe(&self) -> String {
+        if self.resolved() {
+            self.addresses
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else if let Some(e) = &self.error {
+            format!("no answer ({e})")
+        } else {
+            "no such name".to_string()
+        }
+    }
+}
+
+/// The outcome of comparing the system resolver with the upstream name servers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// The host checked.
+    pub host: String,
+    /// What the system resolver (or `--dns-server`) answered; `None` when it cannot be
+    /// asked (a simulated machine).
+    pub system: Option<Answer>,
+    /// What the upstream name servers answered directly; `None` when none is known.
+    pub upstream: Option<Answer>,
+    /// The local answer differs from the upstream one.
+    pub stale: bool,
+    /// The `dns.stale` / `dns.failure` findings.
+    pub findings: Vec<Finding>,
+    /// What could not be checked, and why.
+    pub notes: Vec<String>,
+}
+
+/// A host name fix401 is willing to look up: letters, digits, `-`, `_`, dots; at most 253.
+pub fn valid_host(host: &str) -> bool {
+    let h = host.trim_end_matches('.');
+    !h.is_empty()
+        && h.len() <= 253
+        && h.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// Asks one DNS server directly, with no cache and no hosts file: A and AAAA records.
+pub async fn query(server: SocketAddr, host: &str) -> Answer {
+    let mut ns = NameServerConfig::udp(server.ip());
+    for c in &mut ns.connections {
+        c.port = server.port();
+    }
+    let mut builder = TokioResolver::builder_with_config(
+        ResolverConfig::from_name_servers(vec![ns]),
+        TokioRuntimeProvider::default(),
+    );
+    let opts: &mut ResolverOpts = builder.options_mut();
+    opts.timeout = QUERY_TIMEOUT;
+    opts.attempts = 1;
+    opts.ndots = 0;
+    opts.use_hosts_file = ResolveHosts::Never;
+    opts.cache_size = 0;
+    let mut answer = Answer {
+        server: server.to_string(),
+        addresses: Vec::new(),
+        no_such_name: false,
+        error: None,
+    };
+    let resolver = match builder.build() {
+        Ok(r) => r,
+        Err(e) => {
+            answer.error = Some(format!("cannot build a resolver: {e}"));
+            return answer;
+        }
+    };
+    let fqdn = format!("{}.", host.trim_end_matches('.'));
+    let mut empty = 0;
+    for rtype in [RecordType::A, RecordType::AAAA] {
+        match resolver.lookup(fqdn.as_str(), rtype).await {
+            Ok(lookup) => {
+                for r in lookup.answers() {
+                    match &r.data {
+                        RData::A(a) => answer.addresses.push(IpAddr::V4(a.0)),
+                        RData::AAAA(a) => answer.addresses.push(IpAddr::V6(a.0)),
+                        _ => {}
+                    }
+                }
+            }
+            Err(e) if e.is_nx_domain() || e.is_no_records_found() => empty += 1,
+            Err(e) => {
+                if answer.error.is_none() {
+                    answer.error = Some(e.to_string());
+                }
+            }
+        }
+    }
+    answer.addresses.sort();
+    answer.addresses.dedup();
+    if answer.resolved() {
+        answer.error = None;
+    } else if empty > 0 && answer.error.is_none() {
+        answer.no_such_name = true;
+    }
+    answer
+}
+
+/// Resolves through the system resolver: `sys.dns_server` when set, the OS resolver
+/// (getaddrinfo, through every local cache and the hosts file) on the live machine,
+/// `None` on a simulated machine, whose resolver is not this one.
+pub async fn resolve_system(sys: &System, host: &str) -> Option<Answer> {
+    if let Some(server) = sys.dns_server {
+        return Some(query(server, host).await);
+    }
+    if !sys.live {
+        return None;
+    }
+    let mut answer = Answer {
+        server: "system resolver".into(),
+        addresses: Vec::new(),
+        no_such_name: false,
+        error: None,
+    };
+    let lookup = tokio::net::lookup_host((host.trim_end_matches('.'), 0));
+    match tokio::time::timeout(QUERY_TIMEOUT * 3, lookup).await {
+        Ok(Ok(addrs)) => {
+            answer.addresses = addrs.map(|a| a.ip()).collect();
+            answer.addresses.sort();
+            answer.addresses.dedup();
+            answer.no_such_name = answer.addresses.is_empty();
+        }
+        Ok(Err(e)) => {
+            // getaddrinfo reports "Name or service not known" for NXDOMAIN.
+            let msg = e.to_string();
+            if msg.contains("not known") || msg.contains("No address") || msg.contains("nodename") {
+                answer.no_such_name = true;
+            } else {
+                answer.error = Some(msg);
+            }
+        }
+        Err(_) => answer.error = Some("the system resolver did not answer in time".into()),
+    }
+    Some(answer)
+}
+
+/// Asks the upstream servers in order until one answers (`None` when none is known).
+pub async fn resolve_upstream(upstreams: &[SocketAddr], host: &str) -> Option<Answer> {
+    let mut last = None;
+    for up in upstreams {
+        let a = query(*up, host).await;
+        if a.error.is_none() {
+            return Some(a);
+        }
+        last = Some(a);
+    }
+    last
+}
+
+/// Compares the system answer with the upstream one and derives the findings.
+/// `hosts_pinned` suppresses `dns.stale` (the hosts file explains the difference).
+pub fn compare(
+    host: &str,
+    system: Option<Answer>,
+    upstream: Option<Answer>,
+    hosts_pinned: bool,
+) -> Verification {
+    let mut v = Verification {
+        host: host.to_string(),
+        system,
+        upstream,
+        stale: false,
+        findings: Vec::new(),
+        notes: Vec::new(),
+    };
+    let Some(sys_a) = &v.system else {
+        v.notes.push(
+            "the system resolver of a simulated machine cannot be asked; pass --dns-server to \
+             name one"
+                .into(),
+        );
+        return v;
+    };
+    match &v.upstream {
+        None => v.notes.push(
+            "no upstream name server known to compare with (resolv.conf names none outside \
+             this machine)"
+                .into(),
+        ),
+        Some(up) if up.error.is_some() && !up.resolved() => v.notes.push(format!(
+            "the upstream name server {} did not answer: {}",
+            up.server,
+            up.describe()
+        )),
+        _ => {}
+    }
+    let up = v
+        .upstream
+        .as_ref()
+        .filter(|u| u.error.is_none() || u.resolved());
+    if sys_a.resolved() {
+        if hosts_pinned {
+            return v;
+        }
+        if let Some(up) = up {
+            let disjoint = !up.addresses.iter().any(|a| sys_a.addresses.contains(a));
+            if disjoint {
+                v.stale = true;
+                let summary = if up.resolved() {
+                    format!(
+                        "This computer's DNS cache answers {} for {host}, but the name servers \
+                         now answer {}: the cached answer is out of date.",
+                        sys_a.describe(),
+                        up.describe()
+                    )
+                } else {
+                    format!(
+                        "This computer's DNS cache still answers {} for {host}, but the name \
+                         servers say the name no longer exists.",
+                        sys_a.describe()
+                    )
+                };
+                v.findings.push(
+                    Finding::new(
+                        Cause::DnsStale,
+                        Confidence::High,
+                        summary,
+                        [Action::FlushDns, Action::RestartBrowser, Action::Retry],
+                    )
+                    .with_evidence(format!("{} answered {}", sys_a.server, sys_a.describe()))
+                    .with_evidence(format!(
+                        "upstream {} answered {}",
+                        up.server,
+                        up.describe()
+                    )),
+                );
+            }
+        }
+        return v;
+    }
+    // No local answer.
+    let (summary, confidence, actions): (String, Confidence, Vec<Action>) = match up {
+        Some(up) if up.resolved() => (
+            format!(
+                "{host} does not resolve on this computer, although the name servers answer {}: \
+                 a local cache holds a failure.",
+                up.describe()
+            ),
+            Confidence::High,
+            vec![Action::FlushDns, Action::RestartBrowser, Action::Retry],
+        ),
+        Some(_) => (
+            format!("{host} does not resolve: the name servers do not know it either."),
+            Confidence::High,
+            vec![Action::FixUrl, Action::ContactSiteOwner],
+        ),
+        None => (
+            format!("{host} does not resolve on this computer."),
+            Confidence::Medium,
+            vec![Action::FlushDns, Action::Retry],
+        ),
+    };
+    let mut f = Finding::new(Cause::DnsFailure, confidence, summary, actions)
+        .with_evidence(format!("{} answered {}", sys_a.server, sys_a.describe()));
+    if let Some(up) = up {
+        f = f.with_evidence(format!("upstream {} answered {}", up.server, up.describe()));
+    }
+    v.findings.push(f);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ans(addrs: &[&str]) -> Answer {
+        Answer {
+            server: "x".into(),
+            addresses: addrs.iter().map(|a| a.parse().unwrap()).collect(),
+            no_such_name: addrs.is_empty(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn host_names_are_checked() {
+        assert!(valid_host("h.test"));
+        assert!(valid_host("a-b_c.example.com."));
+        for bad in [
+            "",
+            ".",
+            "a..b",
+            "-a.b",
+            "a b",
+            "a;rm -rf",
+            "a/b",
+            &"x".repeat(300),
+        ] {
+            assert!(!valid_host(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn comparison_yields_stale_failure_or_nothing() {
+        let v = compare(
+            "h",
+            Some(ans(&["10.0.0.1"])),
+            Some(ans(&["10.0.0.2"])),
+            false,
+        );
+        assert!(v.stale);
+        assert_eq!(v.findings[0].cause, Cause::DnsStale);
+        let v = compare(
+            "h",
+            Some(ans(&["10.0.0.1", "10.0.0.2"])),
+            Some(ans(&["10.0.0.2"])),
+            false,
+        );
+        assert!(!v.stale && v.findings.is_empty());
+        let v = compare(
+            "h",
+            Some(ans(&["10.0.0.1"])),
+            Some(ans(&["10.0.0.2"])),
+            true,
+        );
+        assert!(v.findings.is_empty());
+        let v = compare("h", Some(ans(&[])), Some(ans(&["10.0.0.2"])), false);
+        assert_eq!(v.findings[0].cause, Cause::DnsFailure);
+        assert!(v.findings[0].actions.contains(&Action::FlushDns));
+        let v = compare("h", Some(ans(&[])), Some(ans(&[])), false);
+        assert_eq!(v.findings[0].cause, Cause::DnsFailure);
+        let v = compare("h", None, Some(ans(&["10.0.0.2"])), false);
+        assert!(v.findings.is_empty() && !v.notes.is_empty());
+    }
+}
