@@ -292,7 +292,10 @@ pub async fn diagnose(
     };
     let dns = async {
         if opts.check_dns && target.host.parse::<std::net::IpAddr>().is_err() {
-            crate::dns::diagnose_host(sys, &target.host).await
+            // The DNS checks share the one deadline; what they have not found by then is moot.
+            tokio::time::timeout(opts.timeout, crate::dns::diagnose_host(sys, &target.host))
+                .await
+                .unwrap_or_default()
         } else {
             Vec::new()
         }
@@ -966,6 +969,48 @@ fn wordpress(out: &mut Vec<Finding>, ev: &crate::probe::Evidence, r: &crate::rep
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jwt_exp_is_decoded_not_verified() {
+        use base64::Engine;
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let t = format!(
+            "{}.{}.sig",
+            e.encode("{}"),
+            e.encode(r#"{"exp":1700000000}"#)
+        );
+        assert_eq!(jwt_exp(&t), Some(1_700_000_000));
+        for bad in [
+            "",
+            "abc",
+            "a.b.c",
+            "a.!!!.c",
+            &format!("x.{}.y", e.encode("[1]")),
+        ] {
+            assert_eq!(jwt_exp(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn blocking_causes_rank_before_context() {
+        let mut f = vec![
+            Finding::new(Cause::SiteWordpress, Confidence::High, "w", []),
+            Finding::new(Cause::CredentialsMissing, Confidence::High, "c", []),
+            Finding::new(Cause::UrlSuspicious, Confidence::Medium, "u", []),
+            Finding::new(Cause::ClockSkew, Confidence::High, "k", []),
+        ];
+        sort(&mut f);
+        let order: Vec<Cause> = f.iter().map(|f| f.cause).collect();
+        assert_eq!(
+            order,
+            [
+                Cause::ClockSkew,
+                Cause::CredentialsMissing,
+                Cause::SiteWordpress,
+                Cause::UrlSuspicious
+            ]
+        );
+    }
 
     #[test]
     fn ids_match_serde_names() {

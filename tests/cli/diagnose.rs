@@ -748,3 +748,44 @@ fn a_stdin_flag_without_input_is_bad_input() {
         .code(2)
         .stderr_has("no bearer token");
 }
+
+#[test]
+fn names_resolve_through_the_given_dns_server() {
+    let dns = crate::support::dns::UpstreamDns::start();
+    dns.set("portal.fix401.test", std::net::Ipv4Addr::LOCALHOST);
+    let srv = basic_401();
+    let url = format!("http://portal.fix401.test:{}/", srv.addr.port());
+    let server = dns.addr.to_string();
+    let v = TestEnv::new()
+        .cmd([
+            "--dns-server",
+            &server,
+            "--json",
+            "diagnose",
+            "--timeout",
+            "5",
+            &url,
+        ])
+        .run()
+        .code(1)
+        .json();
+    assert_eq!(v["resolved"][0], "127.0.0.1");
+    assert_cause(&v, "credentials.missing");
+    assert!(dns.queries() >= 1);
+    // A name the server does not know is a DNS failure, not a crash.
+    let v = TestEnv::new()
+        .cmd([
+            "--dns-server",
+            &server,
+            "--json",
+            "diagnose",
+            "--timeout",
+            "5",
+            "http://nowhere.fix401.test/",
+        ])
+        .run()
+        .code(1)
+        .json();
+    assert_eq!(v["verdict"], "dns_failure");
+    assert_cause(&v, "dns.failure");
+}
