@@ -36,7 +36,7 @@ for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
 url="http://127.0.0.1:$(cat "$work/port")/private"
 mkdir -p "$work/home"
 
-hyperfine --style basic --warmup 3 --runs "$runs" -i --export-json "$work/result.json" \
+hyperfine -N --style basic --warmup 3 --runs "$runs" -i --export-json "$work/result.json" \
   -n curl "curl -s -o /dev/null $url" \
   -n fix401 "$bin --home $work/home --json diagnose $url"
 

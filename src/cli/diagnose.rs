@@ -106,14 +106,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         std::fs::write(path, body)
             .map_err(|e| Error::io(format!("writing the report {}", path.display()), e))?;
     }
-    if ctx.json {
-        println!("{}", report.to_json());
+    let text = if ctx.json {
+        format!("{}\n", report.to_json())
     } else {
-        print!(
-            "{}",
-            report.to_text(ctx.stdout_tty && std::env::var_os("NO_COLOR").is_none())
-        );
-    }
+        report.to_text(ctx.stdout_tty && std::env::var_os("NO_COLOR").is_none())
+    };
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
     if report.exit_code() == 2 {
         eprintln!("fix401: {}", report.headline);
     }
