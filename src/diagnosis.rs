@@ -682,6 +682,9 @@ fn status_findings(
             if !sent.is_empty() {
                 f = f.with_evidence(format!("{sent_line}; they were accepted"));
             }
+            for step in auth_steps(ev) {
+                f = f.with_evidence(step);
+            }
             if last.body_truncated {
                 f = f.with_evidence(format!("body read capped at {} KiB", crate::probe::BODY_CAP / 1024));
             }
@@ -768,6 +771,20 @@ fn status_findings(
             });
             let schemes: Vec<&str> = parsed.challenges.iter().map(|c| c.scheme.as_str()).collect();
             let realm = parsed.challenges.iter().find_map(|c| c.param("realm"));
+            let digest_sent = sent.contains(&"digest");
+            if stale && digest_sent {
+                out.push(
+                    Finding::new(
+                        Cause::ServerMisconfigured,
+                        Confidence::Medium,
+                        "The server keeps saying the login's one-time number expired, even for a fresh one, so logging in cannot succeed.",
+                        [Action::ContactSiteOwner, Action::Retry],
+                    )
+                    .with_evidence(line)
+                    .with_evidence("Digest stale=true again after answering the new nonce"),
+                );
+                return;
+            }
             let mut f = if stale {
                 Finding::new(
                     Cause::CredentialsMissing,
@@ -795,6 +812,14 @@ fn status_findings(
                 .with_evidence(line)
                 .with_evidence(sent_line)
                 .with_evidence(format!("the server offers: {}", schemes.join(", ")));
+            if sent.is_empty() && creds.user.is_some() {
+                f = f.with_evidence(
+                    "a user name and password were supplied, but the server offers no scheme fix401 can answer (Basic, Digest)",
+                );
+            }
+            for step in auth_steps(ev) {
+                f = f.with_evidence(step);
+            }
             if let Some(realm) = realm {
                 f = f.with_evidence(format!("realm: {}", r.text(realm)));
             }
@@ -887,6 +912,45 @@ fn status_findings(
             .with_evidence(line),
         ),
     }
+}
+
+/// One line per request that answered a login challenge, for the technician.
+fn auth_steps(ev: &crate::probe::Evidence) -> Vec<String> {
+    let mut steps = Vec::new();
+    for (i, h) in ev.hops.iter().enumerate() {
+        let answered: Vec<&str> = h
+            .credentials_sent
+            .iter()
+            .copied()
+            .filter(|k| *k == "basic" || *k == "digest")
+            .collect();
+        if answered.is_empty() {
+            continue;
+        }
+        let stale_before = i > 0
+            && crate::challenge::parse(&ev.hops[i - 1].header_values("www-authenticate"))
+                .challenges
+                .iter()
+                .any(|c| {
+                    c.is("Digest")
+                        && c.param("stale")
+                            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                });
+        steps.push(format!(
+            "request {}: answered the {} challenge{} → HTTP {}",
+            i + 1,
+            answered.join("+"),
+            if stale_before {
+                " with the new nonce (stale=true)"
+            } else {
+                ""
+            },
+            h.status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "no answer".into())
+        ));
+    }
+    steps
 }
 
 fn permission(

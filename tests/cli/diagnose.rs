@@ -145,8 +145,17 @@ fn wrong_password_is_credentials_rejected() {
     );
     out.code(1);
     assert_cause(&v, "credentials.rejected");
-    assert!(srv.received()[0].header("authorization").is_some());
-    assert_eq!(v["credentials_supplied"][0], "basic");
+    // The password goes out only after the server asked for it.
+    let got = srv.received();
+    assert!(got[0].header("authorization").is_none());
+    assert!(
+        got[1]
+            .header("authorization")
+            .unwrap()
+            .starts_with("Basic ")
+    );
+    assert_eq!(v["credentials_supplied"][0], "password");
+    assert!(evidence(&v, "credentials.rejected").contains("answered the basic challenge"));
 }
 
 #[test]
@@ -788,4 +797,88 @@ fn names_resolve_through_the_given_dns_server() {
         .json();
     assert_eq!(v["verdict"], "dns_failure");
     assert_cause(&v, "dns.failure");
+}
+
+/// A Digest (MD5, qop=auth) server for alice/`password` that declares its first nonce stale
+/// once the login is right, and accepts the second.
+fn digest_server(password: &'static str) -> Server {
+    fn md5hex(s: &str) -> String {
+        use md5::Digest;
+        md5::Md5::digest(s.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+    let challenge = |nonce: &str, stale: bool| {
+        format!(
+            "Digest realm=\"files\", nonce=\"{nonce}\", qop=\"auth\", algorithm=MD5{}",
+            if stale { ", stale=true" } else { "" }
+        )
+    };
+    Server::http(move |req, _| {
+        let auth = req.header("authorization").unwrap_or("");
+        let p = fix401::challenge::parse(&[auth]);
+        let ok_for = p
+            .challenges
+            .first()
+            .filter(|c| c.is("Digest"))
+            .and_then(|c| {
+                let get = |n: &str| c.param(n).unwrap_or("").to_string();
+                let ha1 = md5hex(&format!("{}:files:{password}", get("username")));
+                let ha2 = md5hex(&format!("GET:{}", get("uri")));
+                let want = md5hex(&format!(
+                    "{ha1}:{}:{}:{}:{}:{ha2}",
+                    get("nonce"),
+                    get("nc"),
+                    get("cnonce"),
+                    get("qop")
+                ));
+                (get("response") == want && get("username") == "alice").then(|| get("nonce"))
+            });
+        match ok_for.as_deref() {
+            Some("second") => respond(200, &[], b"files"),
+            Some(_) => respond(
+                401,
+                &[("WWW-Authenticate", challenge("second", true).as_bytes())],
+                b"",
+            ),
+            None => respond(
+                401,
+                &[("WWW-Authenticate", challenge("first", false).as_bytes())],
+                b"",
+            ),
+        }
+    })
+}
+
+#[test]
+fn digest_login_with_a_stale_nonce_is_retried_and_succeeds() {
+    let srv = digest_server("s3cret-digest");
+    let (out, v) = diagnose_stdin(
+        &["--user", "alice", "--password-stdin", &srv.url("/docs?x=1")],
+        Some("s3cret-digest\n"),
+    );
+    out.code(0);
+    assert_eq!(v["redirects"].as_array().unwrap().len(), 3);
+    let ev = evidence(&v, "site_data.stale");
+    assert!(
+        ev.contains("with the new nonce (stale=true) → HTTP 200"),
+        "{ev}"
+    );
+    // The password itself never went over the wire.
+    for r in srv.received() {
+        assert!(!format!("{r:?}").contains("s3cret-digest"));
+    }
+}
+
+#[test]
+fn digest_login_with_a_wrong_password_is_rejected() {
+    let srv = digest_server("s3cret-digest");
+    let (out, v) = diagnose_stdin(
+        &["--user", "alice", "--password-stdin", &srv.url("/docs")],
+        Some("not-the-password\n"),
+    );
+    out.code(1);
+    assert_cause(&v, "credentials.rejected");
+    assert!(evidence(&v, "credentials.rejected").contains("answered the digest challenge"));
 }
