@@ -405,6 +405,17 @@ fn expired_and_wrong_host_certificates_are_classified() {
             .contains("different address")
     );
 
+    let future = ca_signed(&["127.0.0.1"], (2090, 1, 1), (2099, 1, 1));
+    let srv = tls_server(&future);
+    let ca = write_ca(&env, &future);
+    let v = env
+        .cmd(["--json", "diagnose", "--ca-file", &ca, &srv.url("/")])
+        .run()
+        .json();
+    let f = finding(&v, "tls.certificate");
+    assert!(f["summary"].as_str().unwrap().contains("not valid yet"));
+    assert_eq!(f["actions"][0], "fix-clock");
+
     // The same CA trusted and a valid certificate: the page works.
     let good = ca_signed(&["127.0.0.1"], (2020, 1, 1), (2099, 1, 1));
     let srv = tls_server(&good);
@@ -881,4 +892,12 @@ fn digest_login_with_a_wrong_password_is_rejected() {
     out.code(1);
     assert_cause(&v, "credentials.rejected");
     assert!(evidence(&v, "credentials.rejected").contains("answered the digest challenge"));
+}
+
+#[test]
+fn https_to_a_plain_http_port_says_so() {
+    let srv = basic_401();
+    let (out, v) = diagnose(&[&format!("https://{}/", srv.addr)]);
+    out.code(1);
+    assert!(evidence(&v, "server.misconfigured").contains("plain HTTP"));
 }

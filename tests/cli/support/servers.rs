@@ -165,6 +165,11 @@ fn serve<S: Read + Write>(
             Ok(0) | Err(_) => return,
             Ok(n) => head.extend_from_slice(&buf[..n]),
         }
+        // A TLS ClientHello on a plain port: answer like real HTTP servers do.
+        if head.first() == Some(&0x16) {
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+            return;
+        }
         if head.len() > 256 * 1024 {
             return;
         }
