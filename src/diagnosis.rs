@@ -475,11 +475,15 @@ pub fn findings(
             .unwrap_or_default();
         match failure {
             Failure::Dns { .. } => {} // merged from the DNS module (see merge_dns)
-            Failure::Connect { detail } => out.push(
+            Failure::Connect { detail, refused } => out.push(
                 Finding::new(
                     Cause::NetworkUnreachable,
                     Confidence::High,
-                    "The server cannot be reached: its computer refused the connection.",
+                    if *refused {
+                        "The server cannot be reached: its computer refused the connection."
+                    } else {
+                        "The server cannot be reached from this network (no route to it)."
+                    },
                     [Action::Retry, Action::ContactSiteOwner],
                 )
                 .with_evidence(format!("connect failed{via}: {}", r.text(detail))),

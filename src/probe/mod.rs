@@ -173,6 +173,8 @@ pub enum Failure {
     Connect {
         /// Per-address errors.
         detail: String,
+        /// Every address actively refused (nothing listens), as opposed to no route.
+        refused: bool,
     },
     /// The deadline passed during `phase`.
     Timeout {
@@ -219,7 +221,7 @@ impl Failure {
     pub fn describe(&self) -> String {
         match self {
             Failure::Dns { host, message } => format!("DNS lookup of {host} failed: {message}"),
-            Failure::Connect { detail } => format!("connection failed: {detail}"),
+            Failure::Connect { detail, .. } => format!("connection failed: {detail}"),
             Failure::Timeout { phase, detail } => {
                 format!("deadline reached while waiting ({phase:?}): {detail}")
             }
@@ -865,7 +867,8 @@ fn classify_reqwest(e: &reqwest::Error) -> Failure {
         };
     }
     if e.is_connect() {
-        return Failure::Connect { detail };
+        let refused = detail.contains("refused");
+        return Failure::Connect { detail, refused };
     }
     Failure::Protocol { detail }
 }

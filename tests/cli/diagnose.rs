@@ -750,6 +750,13 @@ fn hostile_invalid_utf8_in_headers() {
     let (out, v) = diagnose(&["--timeout", "5", &srv.url("/")]);
     no_panic(&out);
     assert_cause(&v, "credentials.missing");
+    // Invalid bytes in a header *name* break HTTP itself.
+    let bad_name = Server::http(|_, _| {
+        Reply::Raw(b"HTTP/1.1 401 X\r\nX-\xff\xfe: v\r\nContent-Length: 0\r\n\r\n".to_vec())
+    });
+    let (out, v) = diagnose(&["--timeout", "5", &bad_name.url("/")]);
+    no_panic(&out);
+    assert_cause(&v, "server.misconfigured");
     // Text, Markdown and HTML forms cope too.
     let env = TestEnv::new();
     let p = env.path("r.html");
