@@ -12,7 +12,7 @@ packages=(
   # real browsers, real DNS daemons, real stores for the tests
   chromium firefox-esr sqlite3 dnsmasq unbound nscd
   # benchmarks and bundles
-  hyperfine bleachbit rpm
+  hyperfine bleachbit rpm python3
 )
 
 sudo_cmd=()

@@ -292,7 +292,10 @@ pub async fn diagnose(
     };
     let dns = async {
         if opts.check_dns && target.host.parse::<std::net::IpAddr>().is_err() {
-            crate::dns::diagnose_host(sys, &target.host).await
+            // The DNS checks share the one deadline; what they have not found by then is moot.
+            tokio::time::timeout(opts.timeout, crate::dns::diagnose_host(sys, &target.host))
+                .await
+                .unwrap_or_default()
         } else {
             Vec::new()
         }
@@ -472,11 +475,15 @@ pub fn findings(
             .unwrap_or_default();
         match failure {
             Failure::Dns { .. } => {} // merged from the DNS module (see merge_dns)
-            Failure::Connect { detail } => out.push(
+            Failure::Connect { detail, refused } => out.push(
                 Finding::new(
                     Cause::NetworkUnreachable,
                     Confidence::High,
-                    "The server cannot be reached: its computer refused the connection.",
+                    if *refused {
+                        "The server cannot be reached: its computer refused the connection."
+                    } else {
+                        "The server cannot be reached from this network (no route to it)."
+                    },
                     [Action::Retry, Action::ContactSiteOwner],
                 )
                 .with_evidence(format!("connect failed{via}: {}", r.text(detail))),
@@ -679,6 +686,9 @@ fn status_findings(
             if !sent.is_empty() {
                 f = f.with_evidence(format!("{sent_line}; they were accepted"));
             }
+            for step in auth_steps(ev) {
+                f = f.with_evidence(step);
+            }
             if last.body_truncated {
                 f = f.with_evidence(format!("body read capped at {} KiB", crate::probe::BODY_CAP / 1024));
             }
@@ -765,6 +775,20 @@ fn status_findings(
             });
             let schemes: Vec<&str> = parsed.challenges.iter().map(|c| c.scheme.as_str()).collect();
             let realm = parsed.challenges.iter().find_map(|c| c.param("realm"));
+            let digest_sent = sent.contains(&"digest");
+            if stale && digest_sent {
+                out.push(
+                    Finding::new(
+                        Cause::ServerMisconfigured,
+                        Confidence::Medium,
+                        "The server keeps saying the login's one-time number expired, even for a fresh one, so logging in cannot succeed.",
+                        [Action::ContactSiteOwner, Action::Retry],
+                    )
+                    .with_evidence(line)
+                    .with_evidence("Digest stale=true again after answering the new nonce"),
+                );
+                return;
+            }
             let mut f = if stale {
                 Finding::new(
                     Cause::CredentialsMissing,
@@ -792,12 +816,27 @@ fn status_findings(
                 .with_evidence(line)
                 .with_evidence(sent_line)
                 .with_evidence(format!("the server offers: {}", schemes.join(", ")));
+            if sent.is_empty() && creds.user.is_some() {
+                f = f.with_evidence(
+                    "a user name and password were supplied, but the server offers no scheme fix401 can answer (Basic, Digest)",
+                );
+            }
+            for step in auth_steps(ev) {
+                f = f.with_evidence(step);
+            }
             if let Some(realm) = realm {
                 f = f.with_evidence(format!("realm: {}", r.text(realm)));
             }
             out.push(f);
         }
-        403 => permission(out, &line, None, r),
+        403 => {
+            let lines = last.header_values("www-authenticate");
+            let parsed = crate::challenge::parse(&lines);
+            let scope = bearer_error(&parsed)
+                .filter(|(_, e)| e.eq_ignore_ascii_case("insufficient_scope"))
+                .map(|(c, _)| c);
+            permission(out, &line, scope.as_ref(), r);
+        }
         407 => {
             let lines = last.header_values("proxy-authenticate");
             let parsed = crate::challenge::parse(&lines);
@@ -877,6 +916,45 @@ fn status_findings(
             .with_evidence(line),
         ),
     }
+}
+
+/// One line per request that answered a login challenge, for the technician.
+fn auth_steps(ev: &crate::probe::Evidence) -> Vec<String> {
+    let mut steps = Vec::new();
+    for (i, h) in ev.hops.iter().enumerate() {
+        let answered: Vec<&str> = h
+            .credentials_sent
+            .iter()
+            .copied()
+            .filter(|k| *k == "basic" || *k == "digest")
+            .collect();
+        if answered.is_empty() {
+            continue;
+        }
+        let stale_before = i > 0
+            && crate::challenge::parse(&ev.hops[i - 1].header_values("www-authenticate"))
+                .challenges
+                .iter()
+                .any(|c| {
+                    c.is("Digest")
+                        && c.param("stale")
+                            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                });
+        steps.push(format!(
+            "request {}: answered the {} challenge{} → HTTP {}",
+            i + 1,
+            answered.join("+"),
+            if stale_before {
+                " with the new nonce (stale=true)"
+            } else {
+                ""
+            },
+            h.status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "no answer".into())
+        ));
+    }
+    steps
 }
 
 fn permission(
@@ -959,6 +1037,48 @@ fn wordpress(out: &mut Vec<Finding>, ev: &crate::probe::Evidence, r: &crate::rep
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jwt_exp_is_decoded_not_verified() {
+        use base64::Engine;
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let t = format!(
+            "{}.{}.sig",
+            e.encode("{}"),
+            e.encode(r#"{"exp":1700000000}"#)
+        );
+        assert_eq!(jwt_exp(&t), Some(1_700_000_000));
+        for bad in [
+            "",
+            "abc",
+            "a.b.c",
+            "a.!!!.c",
+            &format!("x.{}.y", e.encode("[1]")),
+        ] {
+            assert_eq!(jwt_exp(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn blocking_causes_rank_before_context() {
+        let mut f = vec![
+            Finding::new(Cause::SiteWordpress, Confidence::High, "w", []),
+            Finding::new(Cause::CredentialsMissing, Confidence::High, "c", []),
+            Finding::new(Cause::UrlSuspicious, Confidence::Medium, "u", []),
+            Finding::new(Cause::ClockSkew, Confidence::High, "k", []),
+        ];
+        sort(&mut f);
+        let order: Vec<Cause> = f.iter().map(|f| f.cause).collect();
+        assert_eq!(
+            order,
+            [
+                Cause::ClockSkew,
+                Cause::CredentialsMissing,
+                Cause::SiteWordpress,
+                Cause::UrlSuspicious
+            ]
+        );
+    }
 
     #[test]
     fn ids_match_serde_names() {

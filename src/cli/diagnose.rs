@@ -49,9 +49,9 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     ca_file: Vec<PathBuf>,
 
-    /// Also write the report to FILE: .md, .html or .json by extension.
+    /// Also write the report to FILE: .md, .html or .json by extension (repeatable).
     #[arg(long, value_name = "FILE")]
-    report: Option<PathBuf>,
+    report: Vec<PathBuf>,
 }
 
 /// Runs the subcommand; returns the exit code.
@@ -62,10 +62,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
             args.timeout
         )));
     }
-    let report_kind = match &args.report {
-        None => None,
-        Some(p) => Some(report_kind(p)?),
-    };
+    let mut reports = Vec::new();
+    for p in &args.report {
+        reports.push((p.clone(), report_kind(p)?));
+    }
     let mut extra_roots_pem = Vec::new();
     for f in &args.ca_file {
         extra_roots_pem.push(std::fs::read(f).map_err(|e| {
@@ -97,8 +97,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         s.finish_and_clear();
     }
     let report = report?;
-    if let (Some(path), Some(kind)) = (&args.report, report_kind) {
-        let body = match kind {
+    for (path, kind) in &reports {
+        let body = match *kind {
             "md" => report.to_markdown(),
             "html" => report.to_html(),
             _ => report.to_json(),
@@ -106,14 +106,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         std::fs::write(path, body)
             .map_err(|e| Error::io(format!("writing the report {}", path.display()), e))?;
     }
-    if ctx.json {
-        println!("{}", report.to_json());
+    let text = if ctx.json {
+        format!("{}\n", report.to_json())
     } else {
-        print!(
-            "{}",
-            report.to_text(ctx.stdout_tty && std::env::var_os("NO_COLOR").is_none())
-        );
-    }
+        report.to_text(ctx.stdout_tty && std::env::var_os("NO_COLOR").is_none())
+    };
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
     if report.exit_code() == 2 {
         eprintln!("fix401: {}", report.headline);
     }

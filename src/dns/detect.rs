@@ -437,7 +437,8 @@ fn unbound_info(sys: &System, args: &[String]) -> DaemonInfo {
     // Running as root, a configuration file from a command line is only trusted when root
     // owns it and nobody else may write it: unbound-control would read its keys as root.
     let config = given.filter(|p| {
-        let ok = !sys.admin || owned_by_root_only(p);
+        let ok =
+            !sys.admin || owned_by_root_only(&sys.system_file(p.strip_prefix("/").unwrap_or(p)));
         if !ok {
             notes.push(format!(
                 "ignored unbound configuration {} (not owned by root only)",
@@ -648,6 +649,17 @@ fn detect_linux(sys: &System, d: &mut Detection) {
             ));
         }
         d.resolvers.push(r);
+    }
+
+    if sys.dns_server.is_some() {
+        // The given server is "the system resolver": machine-wide caches are not on its path.
+        d.tried.push(
+            "--dns-server given: only the caches serving it are flushed (systemd-resolved and \
+             nscd are not on that path)"
+                .into(),
+        );
+        d.resolv_conf = Some(rc);
+        return;
     }
 
     // systemd-resolved: check D-Bus whenever anything hints at it.

@@ -7,6 +7,7 @@
 //! hop is recorded and loops are caught at the first repeated URL. Everything happens
 //! before one overall deadline; bodies are read up to 64 KiB (after decompression).
 
+pub mod auth;
 pub mod net;
 pub mod tls;
 
@@ -38,9 +39,9 @@ pub const BODY_CAP: usize = 64 * 1024;
 /// hides them and reports redact them.
 #[derive(Clone, Default)]
 pub struct Credentials {
-    /// User name for Basic authentication.
+    /// User name, sent (with the password) only when the server asks: Basic or Digest.
     pub user: Option<String>,
-    /// Password for Basic authentication.
+    /// Password for the user name.
     pub password: Option<String>,
     /// A bearer token (`Authorization: Bearer …`).
     pub bearer: Option<String>,
@@ -62,11 +63,11 @@ impl Credentials {
         self.kinds().is_empty()
     }
 
-    /// What is supplied: `basic`, `bearer`, `cookie`.
+    /// What is supplied: `password`, `bearer`, `cookie`.
     pub fn kinds(&self) -> Vec<&'static str> {
         let mut k = Vec::new();
         if self.user.is_some() || self.password.is_some() {
-            k.push("basic");
+            k.push("password");
         }
         if self.bearer.is_some() {
             k.push("bearer");
@@ -101,25 +102,6 @@ impl Credentials {
         }
         s.retain(|x| x.len() >= 3);
         s
-    }
-
-    fn authorization(&self) -> Option<String> {
-        if let Some(t) = &self.bearer {
-            return Some(format!("Bearer {t}"));
-        }
-        if self.user.is_some() || self.password.is_some() {
-            use base64::Engine;
-            let pair = format!(
-                "{}:{}",
-                self.user.as_deref().unwrap_or(""),
-                self.password.as_deref().unwrap_or("")
-            );
-            return Some(format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(pair)
-            ));
-        }
-        None
     }
 }
 
@@ -191,6 +173,8 @@ pub enum Failure {
     Connect {
         /// Per-address errors.
         detail: String,
+        /// Every address actively refused (nothing listens), as opposed to no route.
+        refused: bool,
     },
     /// The deadline passed during `phase`.
     Timeout {
@@ -237,7 +221,7 @@ impl Failure {
     pub fn describe(&self) -> String {
         match self {
             Failure::Dns { host, message } => format!("DNS lookup of {host} failed: {message}"),
-            Failure::Connect { detail } => format!("connection failed: {detail}"),
+            Failure::Connect { detail, .. } => format!("connection failed: {detail}"),
             Failure::Timeout { phase, detail } => {
                 format!("deadline reached while waiting ({phase:?}): {detail}")
             }
@@ -278,7 +262,7 @@ pub struct Hop {
     pub location: Option<String>,
     /// Every response header, in order.
     pub headers: Vec<Header>,
-    /// Which credentials went with this request (`basic`, `bearer`, `cookie`).
+    /// Which credentials went with this request (`basic`, `digest`, `bearer`, `cookie`).
     pub credentials_sent: Vec<&'static str>,
     /// Credentials were held back because this URL is on another origin.
     pub credentials_withheld: bool,
@@ -588,6 +572,13 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
     let mut preflown: Vec<(String, u16, bool, Option<String>)> = Vec::new();
     let mut seen: Vec<String> = vec![target.url.as_str().to_string()];
     let mut url = target.url.clone();
+    // An answer to a challenge, to send with the next request to the same URL.
+    let mut pending_auth: Option<(String, &'static str)> = None;
+    let mut auth_attempts = 0usize;
+    let seed = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
 
     loop {
         let https = url.scheme() == "https";
@@ -703,13 +694,17 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
             "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
         );
         if same_origin {
-            if let Some(auth) = opts.credentials.authorization() {
+            if let Some((auth, kind)) = pending_auth.take() {
                 req = req.header(reqwest::header::AUTHORIZATION, auth);
+                hop.credentials_sent.push(kind);
+            } else if let Some(t) = &opts.credentials.bearer {
+                req = req.header(reqwest::header::AUTHORIZATION, format!("Bearer {t}"));
+                hop.credentials_sent.push("bearer");
             }
             if let Some(c) = &opts.credentials.cookie {
                 req = req.header(reqwest::header::COOKIE, c.as_str());
+                hop.credentials_sent.push("cookie");
             }
-            hop.credentials_sent = opts.credentials.kinds();
         } else if !opts.credentials.is_empty() {
             hop.credentials_withheld = true;
         }
@@ -811,6 +806,30 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
             }
             continue;
         }
+        // A 401 on the URL's own origin with a password supplied: answer the challenge
+        // (once, and once more when Digest says only the nonce was stale).
+        if status.as_u16() == 401
+            && same_origin
+            && ev.failure.is_none()
+            && let (Some(user), Some(password)) =
+                (&opts.credentials.user, &opts.credentials.password)
+        {
+            let parsed = crate::challenge::parse(&hop.header_values("www-authenticate"));
+            let stale = parsed.challenges.iter().any(|c| {
+                c.is("Digest")
+                    && c.param("stale")
+                        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            });
+            let retry = auth_attempts == 0
+                || (auth_attempts == 1 && stale && hop.credentials_sent.contains(&"digest"));
+            let uri = &url[url::Position::BeforePath..url::Position::AfterQuery];
+            if retry && let Some(answer) = auth::answer(&parsed, user, password, uri, seed) {
+                auth_attempts += 1;
+                pending_auth = Some(answer);
+                ev.hops.push(hop);
+                continue;
+            }
+        }
         ev.hops.push(hop);
         break;
     }
@@ -848,7 +867,8 @@ fn classify_reqwest(e: &reqwest::Error) -> Failure {
         };
     }
     if e.is_connect() {
-        return Failure::Connect { detail };
+        let refused = detail.contains("refused");
+        return Failure::Connect { detail, refused };
     }
     Failure::Protocol { detail }
 }

@@ -144,6 +144,7 @@ pub async fn preflight(
     let t = Instant::now();
     let mut stream = None;
     let mut refusals = Vec::new();
+    let mut all_refused = true;
     for ip in &ips {
         let addr = SocketAddr::new(*ip, conn_port);
         match tokio::time::timeout_at(deadline, TcpStream::connect(addr)).await {
@@ -154,7 +155,10 @@ pub async fn preflight(
                     detail: format!("no answer from {addr} to the connection attempt"),
                 });
             }
-            Ok(Err(e)) => refusals.push(format!("{addr}: {e}")),
+            Ok(Err(e)) => {
+                all_refused &= e.kind() == std::io::ErrorKind::ConnectionRefused;
+                refusals.push(format!("{addr}: {e}"));
+            }
             Ok(Ok(s)) => {
                 out.connected = Some(addr);
                 stream = Some(s);
@@ -166,6 +170,7 @@ pub async fn preflight(
     let Some(mut stream) = stream else {
         return Err(Failure::Connect {
             detail: refusals.join("; "),
+            refused: all_refused,
         });
     };
     let _ = stream.set_nodelay(true);

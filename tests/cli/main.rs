@@ -5,3 +5,5 @@ mod support;
 
 mod basics;
 mod fix;
+mod diagnose;
+mod dns;

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod fixsite;
+pub mod dns;
+pub mod servers;
 
 use std::ffi::OsString;
 use std::io::Write;
