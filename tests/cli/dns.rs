@@ -327,3 +327,26 @@ fn elevated_mode_rejects_any_extra_argument() {
         .code(1)
         .stderr_has("takes no other arguments");
 }
+
+#[test]
+fn real_nscd_hosts_cache_is_invalidated() {
+    let Some(nscd) = crate::support::dns::start_nscd() else {
+        eprintln!("skipped: nscd cannot run here (not root, or an nscd already runs)");
+        return;
+    };
+    let env = env_with_proc();
+    env.write_system("etc/nscd.conf", "# fixture\nenable-cache hosts yes\n");
+    let out = env.cmd(["--json", "flush-dns"]).run();
+    let report = out.json();
+    let found = resolver_with_pid(&report, nscd.pid).unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(found["kind"], "nscd");
+    let run = report["ran"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resolver"] == "nscd")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(run["argv"], serde_json::json!(["nscd", "-i", "hosts"]));
+    assert_eq!(run["outcome"], "done", "{report:#}");
+    drop(nscd);
+}
