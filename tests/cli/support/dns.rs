@@ -323,6 +323,8 @@ pub fn start_nscd() -> Option<Daemon> {
     if running || unsafe { libc::geteuid() } != 0 {
         return None;
     }
+    // Its socket folder is compiled in; a fresh container may not have it yet.
+    std::fs::create_dir_all("/var/run/nscd").ok()?;
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("nscd.conf");
     std::fs::write(
