@@ -963,3 +963,36 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn resolved_via_nsswitch_or_merely_running_is_flushed_too() {
+    let m = Machine::new(Os::Linux)
+        .file("etc/resolv.conf", "nameserver 192.0.2.1\n")
+        .file(
+            "etc/nsswitch.conf",
+            "passwd: files\nhosts:          files mymachines resolve [!UNAVAIL=return] dns myhostname\n",
+        );
+    let r = m.flush();
+    assert_eq!(
+        m.calls(),
+        vec![argv(BUSCTL), argv(&["resolvectl", "flush-caches"])]
+    );
+    assert!(
+        r.detected.resolvers[0]
+            .why
+            .iter()
+            .any(|w| w.contains("nsswitch"))
+    );
+
+    let m = Machine::new(Os::Linux)
+        .file("etc/resolv.conf", "nameserver 192.0.2.1\n")
+        .process(310, "systemd-resolved", &["/lib/systemd/systemd-resolved"]);
+    let r = m.flush();
+    assert_eq!(
+        m.calls(),
+        vec![argv(BUSCTL), argv(&["resolvectl", "flush-caches"])]
+    );
+    let why = r.detected.resolvers[0].why.join("\n");
+    assert!(why.contains("harmless"), "{why}");
+    assert_eq!(r.detected.resolvers[0].pid, Some(310));
+}
