@@ -223,3 +223,6 @@ impl Outcome {
         self
     }
 }
+
+pub mod homes;
+pub mod real_browser;
