@@ -45,11 +45,15 @@ pub fn running_state(sys: &System, inst: &Installation) -> RunningState {
     if let Some(evidence) = process_evidence(sys, inst, spec.processes.on(sys.os)) {
         return RunningState::Running { evidence };
     }
-    match doubts.is_empty() {
-        true => RunningState::NotRunning,
-        false => RunningState::Unknown {
+    // The process list settles a doubtful lock only when it is this machine's list for a
+    // home of this OS (a sandboxed browser's processes are visible from the host).
+    let list_is_meaningful = sys.live || sys.os == Os::current();
+    if doubts.is_empty() || list_is_meaningful {
+        RunningState::NotRunning
+    } else {
+        RunningState::Unknown {
             why: doubts.join("; "),
-        },
+        }
     }
 }
 

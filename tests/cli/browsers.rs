@@ -721,3 +721,54 @@ fn real_browsers_visit_two_sites_and_their_stores_are_discovered() {
     assert_eq!(js.fetch, real_browser::Fetch::Conditional, "{js:?}");
     assert!(server.requests_to("a.test", "/fresh.js").is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn flatpak_lock_with_a_sandbox_pid_is_settled_by_the_process_list() {
+    let env = homes::env(Os::Linux);
+    let p = homes::chromium_profile_pkg(&env, Os::Linux, "chromium", "flatpak", "Default");
+    // A pid from the sandbox's own namespace is not a host pid: the lock alone cannot
+    // tell; no chromium process of this home runs on the host, so it is not running.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let sandbox_pid = child.id();
+    child.wait().unwrap();
+    p.singleton_lock(&this_host(), sandbox_pid);
+    let list = browsers(&env);
+    assert_eq!(state(find(&list, "chromium", "flatpak")), "not_running");
+    // The same home examined as macOS has no process list to ask: unknown, not "safe".
+    let mac = homes::env(Os::Macos);
+    let m = homes::chromium_profile(&mac, Os::Macos, "chrome", "Default");
+    std::fs::remove_file(&m.udd.join("Default/Preferences")).unwrap();
+    std::os::unix::fs::symlink("garbage-without-pid", m.udd.join("SingletonLock")).unwrap();
+    let list = browsers(&mac);
+    let inst = find(&list, "chrome", "native");
+    assert_eq!(state(inst), "unknown", "{inst:#}");
+    assert!(
+        inst["running"]["why"]
+            .as_str()
+            .unwrap()
+            .contains("SingletonLock")
+    );
+}
+
+#[test]
+fn a_really_running_headless_firefox_is_running() {
+    assert!(
+        real_browser::firefox_available(),
+        "firefox-esr is not installed: run scripts/install-deps.sh"
+    );
+    let env = TestEnv::new().os("linux");
+    let server = TestServer::start();
+    let firefox = Firefox::new(&env.home());
+    let running = firefox.start(&server.url("a.test", "/"));
+    let list = browsers(&env);
+    let inst = find(&list, "firefox", "native");
+    assert_eq!(state(inst), "running", "{inst:#}");
+    let evidence = inst["running"]["evidence"].as_str().unwrap().to_string();
+    assert!(evidence.contains(".parentlock"), "{evidence}");
+    running.stop();
+    // .parentlock and the `lock` link stay behind after the exit: still not running.
+    assert!(firefox.profile_dir().join(".parentlock").exists());
+    let list = browsers(&env);
+    assert_eq!(state(find(&list, "firefox", "native")), "not_running");
+}

@@ -483,6 +483,8 @@ user_pref("network.proxy.allow_hijacking_localhost", false);
 user_pref("dom.security.https_first", false);
 user_pref("dom.security.https_only_mode", false);
 user_pref("network.captive-portal-service.enabled", false);
+user_pref("network.netlink.route.check.IPv4", "127.0.0.1");
+user_pref("network.netlink.route.check.IPv6", "::1");
 user_pref("network.connectivity-service.enabled", false);
 user_pref("network.prefetch-next", false);
 user_pref("network.dns.disablePrefetch", true);
