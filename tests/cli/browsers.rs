@@ -738,7 +738,6 @@ fn flatpak_lock_with_a_sandbox_pid_is_settled_by_the_process_list() {
     // The same home examined as macOS has no process list to ask: unknown, not "safe".
     let mac = homes::env(Os::Macos);
     let m = homes::chromium_profile(&mac, Os::Macos, "chrome", "Default");
-    std::fs::remove_file(&m.udd.join("Default/Preferences")).unwrap();
     std::os::unix::fs::symlink("garbage-without-pid", m.udd.join("SingletonLock")).unwrap();
     let list = browsers(&mac);
     let inst = find(&list, "chrome", "native");
