@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::Family;
+use super::{Family, Scope, StoreKind};
 use crate::system::{Os, System};
 
 /// How a browser was installed: it decides where its data lives.
@@ -702,9 +702,92 @@ pub fn spec(id: &str) -> Option<&'static BrowserSpec> {
     CATALOG.iter().find(|s| s.id == id)
 }
 
+/// The store kinds a family uses on an OS, as (cookies, cache, site storage); `None` =
+/// the browser keeps no such data fix401 can clear.
+pub fn store_kinds(family: Family, os: Os) -> (StoreKind, StoreKind, Option<&'static [StoreKind]>) {
+    match family {
+        Family::Chromium => (
+            StoreKind::ChromiumCookies,
+            if os == Os::Windows {
+                StoreKind::ChromiumBlockfileCache
+            } else {
+                StoreKind::ChromiumSimpleCache
+            },
+            Some(&[
+                StoreKind::ChromiumIndexedDb,
+                StoreKind::ChromiumServiceWorker,
+            ]),
+        ),
+        Family::Firefox => (
+            StoreKind::FirefoxCookies,
+            StoreKind::FirefoxCache2,
+            Some(&[StoreKind::FirefoxSiteStorage]),
+        ),
+        Family::Safari => (StoreKind::SafariCookies, StoreKind::SafariCache, None),
+    }
+}
+
+/// The catalog as a Markdown table (browser × OS × store), as printed in the README.
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| Browser | OS | Packaging | Cookies | HTTP cache | Site storage |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for spec in catalog() {
+        for os in [Os::Windows, Os::Macos, Os::Linux] {
+            let mut packagings: Vec<&str> = Vec::new();
+            for l in spec.locations_on(os) {
+                if !packagings.contains(&l.packaging.id()) {
+                    packagings.push(l.packaging.id());
+                }
+            }
+            let (cookies, cache, storage) = store_kinds(spec.family, os);
+            let cells = if packagings.is_empty() {
+                ["—".to_string(), "—".into(), "—".into(), "—".into()]
+            } else {
+                let cache_note = match cache {
+                    StoreKind::ChromiumBlockfileCache => " (Blockfile)",
+                    StoreKind::ChromiumSimpleCache => " (Simple)",
+                    StoreKind::FirefoxCache2 => " (cache2)",
+                    _ => "",
+                };
+                [
+                    packagings.join(", "),
+                    cookies.scope().label().to_string(),
+                    format!("{}{cache_note}", cache.scope().label()),
+                    storage
+                        .map(|k| k[0].scope().label())
+                        .unwrap_or(Scope::NotSupported.label())
+                        .to_string(),
+                ]
+            };
+            let channels = if spec.channels.len() > 1 {
+                format!(" ({})", spec.channels.join(", "))
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "| {}{channels} (`{}`) | {os} | {} | {} | {} | {} |\n",
+                spec.name, spec.id, cells[0], cells[1], cells[2], cells[3]
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readme_holds_the_current_catalog_table() {
+        let readme = include_str!("../../README.md");
+        let table = markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's catalog table is out of date; replace it with:\n{table}"
+        );
+    }
 
     #[test]
     fn ids_are_unique_and_every_os_is_covered() {

@@ -76,12 +76,43 @@ impl StoreKind {
         }
     }
 
+    /// How finely fix401 can clear this store: one site's entries, or only all of it.
+    pub fn scope(self) -> Scope {
+        match self {
+            StoreKind::ChromiumBlockfileCache | StoreKind::SafariCache => Scope::Whole,
+            _ => Scope::PerSite,
+        }
+    }
+
     /// The files that belong with a store file and must travel with it (journal, WAL).
     pub fn sidecars(self) -> &'static [&'static str] {
         match self {
             StoreKind::ChromiumCookies => &["-journal"],
             StoreKind::FirefoxCookies => &["-wal", "-shm"],
             _ => &[],
+        }
+    }
+}
+
+/// How finely a store can be cleared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Only the failing site's entries are removed.
+    PerSite,
+    /// The format allows no per-site removal: the whole store is moved aside.
+    Whole,
+    /// fix401 does not clear this data for this browser.
+    NotSupported,
+}
+
+impl Scope {
+    /// Wording for the README table and plans.
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::PerSite => "per site",
+            Scope::Whole => "whole",
+            Scope::NotSupported => "not supported",
         }
     }
 }

@@ -45,11 +45,15 @@ pub fn running_state(sys: &System, inst: &Installation) -> RunningState {
     if let Some(evidence) = process_evidence(sys, inst, spec.processes.on(sys.os)) {
         return RunningState::Running { evidence };
     }
-    match doubts.is_empty() {
-        true => RunningState::NotRunning,
-        false => RunningState::Unknown {
+    // The process list settles a doubtful lock only when it is this machine's list for a
+    // home of this OS (a sandboxed browser's processes are visible from the host).
+    let list_is_meaningful = sys.live || sys.os == Os::current();
+    if doubts.is_empty() || list_is_meaningful {
+        RunningState::NotRunning
+    } else {
+        RunningState::Unknown {
             why: doubts.join("; "),
-        },
+        }
     }
 }
 
@@ -332,11 +336,31 @@ fn belongs_elsewhere(sys: &System, inst: &Installation, pid: u32) -> bool {
     }
     let proc_dir = PathBuf::from(format!("/proc/{pid}"));
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    match std::fs::read(proc_dir.join("cmdline")) {
+        // Gone since the list was taken, or a zombie (empty command line): holds nothing.
+        Err(_) if !proc_dir.exists() => return true,
+        Ok(raw) if raw.is_empty() => return true,
+        _ => {}
+    }
     if let Ok(raw) = std::fs::read(proc_dir.join("cmdline")) {
-        let args: Vec<String> = raw
+        let mut args: Vec<String> = raw
             .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
+        if args.len() == 1 {
+            // Chromium's helpers rewrite their title into one space-separated string.
+            args = args[0].split(' ').map(String::from).collect();
+        }
+        // Helper processes (Chromium `--type=renderer|gpu-process|utility…`, Firefox
+        // `-contentproc`) live and die with their main process, which decides; they also
+        // run with an empty environment, so they could never be tied to a home.
+        if args
+            .iter()
+            .any(|a| a.starts_with("--type=") || a == "-contentproc")
+        {
+            return true;
+        }
         let mut dir: Option<String> = None;
         for (i, a) in args.iter().enumerate() {
             if let Some(v) = a.strip_prefix("--user-data-dir=") {

@@ -7,3 +7,4 @@ mod basics;
 mod fix;
 mod diagnose;
 mod dns;
+mod browsers;

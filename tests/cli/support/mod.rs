@@ -227,3 +227,6 @@ impl Outcome {
         self
     }
 }
+
+pub mod homes;
+pub mod real_browser;
