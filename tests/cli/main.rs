@@ -4,7 +4,7 @@
 mod support;
 
 mod basics;
-mod fix;
+mod browsers;
 mod diagnose;
 mod dns;
-mod browsers;
+mod fix;

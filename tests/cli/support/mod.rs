@@ -3,8 +3,8 @@
 
 #![allow(dead_code)]
 
-pub mod fixsite;
 pub mod dns;
+pub mod fixsite;
 pub mod servers;
 
 use std::ffi::OsString;
