@@ -1,5 +1,6 @@
 //! Advice-only actions in plain words, and the technical summary for a site's owner.
 
+use crate::config::SupportContact;
 use crate::diagnosis::{Action, Cause};
 
 use super::model::{Advice, FixReport, ProbeSummary};
@@ -54,6 +55,36 @@ pub fn advice(action: Action, before: &ProbeSummary) -> Option<Advice> {
         title: title.to_string(),
         text,
     })
+}
+
+/// Advice when the fix is one the help-desk configuration disables here.
+pub fn disabled(actions: &[Action], support: Option<&SupportContact>) -> Advice {
+    let list = actions
+        .iter()
+        .map(|a| a.id())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let who = support
+        .and_then(|c| c.name.clone().or_else(|| c.email.clone()))
+        .unwrap_or_else(|| "your help desk".to_string());
+    let mut text = format!(
+        "The fix for this ({list}) is switched off on this computer by your help desk's \
+         settings. Contact {who} and attach this report."
+    );
+    if let Some(c) = support {
+        let ways: Vec<&str> = [&c.email, &c.phone, &c.url]
+            .iter()
+            .filter_map(|v| v.as_deref())
+            .collect();
+        if !ways.is_empty() {
+            text.push_str(&format!(" ({})", ways.join(", ")));
+        }
+    }
+    Advice {
+        action: actions.first().copied().unwrap_or(Action::Retry),
+        title: "Ask your help desk".into(),
+        text,
+    }
 }
 
 /// A summary the site's owner (or a technician) can act on: what was requested, what came

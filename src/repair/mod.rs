@@ -198,6 +198,11 @@ pub fn run(
         .collect();
     if proven_stale || (before.summary.ok && !cached_errors.is_empty()) {
         before_summary.ok = false;
+        // The plain probe's "works from here" is only half the story: say what fails.
+        before_summary.headline = match &proof {
+            Some(p) if proven_stale => p.summary.clone(),
+            _ => "Your browser keeps an old error page for this address in its cache.".into(),
+        };
     }
 
     // 4. Recommended actions → plan.
@@ -612,7 +617,7 @@ pub fn run(
         Verdict::StillFailing
     };
     // Once it works again, advice about the failure would only confuse.
-    let advice: Vec<Advice> = plan
+    let mut advice: Vec<Advice> = plan
         .actions
         .iter()
         .filter(|_| verdict == Verdict::StillFailing)
@@ -626,6 +631,9 @@ pub fn run(
             details: Vec::new(),
             undo_id: None,
         });
+    }
+    if verdict == Verdict::StillFailing && !plan.disabled.is_empty() {
+        advice.push(advice::disabled(&plan.disabled, config.support.as_ref()));
     }
     let headline = headline(
         verdict,
@@ -651,7 +659,13 @@ pub fn run(
         support: config.support.clone(),
         saved_to: Vec::new(),
     };
-    if verdict == Verdict::StillFailing {
+    // Only a fault on the site's side goes to its owner; local faults stay local.
+    let site_side = report
+        .before
+        .findings
+        .iter()
+        .any(|f| f.actions.contains(&Action::ContactSiteOwner));
+    if verdict == Verdict::StillFailing && site_side {
         report.owner_summary = Some(advice::owner_summary(&report));
     }
     if let Some(dir) = &config.reports_dir {

@@ -139,9 +139,14 @@ pub fn text(report: &FixReport) -> String {
             c.browser_id, c.profile, c.status_line
         ));
     }
-    if !report.actions.is_empty() {
+    let done: Vec<&ActionOutcome> = report
+        .actions
+        .iter()
+        .filter(|a| a.status != ActionStatus::Advice)
+        .collect();
+    if !done.is_empty() {
         out.push_str("\nWhat was done:\n");
-        for a in &report.actions {
+        for a in done {
             out.push_str(&format!(
                 "  {} — {}: {}\n",
                 a.action,
@@ -159,6 +164,12 @@ pub fn text(report: &FixReport) -> String {
             status(after.status),
             after.headline
         ));
+    }
+    if !report.advice.is_empty() {
+        out.push_str("\nWhat you can do:\n");
+        for a in &report.advice {
+            out.push_str(&format!("  {}: {}\n", a.title, a.text));
+        }
     }
     if let Some(s) = &report.owner_summary {
         out.push_str("\nFor the site's owner:\n");
@@ -245,7 +256,11 @@ pub fn markdown(report: &FixReport) -> String {
     }
     o.push_str("\n## Plan\n\n");
     if report.plan.actions.is_empty() {
-        o.push_str("Nothing to do.\n");
+        o.push_str(if report.plan.disabled.is_empty() {
+            "Nothing to do.\n"
+        } else {
+            "Nothing fix401 may do here:\n"
+        });
     }
     for (i, a) in report.plan.actions.iter().enumerate() {
         o.push_str(&format!(
