@@ -58,12 +58,26 @@ pub fn close(
     browser: &BrowserInfo,
     still_running: &dyn Fn() -> bool,
 ) -> Result<ActionReport> {
-    if !sys.live {
+    // Process ids mean something only on this machine: a home laid out as another OS
+    // (a mounted disk) has no processes fix401 could ask. On this OS the ids come from
+    // the home's own lock files and processes (see `browsers::running_state`).
+    if !sys.live && sys.os != Os::current() {
         return Ok(ActionReport {
             ok: false,
             summary: format!(
-                "{} runs, and fix401 does not close browsers when working on another home \
-                 folder; close it yourself and run fix401 again",
+                "{} runs, and fix401 does not close browsers of a home examined as another \
+                 OS; close it yourself and run fix401 again",
+                browser.name
+            ),
+            ..ActionReport::default()
+        });
+    }
+    if browser.running_pids.is_empty() && sys.os != Os::Macos {
+        return Ok(ActionReport {
+            ok: false,
+            summary: format!(
+                "{} seems to run but fix401 cannot tell which process it is; close it \
+                 yourself and run fix401 again",
                 browser.name
             ),
             ..ActionReport::default()
@@ -160,8 +174,13 @@ mod tests {
     }
 
     #[test]
-    fn simulated_homes_never_signal() {
-        let sys = System::simulated(Os::Linux, "/tmp/none");
+    fn homes_of_another_os_never_signal() {
+        let other = if Os::current() == Os::Windows {
+            Os::Linux
+        } else {
+            Os::Windows
+        };
+        let sys = System::simulated(other, "/tmp/none");
         let rep = close(&sys, &chrome(vec![1]), &|| true).unwrap();
         assert!(!rep.ok);
         assert!(rep.summary.contains("close it yourself"));

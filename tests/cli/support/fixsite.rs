@@ -186,6 +186,81 @@ pub fn chromium() -> Option<PathBuf> {
     p.exists().then_some(p)
 }
 
+/// The Chromium flags that keep a test browser on loopback, with `home`'s default profile.
+fn chromium_args(home: &Path) -> Vec<String> {
+    vec![
+        "--headless=new".into(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--password-store=basic".into(),
+        format!(
+            "--user-data-dir={}",
+            home.join(".config/chromium").display()
+        ),
+        "--host-resolver-rules=MAP a.test 127.0.0.1, MAP *.a.test 127.0.0.1, MAP b.test 127.0.0.1, MAP * ~NOTFOUND".into(),
+    ]
+}
+
+/// A headless Chromium left running on `url` with `home`'s default profile (the person
+/// still has the browser open). A thread waits for it, so it is reaped the moment it exits
+/// (a zombie would look alive). Killed on drop if fix401 did not close it.
+pub struct RunningChromium {
+    pid: u32,
+    exited: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl RunningChromium {
+    /// Starts it and waits until its profile lock shows it runs.
+    pub fn start(home: &Path, url: &str) -> RunningChromium {
+        let bin = chromium().expect("chromium is installed (scripts/install-deps.sh)");
+        let mut child = Command::new(bin)
+            .env("HOME", home)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .args(chromium_args(home))
+            .arg(url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium");
+        let pid = child.id();
+        let exited = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = exited.clone();
+        std::thread::spawn(move || {
+            let _ = child.wait();
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        let lock = home.join(".config/chromium/SingletonLock");
+        for _ in 0..200 {
+            if std::fs::symlink_metadata(&lock).is_ok() {
+                return RunningChromium { pid, exited };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("chromium did not start");
+    }
+
+    /// True once the browser process has exited.
+    pub fn exited(&self) -> bool {
+        self.exited.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for RunningChromium {
+    fn drop(&mut self) {
+        if !self.exited() {
+            // Our own child, by its id.
+            let _ = Command::new("kill")
+                .args(["-KILL", &self.pid.to_string()])
+                .status();
+        }
+    }
+}
+
 /// Loads `url` in headless Chromium with the default profile of `home`
 /// (`~/.config/chromium`), every name but the test hosts failing without a DNS packet.
 pub fn chromium_visit(home: &Path, url: &str) {
@@ -193,22 +268,7 @@ pub fn chromium_visit(home: &Path, url: &str) {
     let status = Command::new(bin)
         .env("HOME", home)
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--password-store=basic",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            home.join(".config/chromium").display()
-        ))
-        .arg("--host-resolver-rules=MAP a.test 127.0.0.1, MAP *.a.test 127.0.0.1, MAP b.test 127.0.0.1, MAP * ~NOTFOUND")
+        .args(chromium_args(home))
         .args(["--dump-dom", url])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
