@@ -189,7 +189,11 @@ pub fn run(
     let proven_stale = proof
         .as_ref()
         .is_some_and(|p| p.outcome == ProofOutcome::StaleProven);
-    let before_failing = !before.summary.ok || proven_stale || !cached_errors.is_empty();
+    // A URL that had to be corrected fails as typed, whatever the corrected one does.
+    let before_failing = !before.summary.ok
+        || proven_stale
+        || !cached_errors.is_empty()
+        || before.corrected_url.is_some();
     let mut before_summary = redact_summary(before.summary.clone(), &sys.home);
     before_summary.findings = findings
         .iter()
@@ -241,6 +245,12 @@ pub fn run(
                 );
             }
         }
+    }
+    if before.corrected_url.is_some() {
+        add(
+            Action::FixUrl,
+            "the address as typed looks wrong; a corrected one exists".into(),
+        );
     }
     if opts.dns {
         add(Action::FlushDns, "you asked for it (--dns)".into());
@@ -526,7 +536,15 @@ pub fn run(
             Action::FixUrl => {
                 if let Some(corrected) = &before.corrected_url {
                     r.started(Step::FixUrl, None);
-                    match backend.diagnose(corrected, None) {
+                    // The diagnosis already probed the corrected URL when it could parse
+                    // the input; probe again only when it could not.
+                    let probe =
+                        if *corrected == before.url && before.summary.verdict != "invalid_url" {
+                            Ok(before.clone())
+                        } else {
+                            backend.diagnose(corrected, None)
+                        };
+                    match probe {
                         Ok(p) => {
                             let works = p.summary.ok;
                             r.done(Step::FixUrl, p.summary.headline.clone());

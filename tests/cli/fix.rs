@@ -348,3 +348,30 @@ fn unknown_browser_is_bad_input_naming_what_was_found() {
         .code(2)
         .stderr_has("--browser netscape: not found on this computer (found: none)");
 }
+
+#[test]
+fn a_mistyped_address_is_corrected_and_the_corrected_one_tested() {
+    let site = StaleCookieSite::start();
+    let dns = TestDns::start(300);
+    dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
+    let env = TestEnv::new();
+    let typed = format!("htp://a.test:{}/", site.port);
+    let out = env
+        .cmd([
+            "--dns-server",
+            &dns.addr.to_string(),
+            "fix",
+            &typed,
+            "--yes",
+        ])
+        .run()
+        .code(0);
+    let corrected = site.url("a.test", "/");
+    assert!(
+        out.stdout
+            .starts_with(&format!("Fixed: the corrected address {corrected} works.")),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("fix-url — done"), "{}", out.stdout);
+}
