@@ -428,3 +428,102 @@ pub fn html(report: &FixReport) -> String {
     ));
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnosis::{Action, Cause, Confidence, Finding};
+
+    fn report() -> FixReport {
+        let before = ProbeSummary {
+            url: "http://a.test/<x>".into(),
+            final_url: None,
+            status: Some(401),
+            ok: false,
+            verdict: "unauthorized".into(),
+            headline: "Refused <script>".into(),
+            findings: vec![Finding::new(
+                Cause::CredentialsRejected,
+                Confidence::High,
+                "The site refused the password.",
+                [Action::CheckCredentials],
+            )],
+            technical: vec!["www-authenticate: Basic realm=\"x\"".into()],
+        };
+        FixReport {
+            url: "http://a.test/<x>".into(),
+            generated_at: "Thu, 26 Nov 2026 20:00:00 GMT".into(),
+            verdict: Verdict::StillFailing,
+            headline: "Still failing: The site refused the password.".into(),
+            advice: vec![Advice {
+                action: Action::CheckCredentials,
+                title: "Check your sign-in details".into(),
+                text: "Check for typos.".into(),
+            }],
+            before,
+            proof: None,
+            cached_responses: Vec::new(),
+            plan: FixPlan::default(),
+            actions: vec![ActionOutcome {
+                action: Action::CheckCredentials,
+                status: ActionStatus::Advice,
+                summary: "Check for typos.".into(),
+                details: Vec::new(),
+                undo_id: None,
+            }],
+            after: None,
+            owner_summary: None,
+            environment: Environment {
+                os: "linux".into(),
+                os_version: Some("Debian GNU/Linux 12 (bookworm)".into()),
+                fix401_version: "0.1.0".into(),
+                browsers: vec![BrowserEnv {
+                    id: "firefox".into(),
+                    name: "Firefox".into(),
+                    version: Some("128.5.0".into()),
+                    profiles: 1,
+                    running: false,
+                }],
+            },
+            support: Some(crate::config::SupportContact {
+                name: Some("IT Desk".into()),
+                email: Some("it@example.com".into()),
+                ..Default::default()
+            }),
+            saved_to: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn html_escapes_everything_and_loads_nothing() {
+        let html = html(&report());
+        assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"));
+        assert!(!html.contains("src=") && !html.contains("href="));
+        assert!(html.contains("STILL FAILING"));
+    }
+
+    #[test]
+    fn every_format_names_verdict_advice_environment_and_contact() {
+        let r = report();
+        let md = markdown(&r);
+        for needle in [
+            "# fix401 report: still failing",
+            "credentials.rejected",
+            "Check your sign-in details",
+            "Firefox 128.5.0",
+            "IT Desk · it@example.com",
+            "## Copy for the help desk",
+        ] {
+            assert!(md.contains(needle), "markdown lacks {needle}:\n{md}");
+        }
+        let text = text(&r);
+        assert!(text.starts_with("Still failing"));
+        assert!(text.contains("What you can do:") && text.contains("Help: IT Desk"));
+        let desk = helpdesk_text(&r);
+        assert!(desk.lines().count() <= 8, "{desk}");
+        assert!(desk.contains("STILL FAILING") && desk.contains("Debian GNU/Linux 12"));
+        let v: serde_json::Value = serde_json::from_str(&json(&r).unwrap()).unwrap();
+        assert_eq!(v["verdict"], "still_failing");
+        assert_eq!(v["actions"][0]["status"], "advice");
+    }
+}
