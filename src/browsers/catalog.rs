@@ -138,6 +138,10 @@ pub struct ProcessNames {
     pub macos: &'static [&'static str],
     /// Names on Windows.
     pub windows: &'static [&'static str],
+    /// Where the executable lives, for names several browsers share (`chrome` is Chrome,
+    /// Chrome Beta and snap Chromium): a process whose executable path is known and
+    /// contains none of these belongs to another browser. Empty = the name is enough.
+    pub exe_dirs: &'static [&'static str],
 }
 
 impl ProcessNames {
@@ -280,6 +284,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["chrome", "google-chrome"],
             macos: &["Google Chrome"],
             windows: &["chrome.exe"],
+            exe_dirs: &["/opt/google/chrome/"],
         },
     },
     BrowserSpec {
@@ -297,6 +302,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["chrome", "google-chrome-beta"],
             macos: &["Google Chrome Beta"],
             windows: &["chrome.exe"],
+            exe_dirs: &["/opt/google/chrome-beta/"],
         },
     },
     BrowserSpec {
@@ -314,6 +320,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["chrome", "google-chrome-unstable"],
             macos: &["Google Chrome Dev"],
             windows: &["chrome.exe"],
+            exe_dirs: &["/opt/google/chrome-unstable/"],
         },
     },
     BrowserSpec {
@@ -330,6 +337,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &[],
             macos: &["Google Chrome Canary"],
             windows: &["chrome.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -357,6 +365,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["chromium", "chromium-browse", "chrome"],
             macos: &["Chromium"],
             windows: &["chrome.exe"],
+            exe_dirs: &["/usr/lib/chromium", "/snap/chromium/", "/app/"],
         },
     },
     BrowserSpec {
@@ -379,6 +388,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["msedge", "microsoft-edge"],
             macos: &["Microsoft Edge"],
             windows: &["msedge.exe"],
+            exe_dirs: &["/opt/microsoft/msedge/"],
         },
     },
     BrowserSpec {
@@ -396,6 +406,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["msedge"],
             macos: &["Microsoft Edge Beta"],
             windows: &["msedge.exe"],
+            exe_dirs: &["/opt/microsoft/msedge-beta/"],
         },
     },
     BrowserSpec {
@@ -413,6 +424,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["msedge"],
             macos: &["Microsoft Edge Dev"],
             windows: &["msedge.exe"],
+            exe_dirs: &["/opt/microsoft/msedge-dev/"],
         },
     },
     BrowserSpec {
@@ -429,6 +441,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &[],
             macos: &["Microsoft Edge Canary"],
             windows: &["msedge.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -456,6 +469,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["brave", "brave-browser"],
             macos: &["Brave Browser"],
             windows: &["brave.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -483,6 +497,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["vivaldi-bin", "vivaldi"],
             macos: &["Vivaldi"],
             windows: &["vivaldi.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -515,6 +530,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["opera"],
             macos: &["Opera"],
             windows: &["opera.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -536,6 +552,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &[],
             macos: &["Opera GX"],
             windows: &["opera.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -608,6 +625,7 @@ static CATALOG: &[BrowserSpec] = &[
             ],
             macos: &["firefox", "Firefox"],
             windows: &["firefox.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -650,6 +668,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["librewolf", "librewolf-bin"],
             macos: &["librewolf", "LibreWolf"],
             windows: &["librewolf.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -688,6 +707,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &[],
             macos: &["Safari"],
             windows: &[],
+            exe_dirs: &[],
         },
     },
 ];
