@@ -709,6 +709,47 @@ fn real_browsers_visit_two_sites_and_their_stores_are_discovered() {
         .count();
     assert!(entries >= 4, "cache2 has {entries} entries");
 
+    // The simulated-home builders write entries exactly like these real ones.
+    let real_simple = std::fs::read_dir(env.path(".cache/chromium/Default/Cache/Cache_Data"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with("_0"))
+        .collect::<Vec<_>>();
+    assert!(!real_simple.is_empty());
+    let scratch = tempfile::tempdir().unwrap();
+    for real in &real_simple {
+        let bytes = std::fs::read(real).unwrap();
+        let key_len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+        let key = std::str::from_utf8(&bytes[24..24 + key_len]).unwrap();
+        assert!(key.starts_with("1/0/_dk_http://"), "{key}");
+        let ours = homes::simple_cache_entry(scratch.path(), key, "HTTP/1.1 200 OK", b"x");
+        assert_eq!(ours.file_name(), real.file_name(), "{key}");
+        assert_eq!(std::fs::read(&ours).unwrap()[..24], bytes[..24], "{key}");
+    }
+    for real in std::fs::read_dir(cache2[0].join("entries"))
+        .unwrap()
+        .flatten()
+    {
+        let bytes = std::fs::read(real.path()).unwrap();
+        let n = bytes.len();
+        let offset = u32::from_be_bytes(bytes[n - 4..].try_into().unwrap()) as usize;
+        let hash = u32::from_be_bytes(bytes[offset..offset + 4].try_into().unwrap());
+        assert_eq!(homes::lookup2(&bytes[offset + 4..n - 8], 0), hash);
+        let chunks = offset.div_ceil(256 * 1024);
+        let header = offset + 4 + 2 * chunks;
+        let key_len = u32::from_be_bytes(bytes[header + 24..header + 28].try_into().unwrap());
+        let key = std::str::from_utf8(&bytes[header + 32..header + 32 + key_len as usize]).unwrap();
+        let ours = homes::cache2_entry(scratch.path(), key, "HTTP/1.1 200 OK\r\n", b"x");
+        assert_eq!(
+            ours.file_name(),
+            Some(real.file_name().as_os_str()),
+            "{key}"
+        );
+        let ours = std::fs::read(ours).unwrap();
+        assert_eq!(ours[ours.len() - 8..ours.len() - 4], bytes[n - 8..n - 4]);
+    }
+
     // A second visit: cookies are sent back and the cached script is revalidated.
     server.clear_log();
     chromium.visit(&server.url("a.test", "/"));
@@ -770,4 +811,49 @@ fn a_really_running_headless_firefox_is_running() {
     assert!(firefox.profile_dir().join(".parentlock").exists());
     let list = browsers(&env);
     assert_eq!(state(find(&list, "firefox", "native")), "not_running");
+}
+
+#[test]
+fn store_content_builders_write_valid_stores() {
+    let env = homes::env(Os::Linux);
+    let c = homes::chromium_profile(&env, Os::Linux, "chrome", "Default");
+    homes::chromium_cookie(&c.cookies, ".a.test", "sid", "");
+    homes::chromium_cookie(&c.cookies, "b.test", "sid", "https://a.test");
+    let key = homes::simple_cache_key("http://a.test", "http://a.test/app.js");
+    let entry = homes::simple_cache_entry(&c.cache, &key, "HTTP/1.1 200 OK\r\nETag: \"1\"", b"js");
+    let bytes = std::fs::read(&entry).unwrap();
+    assert_eq!(&bytes[24..24 + key.len()], key.as_bytes());
+    let f = homes::firefox_profile(&env, Os::Linux, "firefox", "default-release");
+    homes::firefox_cookie(&f.cookies, "a.test", "sid", "1", "");
+    homes::firefox_cookie(
+        &f.cookies,
+        ".cdn.test",
+        "t",
+        "2",
+        "^partitionKey=%28https%2Ca.test%29",
+    );
+    let k2 = homes::cache2_key("https", "a.test", "https://a.test/app.js");
+    homes::cache2_entry(&f.cache2, &k2, "HTTP/1.1 200 OK\r\n", &vec![1u8; 300_000]);
+    for (db, table) in [(&c.cookies, "cookies"), (&f.cookies, "moz_cookies")] {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        let n: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2);
+    }
+    let list = browsers(&env);
+    let cache = &profile(find(&list, "firefox", "native"), &f.dir)["stores"];
+    let bytes = cache
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "firefox_cache2")
+        .unwrap()["bytes"]
+        .as_u64()
+        .unwrap();
+    assert!(bytes > 300_000, "{bytes}");
 }

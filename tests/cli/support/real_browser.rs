@@ -135,6 +135,11 @@ impl TestServer {
             .collect()
     }
 
+    /// The last request for one host and path, if any.
+    pub fn last_request(&self, host: &str, path: &str) -> Option<LoggedRequest> {
+        self.requests_to(host, path).pop()
+    }
+
     /// Forgets the requests seen so far.
     pub fn clear_log(&self) {
         self.log.lock().unwrap().clear();
