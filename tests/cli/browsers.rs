@@ -857,3 +857,119 @@ fn store_content_builders_write_valid_stores() {
         .unwrap();
     assert!(bytes > 300_000, "{bytes}");
 }
+
+/// Removes one host's cookie rows and cache entry files by hand (what `fix401 clear` will
+/// do, here with plain SQL and file moves) to prove the harness can observe a site-scoped
+/// clear on the next start.
+fn clear_by_hand(cookies: &Path, cookie_sql: &str, cache_files: Vec<PathBuf>, trash: &Path) {
+    let c = rusqlite::Connection::open(cookies).unwrap();
+    let removed = c.execute(cookie_sql, []).unwrap();
+    assert!(removed >= 2, "{removed} rows removed");
+    drop(c);
+    assert!(!cache_files.is_empty());
+    std::fs::create_dir_all(trash).unwrap();
+    for f in cache_files {
+        std::fs::rename(&f, trash.join(f.file_name().unwrap())).unwrap();
+    }
+}
+
+/// The files of entries whose key names `host` (the URL after the key's last space/colon).
+fn entries_for(dir: &Path, host: &str) -> Vec<PathBuf> {
+    let needle = format!("http://{host}:");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let bytes = std::fs::read(e.path()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        // Simple: `…_dk_http://a.test http://a.test http://a.test:PORT/x`; cache2:
+        // `O^partitionKey=…,:http://a.test:PORT/x`. Both end with the URL.
+        if text.contains(&format!(" {needle}")) || text.contains(&format!(",:{needle}")) {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+fn assert_a_cleared_b_kept(server: &TestServer, who: &str) {
+    let page_a = server.last_request("a.test", "/").unwrap();
+    let page_b = server.last_request("b.test", "/").unwrap();
+    assert!(
+        page_a.cookie.is_none(),
+        "{who}: a.test still sent {page_a:?}"
+    );
+    assert!(
+        page_b.has_cookie("site_b") && page_b.has_cookie("dom_b"),
+        "{who}: {page_b:?}"
+    );
+    let js_a = server.last_request("a.test", "/static.js").unwrap();
+    assert_eq!(js_a.fetch, real_browser::Fetch::Full, "{who}: {js_a:?}");
+    assert!(
+        server.last_request("a.test", "/fresh.js").is_some(),
+        "{who}"
+    );
+    let js_b = server.last_request("b.test", "/static.js").unwrap();
+    assert_eq!(
+        js_b.fetch,
+        real_browser::Fetch::Conditional,
+        "{who}: {js_b:?}"
+    );
+    assert!(
+        server.last_request("b.test", "/fresh.js").is_none(),
+        "{who}: b.test's fresh script should come from the cache: {:#?}",
+        server.requests()
+    );
+}
+
+#[test]
+fn harness_observes_a_site_scoped_clear_on_the_next_start() {
+    let env = TestEnv::new().os("linux");
+    let server = TestServer::start();
+    let trash = env.path("trash");
+
+    let chromium = Chromium::new(&env.home());
+    chromium.visit(&server.url("a.test", "/"));
+    chromium.visit(&server.url("b.test", "/"));
+    let cache = env.path(".cache/chromium/Default/Cache/Cache_Data");
+    let mut files = entries_for(&cache, "a.test");
+    // An entry's side files share its hash prefix.
+    let prefixes: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy()[..16].to_string())
+        .collect();
+    for e in std::fs::read_dir(&cache).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| name.starts_with(p)) && !files.contains(&e.path()) {
+            files.push(e.path());
+        }
+    }
+    clear_by_hand(
+        &chromium.profile_dir().join("Cookies"),
+        "DELETE FROM cookies WHERE host_key IN ('a.test', '.a.test')",
+        files,
+        &trash.join("chromium"),
+    );
+    server.clear_log();
+    chromium.visit(&server.url("a.test", "/"));
+    chromium.visit(&server.url("b.test", "/"));
+    assert_a_cleared_b_kept(&server, "chromium");
+
+    let firefox = Firefox::new(&env.home());
+    firefox.visit(&server.url("a.test", "/"));
+    firefox.visit(&server.url("b.test", "/"));
+    let list = browsers(&env);
+    let fp = profile(find(&list, "firefox", "native"), firefox.profile_dir()).clone();
+    let cache2 = store_path(&fp, "firefox_cache2").remove(0);
+    let files = entries_for(&cache2.join("entries"), "a.test");
+    for index in ["index", "index.log"] {
+        let _ = std::fs::remove_file(cache2.join(index));
+    }
+    clear_by_hand(
+        &firefox.profile_dir().join("cookies.sqlite"),
+        "DELETE FROM moz_cookies WHERE host IN ('a.test', '.a.test')",
+        files,
+        &trash.join("firefox"),
+    );
+    server.clear_log();
+    firefox.visit(&server.url("a.test", "/"));
+    firefox.visit(&server.url("b.test", "/"));
+    assert_a_cleared_b_kept(&server, "firefox-esr");
+}
