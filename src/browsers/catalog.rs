@@ -47,6 +47,8 @@ pub enum Base {
     XdgConfig,
     /// Linux `$XDG_CACHE_HOME` (`~/.cache`).
     XdgCache,
+    /// Linux `$CHROME_CONFIG_HOME` (Chromium browsers only), else `$XDG_CONFIG_HOME`.
+    ChromeConfig,
     /// Windows `%APPDATA%` (roaming).
     AppData,
     /// Windows `%LOCALAPPDATA%`.
@@ -75,6 +77,11 @@ impl PathRule {
             Base::Home => sys.home.clone(),
             Base::XdgConfig => sys.xdg_config_home(),
             Base::XdgCache => sys.xdg_cache_home(),
+            Base::ChromeConfig => sys
+                .var("CHROME_CONFIG_HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .unwrap_or_else(|| sys.xdg_config_home()),
             Base::AppData => sys.appdata(),
             Base::LocalAppData => sys.local_appdata(),
             Base::MacAppSupport => sys.home.join("Library").join("Application Support"),
@@ -246,7 +253,7 @@ const fn linux(rel: &'static str) -> Location {
     Location {
         os: Os::Linux,
         packaging: Packaging::Native,
-        root: r(Base::XdgConfig, rel),
+        root: r(Base::ChromeConfig, rel),
         cache_root: Some(r(Base::XdgCache, rel)),
     }
 }

@@ -804,3 +804,33 @@ mod tests {
         assert_eq!(chromium_cookies(p), Some(p.join("Network/Cookies")));
     }
 }
+
+#[cfg(test)]
+mod env_tests {
+    use super::*;
+
+    #[test]
+    fn chrome_config_home_and_xdg_overrides_are_honoured() {
+        let t = tempfile::tempdir().unwrap();
+        let home = t.path().join("home");
+        let cfg = t.path().join("chromecfg");
+        let xdg = t.path().join("xdgcfg");
+        fs::create_dir_all(cfg.join("google-chrome/Default")).unwrap();
+        fs::create_dir_all(xdg.join("mozilla/firefox/x.default")).unwrap();
+        fs::write(xdg.join("mozilla/firefox/x.default/prefs.js"), b"").unwrap();
+        fs::create_dir_all(&home).unwrap();
+        let mut sys = System::simulated(Os::Linux, &home);
+        sys.env
+            .insert("CHROME_CONFIG_HOME".into(), cfg.display().to_string());
+        sys.env
+            .insert("XDG_CONFIG_HOME".into(), xdg.display().to_string());
+        let found = discover(&sys).unwrap();
+        let chrome = found.iter().find(|i| i.id == "chrome").unwrap();
+        assert_eq!(chrome.profiles[0].dir, cfg.join("google-chrome/Default"));
+        let firefox = found.iter().find(|i| i.id == "firefox").unwrap();
+        assert_eq!(
+            firefox.profiles[0].dir,
+            xdg.join("mozilla/firefox/x.default")
+        );
+    }
+}
