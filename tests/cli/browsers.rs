@@ -973,3 +973,34 @@ fn harness_observes_a_site_scoped_clear_on_the_next_start() {
     firefox.visit(&server.url("b.test", "/"));
     assert_a_cleared_b_kept(&server, "firefox-esr");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_devtools_session_visits_several_pages_and_closes_cleanly() {
+    let env = TestEnv::new().os("linux");
+    let server = TestServer::start();
+    let chromium = Chromium::new(&env.home());
+    let mut session = chromium.session();
+    session.navigate(&server.url("a.test", "/"));
+    session.navigate(&server.url("b.test", "/"));
+    // While it runs, discovery says so.
+    let list = browsers(&env);
+    assert_eq!(state(find(&list, "chromium", "native")), "running");
+    session.close();
+    assert_eq!(server.requests_to("a.test", "/static.js").len(), 1);
+    assert_eq!(server.requests_to("b.test", "/static.js").len(), 1);
+    // The clean close wrote both sites' cookies.
+    let c = rusqlite::Connection::open(chromium.profile_dir().join("Cookies")).unwrap();
+    let n: i64 = c
+        .query_row(
+            "SELECT count(*) FROM cookies WHERE host_key IN ('a.test','.a.test','b.test','.b.test')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 4);
+    assert_eq!(
+        state(find(&browsers(&env), "chromium", "native")),
+        "not_running"
+    );
+}

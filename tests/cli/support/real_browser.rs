@@ -471,6 +471,160 @@ impl Chromium {
     }
 }
 
+/// Chromium driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`: the
+/// browser reads commands on fd 3 and writes answers on fd 4, NUL-terminated JSON): several
+/// pages in one start, then a clean `Browser.close` so cookies reach the disk.
+pub struct ChromiumSession {
+    running: RunningBrowser,
+    to_browser: std::fs::File,
+    from_browser: BufReader<std::fs::File>,
+    next_id: u64,
+    page_session: String,
+}
+
+impl Chromium {
+    /// Starts Chromium with a DevTools pipe and attaches to its first page.
+    #[cfg(unix)]
+    pub fn session(&self) -> ChromiumSession {
+        use std::os::unix::io::FromRawFd;
+        use std::os::unix::process::CommandExt;
+        let mut to = [0; 2];
+        let mut from = [0; 2];
+        // SAFETY: plain pipe2 calls; the fds are owned below.
+        unsafe {
+            assert_eq!(libc::pipe2(to.as_mut_ptr(), libc::O_CLOEXEC), 0);
+            assert_eq!(libc::pipe2(from.as_mut_ptr(), libc::O_CLOEXEC), 0);
+        }
+        let (child_in, child_out) = (to[0], from[1]);
+        let mut cmd = self.command();
+        cmd.arg("--remote-debugging-pipe")
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: only dup2 (async-signal-safe) between fork and exec; dup2 clears
+        // close-on-exec on the new descriptors 3 and 4.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::dup2(child_in, 3) < 0 || libc::dup2(child_out, 4) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("start chromium");
+        // SAFETY: each fd is owned exactly once from here on.
+        let (to_browser, from_browser) = unsafe {
+            libc::close(child_in);
+            libc::close(child_out);
+            (
+                std::fs::File::from_raw_fd(to[1]),
+                std::fs::File::from_raw_fd(from[0]),
+            )
+        };
+        let pid = child.id();
+        let mut session = ChromiumSession {
+            running: RunningBrowser {
+                child: Some(child),
+                pid,
+            },
+            to_browser,
+            from_browser: BufReader::new(from_browser),
+            next_id: 0,
+            page_session: String::new(),
+        };
+        let targets = session.call("Target.getTargets", serde_json::json!({}), None);
+        let page = targets["targetInfos"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["type"] == "page"))
+            .and_then(|t| t["targetId"].as_str())
+            .expect("chromium has a page target")
+            .to_string();
+        let attached = session.call(
+            "Target.attachToTarget",
+            serde_json::json!({ "targetId": page, "flatten": true }),
+            None,
+        );
+        session.page_session = attached["sessionId"].as_str().unwrap().to_string();
+        let ps = session.page_session.clone();
+        session.call("Page.enable", serde_json::json!({}), Some(&ps));
+        session
+    }
+}
+
+impl ChromiumSession {
+    /// The browser's process id.
+    pub fn pid(&self) -> u32 {
+        self.running.pid
+    }
+
+    /// Sends one command and returns its `result`, skipping events in between.
+    fn call(
+        &mut self,
+        method: &str,
+        params: serde_json::Value,
+        session: Option<&str>,
+    ) -> serde_json::Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut msg = serde_json::json!({ "id": id, "method": method, "params": params });
+        if let Some(s) = session {
+            msg["sessionId"] = s.into();
+        }
+        let mut bytes = serde_json::to_vec(&msg).unwrap();
+        bytes.push(0);
+        self.to_browser
+            .write_all(&bytes)
+            .expect("write to chromium");
+        loop {
+            let m = self.read_message();
+            if m["id"] == id {
+                assert!(m["error"].is_null(), "{method} failed: {m}");
+                return m["result"].clone();
+            }
+        }
+    }
+
+    fn read_message(&mut self) -> serde_json::Value {
+        let mut buf = Vec::new();
+        let n = self
+            .from_browser
+            .read_until(0, &mut buf)
+            .expect("read from chromium");
+        assert!(n > 0, "chromium closed its DevTools pipe");
+        buf.pop();
+        serde_json::from_slice(&buf).expect("DevTools JSON")
+    }
+
+    /// Navigates the page to `url` and waits for its `load` event (sub-resources loaded).
+    pub fn navigate(&mut self, url: &str) {
+        let ps = self.page_session.clone();
+        self.call(
+            "Page.navigate",
+            serde_json::json!({ "url": url }),
+            Some(&ps),
+        );
+        loop {
+            let m = self.read_message();
+            if m["method"] == "Page.loadEventFired" && m["sessionId"] == ps.as_str() {
+                return;
+            }
+        }
+    }
+
+    /// Closes the browser cleanly (`Browser.close`) and waits for it to exit.
+    pub fn close(mut self) {
+        self.next_id += 1;
+        let msg = serde_json::json!({ "id": self.next_id, "method": "Browser.close" });
+        let mut bytes = serde_json::to_vec(&msg).unwrap();
+        bytes.push(0);
+        let _ = self.to_browser.write_all(&bytes);
+        if let Some(child) = self.running.child.take() {
+            let out = wait_exit(child, "chromium Browser.close");
+            assert!(out.status.success(), "chromium exited {:?}", out.status);
+        }
+    }
+}
+
 /// The `user.js` that keeps Firefox on loopback (every name resolves to 127.0.0.1, any
 /// other connection goes to a closed proxy port) and silences its background services.
 pub const FIREFOX_USER_JS: &str = r#"// fix401 tests: loopback only
