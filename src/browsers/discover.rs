@@ -652,12 +652,19 @@ fn firefox_profile(spec: &BrowserSpec, dir: &Path, local: Option<&Path>, name: &
             path: storage,
         });
     }
+    // The Firefox account signed into the profile, if any (`signedInUser.json`).
+    let email = read_config(&dir.join("signedInUser.json"))
+        .ok()
+        .flatten()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["accountData"]["email"].as_str().map(String::from))
+        .filter(|e| !e.is_empty());
     Profile {
         browser_id: spec.id.to_string(),
         browser_name: spec.name.to_string(),
         family: spec.family,
         name: name.to_string(),
-        email: None,
+        email,
         dir: dir.to_path_buf(),
         stores,
         is_default: false,

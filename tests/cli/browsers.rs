@@ -181,6 +181,7 @@ fn every_firefox_browser_os_and_packaging_is_discovered() {
             );
         }
         assert_eq!(profile(inst, &esr.dir)["name"], "default-esr");
+        assert_eq!(profile(inst, &release.dir)["email"], Value::Null);
     }
 }
 
@@ -413,9 +414,15 @@ fn installs_ini_names_the_default_profile() {
         format!("[2656FF1E876E9973]\nDefault={}\nLocked=1\n", b.ini_path),
     )
     .unwrap();
+    std::fs::write(
+        b.dir.join("signedInUser.json"),
+        br#"{"version":1,"accountData":{"email":"dev@example.com","uid":"x"}}"#,
+    )
+    .unwrap();
     let list = browsers(&env);
     let inst = find(&list, "firefox", "native");
     assert_eq!(profile(inst, &b.dir)["is_default"], true);
+    assert_eq!(profile(inst, &b.dir)["email"], "dev@example.com");
     assert_eq!(profile(inst, &a.dir)["is_default"], false);
 }
 
