@@ -518,7 +518,13 @@ fn discover_firefox(
             let legacy_default = ini_get(ini, &section, "Default") == Some("1");
             let resolved = if is_relative == "1" {
                 match fsutil::plain_relative(path) {
-                    Some(rel) => Ok((root.join(&rel), local_root.map(|l| l.join(&rel)))),
+                    Some(rel) => Ok((
+                        root.join(&rel),
+                        local_root
+                            .map(|l| (l, l.join(&rel)))
+                            .filter(|(l, p)| fsutil::inside_without_links(l, p))
+                            .map(|(_, p)| p),
+                    )),
                     None => Err(format!(
                         "[{section}] Path={path} leaves the profiles folder; skipped"
                     )),
@@ -546,13 +552,18 @@ fn discover_firefox(
                     continue;
                 }
             };
-            if !is_real_dir(&dir) {
+            let linked = if is_relative == "1" {
+                !fsutil::inside_without_links(root, &dir)
+            } else {
+                fsutil::is_link(&dir)
+            };
+            if linked || !is_real_dir(&dir) {
                 inst.warnings.push(format!(
                     "{}: profile {name:?} points to {}, which {}; skipped",
                     ini_path.display(),
                     dir.display(),
-                    if fsutil::is_link(&dir) {
-                        "is a symbolic link"
+                    if linked {
+                        "is reached through a symbolic link"
                     } else {
                         "does not exist"
                     }
@@ -592,7 +603,10 @@ fn discover_firefox(
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let local = local_root.map(|l| l.join(&rel));
+                let local = local_root
+                    .map(|l| (l, l.join(&rel)))
+                    .filter(|(l, p)| fsutil::inside_without_links(l, p))
+                    .map(|(_, p)| p);
                 profiles.push((firefox_profile(spec, &dir, local.as_deref(), &name), false));
             }
         }

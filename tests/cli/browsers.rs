@@ -1011,3 +1011,23 @@ fn a_devtools_session_visits_several_pages_and_closes_cleanly() {
         "not_running"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn firefox_profiles_behind_links_are_skipped_with_a_warning() {
+    let env = homes::env(Os::Macos);
+    let p = homes::firefox_profile(&env, Os::Macos, "firefox", "default-release");
+    // Replace the Profiles folder by a link to a copy elsewhere.
+    let elsewhere = env.path("elsewhere/Profiles");
+    std::fs::create_dir_all(elsewhere.parent().unwrap()).unwrap();
+    std::fs::rename(p.root.join("Profiles"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, p.root.join("Profiles")).unwrap();
+    let list = browsers(&env);
+    let inst = find(&list, "firefox", "native");
+    assert!(inst["profiles"].as_array().unwrap().is_empty(), "{inst:#}");
+    assert!(
+        inst["warnings"]
+            .to_string()
+            .contains("reached through a symbolic link")
+    );
+}
