@@ -981,7 +981,7 @@ fn harness_observes_a_site_scoped_clear_on_the_next_start() {
     assert_a_cleared_b_kept(&server, "firefox-esr");
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 #[test]
 fn a_devtools_session_visits_several_pages_and_closes_cleanly() {
     let env = TestEnv::new().os("linux");

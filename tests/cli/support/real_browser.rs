@@ -484,7 +484,7 @@ pub struct ChromiumSession {
 
 impl Chromium {
     /// Starts Chromium with a DevTools pipe and attaches to its first page.
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     pub fn session(&self) -> ChromiumSession {
         use std::os::unix::io::FromRawFd;
         use std::os::unix::process::CommandExt;
