@@ -475,6 +475,7 @@ impl Chromium {
 /// browser reads commands on fd 3 and writes answers on fd 4, NUL-terminated JSON): several
 /// pages in one start, then a clean `Browser.close` so cookies reach the disk.
 pub struct ChromiumSession {
+    log: PathBuf,
     running: RunningBrowser,
     to_browser: std::fs::File,
     from_browser: BufReader<std::fs::File>,
@@ -496,16 +497,25 @@ impl Chromium {
             assert_eq!(libc::pipe2(from.as_mut_ptr(), libc::O_CLOEXEC), 0);
         }
         let (child_in, child_out) = (to[0], from[1]);
+        let log = std::fs::File::create(self.session_log()).expect("chromium log");
         let mut cmd = self.command();
         cmd.arg("--remote-debugging-pipe")
             .arg("about:blank")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        // SAFETY: only dup2 (async-signal-safe) between fork and exec; dup2 clears
-        // close-on-exec on the new descriptors 3 and 4.
+            .stderr(log);
+        // SAFETY: only fcntl/dup2 (async-signal-safe) between fork and exec. The pipe ends
+        // are first moved above 10 so that placing them at 3 and 4 cannot overwrite one
+        // with the other (or leave close-on-exec set when one already is 3 or 4); dup2
+        // clears close-on-exec on the new descriptors.
         unsafe {
             cmd.pre_exec(move || {
-                if libc::dup2(child_in, 3) < 0 || libc::dup2(child_out, 4) < 0 {
+                let high_in = libc::fcntl(child_in, libc::F_DUPFD_CLOEXEC, 10);
+                let high_out = libc::fcntl(child_out, libc::F_DUPFD_CLOEXEC, 10);
+                if high_in < 0
+                    || high_out < 0
+                    || libc::dup2(high_in, 3) < 0
+                    || libc::dup2(high_out, 4) < 0
+                {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
@@ -523,6 +533,7 @@ impl Chromium {
         };
         let pid = child.id();
         let mut session = ChromiumSession {
+            log: self.session_log(),
             running: RunningBrowser {
                 child: Some(child),
                 pid,
@@ -551,6 +562,13 @@ impl Chromium {
     }
 }
 
+impl Chromium {
+    /// Where a DevTools session's Chromium writes its standard error.
+    fn session_log(&self) -> PathBuf {
+        self.home.join("chromium-session.log")
+    }
+}
+
 impl ChromiumSession {
     /// The browser's process id.
     pub fn pid(&self) -> u32 {
@@ -572,9 +590,12 @@ impl ChromiumSession {
         }
         let mut bytes = serde_json::to_vec(&msg).unwrap();
         bytes.push(0);
-        self.to_browser
-            .write_all(&bytes)
-            .expect("write to chromium");
+        if let Err(e) = self.to_browser.write_all(&bytes) {
+            panic!(
+                "{method}: cannot write to chromium ({e}):\n{}",
+                self.stderr()
+            );
+        }
         loop {
             let m = self.read_message();
             if m["id"] == id {
@@ -586,13 +607,19 @@ impl ChromiumSession {
 
     fn read_message(&mut self) -> serde_json::Value {
         let mut buf = Vec::new();
-        let n = self
-            .from_browser
-            .read_until(0, &mut buf)
-            .expect("read from chromium");
-        assert!(n > 0, "chromium closed its DevTools pipe");
+        let n = self.from_browser.read_until(0, &mut buf).unwrap_or(0);
+        assert!(
+            n > 0,
+            "chromium closed its DevTools pipe:\n{}",
+            self.stderr()
+        );
         buf.pop();
         serde_json::from_slice(&buf).expect("DevTools JSON")
+    }
+
+    /// What Chromium wrote to standard error so far (for failure messages).
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// Navigates the page to `url` and waits for its `load` event (sub-resources loaded).
