@@ -124,8 +124,11 @@ fn read_config(path: &Path) -> std::result::Result<Option<String>, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.to_string()),
     };
+    if meta.file_type().is_symlink() {
+        return Err("a symbolic link, which fix401 does not follow".into());
+    }
     if !meta.is_file() {
-        return Err("not a regular file (links are not followed)".into());
+        return Err("not a regular file".into());
     }
     if meta.len() > MAX_CONFIG_BYTES {
         return Err(format!("too large ({} bytes)", meta.len()));
@@ -526,7 +529,7 @@ fn discover_firefox(
                             .map(|(_, p)| p),
                     )),
                     None => Err(format!(
-                        "[{section}] Path={path} leaves the profiles folder; skipped"
+                        "[{section}] Path={path} is empty or leaves the profiles folder; skipped"
                     )),
                 }
             } else {
