@@ -1,0 +1,240 @@
+//! Cookie databases (Chromium `Cookies`, Firefox `cookies.sqlite`): find one site's rows,
+//! save them exactly (every column, blobs included) and delete them in one transaction.
+//!
+//! Matching runs in Rust over the host and partition columns ([`super::site`]), so it is
+//! the same tested code for every store and never a `LIKE` pattern.
+
+use std::path::Path;
+use std::time::Duration;
+
+use base64::Engine;
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+use serde::{Deserialize, Serialize};
+
+use super::site::Site;
+use crate::browsers::StoreKind;
+use crate::error::{Error, Result};
+
+/// One SQLite value, saved so that it comes back bit for bit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cell {
+    /// SQL NULL.
+    Null,
+    /// INTEGER.
+    Int(i64),
+    /// REAL, as its IEEE-754 bits (JSON numbers would round).
+    RealBits(u64),
+    /// TEXT that is valid UTF-8.
+    Text(String),
+    /// TEXT that is not valid UTF-8, base64.
+    TextB64(String),
+    /// BLOB, base64.
+    Blob(String),
+}
+
+impl Cell {
+    fn from_ref(v: ValueRef<'_>) -> Cell {
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        match v {
+            ValueRef::Null => Cell::Null,
+            ValueRef::Integer(i) => Cell::Int(i),
+            ValueRef::Real(f) => Cell::RealBits(f.to_bits()),
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(s) => Cell::Text(s.to_string()),
+                Err(_) => Cell::TextB64(b64(t)),
+            },
+            ValueRef::Blob(b) => Cell::Blob(b64(b)),
+        }
+    }
+
+    fn to_value(&self) -> Result<Value> {
+        let unb64 = |s: &str| {
+            base64::engine::general_purpose::STANDARD
+                .decode(s)
+                .map_err(|e| Error::Internal(format!("backup holds bad base64: {e}")))
+        };
+        Ok(match self {
+            Cell::Null => Value::Null,
+            Cell::Int(i) => Value::Integer(*i),
+            Cell::RealBits(b) => Value::Real(f64::from_bits(*b)),
+            Cell::Text(s) => Value::Text(s.clone()),
+            // rusqlite binds text as &str; invalid UTF-8 text is rebound as a blob cast back.
+            Cell::TextB64(s) => Value::Blob(unb64(s)?),
+            Cell::Blob(s) => Value::Blob(unb64(s)?),
+        })
+    }
+}
+
+/// Saved rows of one table, enough to put them back exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedRows {
+    /// The table (`cookies`, `moz_cookies`).
+    pub table: String,
+    /// Every column, in table order.
+    pub columns: Vec<String>,
+    /// The rows, one cell per column.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// What a cookie store looks like to the matcher.
+struct Layout {
+    table: &'static str,
+    host: &'static str,
+    partition: &'static str,
+}
+
+fn layout(kind: StoreKind) -> Result<Layout> {
+    match kind {
+        StoreKind::ChromiumCookies => Ok(Layout {
+            table: "cookies",
+            host: "host_key",
+            partition: "top_frame_site_key",
+        }),
+        StoreKind::FirefoxCookies => Ok(Layout {
+            table: "moz_cookies",
+            host: "host",
+            partition: "originAttributes",
+        }),
+        other => Err(Error::Internal(format!(
+            "{other:?} is not a cookie database"
+        ))),
+    }
+}
+
+fn matches(kind: StoreKind, site: &Site, host: &str, partition: &str) -> bool {
+    match kind {
+        StoreKind::ChromiumCookies => site.matches_chromium_cookie(host, partition),
+        _ => site.matches_firefox_cookie(host, partition),
+    }
+}
+
+/// Opens a cookie database through SQLite (so a Firefox WAL and a hot Chromium journal
+/// are honoured). A store another process holds fails with "database is locked".
+pub fn open(path: &Path, write: bool) -> Result<Connection> {
+    let flags = if write {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        // Read-write even for reading: a WAL database cannot be read without its -shm.
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| Error::sqlite(format!("cannot open {}", path.display()), e))?;
+    conn.busy_timeout(Duration::from_millis(500))
+        .map_err(|e| Error::sqlite(format!("cannot open {}", path.display()), e))?;
+    Ok(conn)
+}
+
+/// The site's rows: rowid, host and name (never values), for the plan.
+pub fn find(conn: &Connection, kind: StoreKind, site: &Site) -> Result<Vec<(i64, String)>> {
+    let l = layout(kind)?;
+    let sql = format!(
+        "SELECT rowid, {host}, {part}, name FROM {table}",
+        host = l.host,
+        part = l.partition,
+        table = l.table
+    );
+    let ctx = || format!("cannot read the {} table", l.table);
+    let mut stmt = conn.prepare(&sql).map_err(|e| Error::sqlite(ctx(), e))?;
+    let mut rows = stmt.query([]).map_err(|e| Error::sqlite(ctx(), e))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| Error::sqlite(ctx(), e))? {
+        let text = |i: usize| -> String {
+            match row.get_ref(i) {
+                Ok(ValueRef::Text(t)) => String::from_utf8_lossy(t).into_owned(),
+                _ => String::new(),
+            }
+        };
+        let (host, part) = (text(1), text(2));
+        if matches(kind, site, &host, &part) {
+            let rowid: i64 = row.get(0).map_err(|e| Error::sqlite(ctx(), e))?;
+            out.push((rowid, text(3)));
+        }
+    }
+    Ok(out)
+}
+
+/// Reads every column of the given rows.
+pub fn save(conn: &Connection, kind: StoreKind, rowids: &[i64]) -> Result<SavedRows> {
+    let l = layout(kind)?;
+    let ctx = || format!("cannot save rows of {}", l.table);
+    let mut stmt = conn
+        .prepare(&format!("SELECT * FROM {} WHERE rowid = ?1", l.table))
+        .map_err(|e| Error::sqlite(ctx(), e))?;
+    let columns: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+    let mut rows = Vec::with_capacity(rowids.len());
+    for id in rowids {
+        let mut q = stmt.query([id]).map_err(|e| Error::sqlite(ctx(), e))?;
+        if let Some(row) = q.next().map_err(|e| Error::sqlite(ctx(), e))? {
+            let mut cells = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                cells.push(Cell::from_ref(
+                    row.get_ref(i).map_err(|e| Error::sqlite(ctx(), e))?,
+                ));
+            }
+            rows.push(cells);
+        }
+    }
+    Ok(SavedRows {
+        table: l.table.to_string(),
+        columns,
+        rows,
+    })
+}
+
+/// Deletes the given rows (inside the caller's transaction).
+pub fn delete(conn: &Connection, kind: StoreKind, rowids: &[i64]) -> Result<usize> {
+    let l = layout(kind)?;
+    let mut stmt = conn
+        .prepare(&format!("DELETE FROM {} WHERE rowid = ?1", l.table))
+        .map_err(|e| Error::sqlite(format!("cannot delete from {}", l.table), e))?;
+    let mut n = 0;
+    for id in rowids {
+        n += stmt
+            .execute([id])
+            .map_err(|e| Error::sqlite(format!("cannot delete from {}", l.table), e))?;
+    }
+    Ok(n)
+}
+
+/// Puts saved rows back (inside the caller's transaction): `INSERT OR REPLACE` with every
+/// column, so a row the browser set again since is replaced by the saved one.
+pub fn restore(conn: &Connection, saved: &SavedRows) -> Result<usize> {
+    for c in &saved.columns {
+        if !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
+            return Err(Error::Internal(format!("backup names an odd column {c:?}")));
+        }
+    }
+    if !matches!(saved.table.as_str(), "cookies" | "moz_cookies") {
+        return Err(Error::Internal(format!(
+            "backup names an odd table {:?}",
+            saved.table
+        )));
+    }
+    let placeholders: Vec<String> = (1..=saved.columns.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
+        saved.table,
+        saved.columns.join(", "),
+        placeholders.join(", ")
+    );
+    let mut stmt = conn
+        .prepare(&sql)
+        .map_err(|e| Error::sqlite(format!("cannot restore rows of {}", saved.table), e))?;
+    let mut n = 0;
+    for row in &saved.rows {
+        let mut values = Vec::with_capacity(row.len());
+        for (cell, _) in row.iter().zip(&saved.columns) {
+            values.push(match cell {
+                // Text that was not UTF-8 goes back as text, byte for byte.
+                Cell::TextB64(_) => cell.to_value()?,
+                _ => cell.to_value()?,
+            });
+        }
+        n += stmt
+            .execute(rusqlite::params_from_iter(values.iter()))
+            .map_err(|e| Error::sqlite(format!("cannot restore rows of {}", saved.table), e))?;
+    }
+    Ok(n)
+}

@@ -1,0 +1,436 @@
+//! `fix401 clear` / `fix401 undo` on simulated homes (Linux, macOS, Windows) with stores
+//! built from the real schemas and formats: only the site's data goes, a backup comes
+//! first, undo is exact, links are never followed, a running browser is refused, and a
+//! crash at any step leaves sound stores and a restorable backup.
+
+use std::path::Path;
+
+use fix401::Os;
+
+use crate::support::TestEnv;
+use crate::support::homes::{self, ChromiumProfile, FirefoxProfile};
+use crate::support::stores::{assert_integrity, dump_rows, hash_tree, hosts};
+
+const HEAD: &str =
+    "HTTP/1.1 200 OK\r\nCache-Control: max-age=3600\r\nContent-Type: text/javascript";
+
+/// A Chrome profile with cookies and cache entries of a.test, its look-alikes and b.test.
+fn chrome_home(os: Os) -> (TestEnv, ChromiumProfile) {
+    let env = homes::env(os);
+    let p = homes::chromium_profile(&env, os, "chrome", "Default");
+    for (host, name, top) in [
+        ("a.test", "host_only", ""),
+        (".a.test", "domain", ""),
+        ("sub.a.test", "sub", ""),
+        (".sub.a.test", "subdomain", ""),
+        ("cdn.b.test", "partitioned_under_a", "https://a.test"),
+        ("evil-a.test", "lookalike", ""),
+        ("a.test.evil", "suffix", ""),
+        ("axtest", "underscore_wildcard", ""),
+        ("b.test", "other_site", ""),
+        (".b.test", "other_domain", ""),
+    ] {
+        homes::chromium_cookie(&p.cookies, host, name, top);
+    }
+    if os != Os::Windows {
+        for (site, url) in [
+            ("http://a.test", "http://a.test/static.js"),
+            ("http://a.test", "http://cdn.b.test/lib.js"),
+            ("http://b.test", "http://b.test/static.js"),
+            ("http://b.test", "http://www.a.test/embedded.js"),
+            ("http://evil-a.test", "http://evil-a.test/x.js"),
+        ] {
+            homes::simple_cache_entry(
+                &p.cache,
+                &homes::simple_cache_key(site, url),
+                HEAD,
+                url.as_bytes(),
+            );
+        }
+    }
+    (env, p)
+}
+
+fn firefox_home(os: Os) -> (TestEnv, FirefoxProfile) {
+    let env = homes::env(os);
+    let p = homes::firefox_profile(&env, os, "firefox", "default-release");
+    for (host, name, oa) in [
+        ("a.test", "host_only", ""),
+        (".a.test", "domain", ""),
+        (".www.a.test", "www", "^userContextId=2"),
+        (
+            "cdn.b.test",
+            "partitioned",
+            "^partitionKey=%28https%2Ca.test%29",
+        ),
+        (
+            "cdn.b.test",
+            "partitioned_port",
+            "^partitionKey=%28http%2Ca.test%2C8080%29",
+        ),
+        ("a_test.b", "underscore", ""),
+        ("evil-a.test", "lookalike", ""),
+        ("b.test", "other_site", ""),
+        (
+            "cdn.b.test",
+            "other_partition",
+            "^partitionKey=%28https%2Cb.test%29",
+        ),
+    ] {
+        homes::firefox_cookie(&p.cookies, host, name, "secret-value", oa);
+    }
+    for (scheme, site, url) in [
+        ("http", "a.test", "http://a.test/static.js"),
+        ("http", "b.test", "http://b.test/static.js"),
+        ("http", "a.test", "http://cdn.b.test/lib.js"),
+        ("http", "b.test", "http://b.test/other.js"),
+    ] {
+        homes::cache2_entry(
+            &p.cache2,
+            &homes::cache2_key(scheme, site, url),
+            HEAD,
+            url.as_bytes(),
+        );
+    }
+    std::fs::write(p.cache2.join("index"), [0, 0, 0, 13]).unwrap();
+    std::fs::create_dir_all(p.storage.join("https+++b.test/ls")).unwrap();
+    std::fs::write(p.storage.join("https+++a.test/ls-data"), b"a").unwrap();
+    std::fs::create_dir_all(
+        p.storage
+            .join("https+++cdn.b.test^partitionKey=%28https%2Ca.test%29"),
+    )
+    .unwrap();
+    (env, p)
+}
+
+fn names_left(db: &Path, table: &str, host_col: &str) -> Vec<String> {
+    hosts(db, table, host_col)
+        .into_iter()
+        .map(|h| h.rsplit('|').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn chromium_cookies_and_simple_cache_per_site_with_exact_undo_on_every_os() {
+    for os in [Os::Linux, Os::Macos, Os::Windows] {
+        let (env, p) = chrome_home(os);
+        let rows_before = dump_rows(&p.cookies, "cookies");
+        let cache_before = hash_tree(&p.cache);
+
+        // Dry run: counts and names, never values; nothing changes.
+        let out = env
+            .cmd([
+                "clear",
+                "--site",
+                "https://www.a.test/login",
+                "--dry-run",
+                "--json",
+            ])
+            .run()
+            .code(0);
+        let plan = &out.json()["plan"];
+        assert_eq!(plan["total_cookies"], 5, "{os:?}: {}", out.stdout);
+        assert!(!out.stdout.contains("v10"), "no cookie value in the plan");
+        if os != Os::Windows {
+            assert_eq!(plan["total_cache_entries"], 3, "{os:?}: {}", out.stdout);
+        } else {
+            assert!(out.stdout.contains("whole_cache"), "{}", out.stdout);
+        }
+        assert_eq!(dump_rows(&p.cookies, "cookies"), rows_before);
+
+        let out = env
+            .cmd(["clear", "--site", "www.a.test", "--yes", "--json"])
+            .run()
+            .code(0);
+        let applied = &out.json()["applied"];
+        assert_eq!(applied["cookies"], 5, "{}", out.stdout);
+        let mut left = names_left(&p.cookies, "cookies", "host_key");
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "lookalike",
+                "other_domain",
+                "other_site",
+                "suffix",
+                "underscore_wildcard"
+            ],
+            "{os:?}"
+        );
+        assert_integrity(&p.cookies);
+        let meta: String = rusqlite::Connection::open(&p.cookies)
+            .unwrap()
+            .query_row("SELECT value FROM meta WHERE key='version'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(meta, "24");
+        if os != Os::Windows {
+            let keys: Vec<String> = std::fs::read_dir(&p.cache)
+                .unwrap()
+                .filter_map(|e| fix401::stores::simple_cache::entry_key(&e.unwrap().path()))
+                .collect();
+            assert_eq!(keys.len(), 2, "{keys:?}");
+            assert!(
+                keys.iter()
+                    .all(|k| k.contains("b.test/static.js") || k.contains("evil-a")),
+                "{keys:?}"
+            );
+        } else {
+            assert!(!p.cache.exists(), "Blockfile cache is moved aside whole");
+        }
+
+        let list = env.cmd(["undo", "--list", "--json"]).run().code(0).json();
+        assert_eq!(list["backups"].as_array().unwrap().len(), 1);
+        assert_eq!(list["backups"][0]["rows"], 5);
+
+        env.cmd(["undo"]).run().code(0).stdout_has("Restored");
+        assert_eq!(
+            dump_rows(&p.cookies, "cookies"),
+            rows_before,
+            "{os:?}: rows back exactly"
+        );
+        assert_eq!(
+            hash_tree(&p.cache),
+            cache_before,
+            "{os:?}: cache files back byte for byte"
+        );
+        assert_integrity(&p.cookies);
+        env.cmd(["undo"])
+            .run()
+            .code(2)
+            .stderr_has("nothing to undo");
+    }
+}
+
+#[test]
+fn firefox_cookies_wal_cache2_and_storage_per_site_with_exact_undo() {
+    for os in [Os::Linux, Os::Macos, Os::Windows] {
+        let (env, p) = firefox_home(os);
+        let rows_before = dump_rows(&p.cookies, "moz_cookies");
+        let cache_before = hash_tree(&p.cache2);
+        let storage_before = hash_tree(&p.storage);
+        // Keep a WAL open with unflushed rows: fix401 must read through SQLite.
+        let writer = rusqlite::Connection::open(&p.cookies).unwrap();
+        writer
+            .execute_batch("PRAGMA wal_autocheckpoint=0;")
+            .unwrap();
+        drop(writer);
+
+        let out = env
+            .cmd(["clear", "--site", "a.test", "--yes", "--json"])
+            .run()
+            .code(0);
+        let applied = &out.json()["applied"];
+        assert_eq!(applied["cookies"], 5, "{os:?} {}", out.stdout);
+        let mut left = names_left(&p.cookies, "moz_cookies", "host");
+        left.sort();
+        assert_eq!(
+            left,
+            ["lookalike", "other_partition", "other_site", "underscore"]
+        );
+        assert_integrity(&p.cookies);
+        let v: i64 = rusqlite::Connection::open(&p.cookies)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 17);
+        let remaining: Vec<String> = std::fs::read_dir(p.cache2.join("entries"))
+            .unwrap()
+            .filter_map(|e| fix401::stores::cache2::entry_key(&e.unwrap().path()))
+            .collect();
+        assert_eq!(remaining.len(), 2, "{remaining:?}");
+        assert!(remaining.iter().all(|k| k.contains("%2Cb.test%29")));
+        assert!(
+            !p.cache2.join("index").exists(),
+            "index dropped so Firefox rebuilds it"
+        );
+        assert!(!p.storage.join("https+++a.test").exists());
+        assert!(p.storage.join("https+++b.test").exists());
+
+        env.cmd(["undo", "--json"]).run().code(0);
+        assert_eq!(dump_rows(&p.cookies, "moz_cookies"), rows_before);
+        assert_eq!(hash_tree(&p.cache2), cache_before);
+        assert_eq!(hash_tree(&p.storage), storage_before);
+    }
+}
+
+#[test]
+fn exact_host_and_kind_flags() {
+    let (env, p) = chrome_home(Os::Linux);
+    let cache_before = hash_tree(&p.cache);
+    env.cmd([
+        "clear",
+        "--site",
+        "sub.a.test",
+        "--exact-host",
+        "--cookies",
+        "--yes",
+    ])
+    .run()
+    .code(0);
+    let left = names_left(&p.cookies, "cookies", "host_key");
+    assert!(!left.contains(&"sub".to_string()) && !left.contains(&"subdomain".to_string()));
+    assert!(left.contains(&"host_only".to_string()) && left.contains(&"domain".to_string()));
+    assert_eq!(
+        hash_tree(&p.cache),
+        cache_before,
+        "--cookies leaves the cache alone"
+    );
+}
+
+#[test]
+fn no_confirmation_without_a_terminal_and_bad_site() {
+    let (env, p) = chrome_home(Os::Linux);
+    let before = dump_rows(&p.cookies, "cookies");
+    env.cmd(["clear", "--site", "a.test"])
+        .run()
+        .code(2)
+        .stderr_has("--yes");
+    assert_eq!(dump_rows(&p.cookies, "cookies"), before);
+    env.cmd(["clear", "--site", "exa mple.com", "--yes"])
+        .run()
+        .code(2);
+    env.cmd([
+        "clear",
+        "--site",
+        "a.test",
+        "--browser",
+        "netscape",
+        "--yes",
+    ])
+    .run()
+    .code(2)
+    .stderr_has("unknown browser");
+    env.cmd(["undo", "nope"]).run().code(2).stderr_has("--list");
+}
+
+#[test]
+fn symlinked_entries_pointing_outside_stay_untouched() {
+    let (env, p) = chrome_home(Os::Linux);
+    let outside = env.home().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    // A real entry of a.test, but the file in the cache is a link to it outside.
+    let real = homes::simple_cache_entry(
+        &outside,
+        &homes::simple_cache_key("http://a.test", "http://a.test/linked.js"),
+        HEAD,
+        b"outside",
+    );
+    let link = p.cache.join(real.file_name().unwrap());
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    // A storage folder of a.test that is a link to an outside folder.
+    std::fs::write(outside.join("precious"), b"keep").unwrap();
+    std::fs::create_dir_all(&p.indexed_db).unwrap();
+    std::os::unix::fs::symlink(
+        &outside,
+        p.indexed_db.join("https_www.a.test_0.indexeddb.leveldb"),
+    )
+    .unwrap();
+    let outside_before = hash_tree(&outside);
+
+    let out = env
+        .cmd(["clear", "--site", "a.test", "--yes", "--json"])
+        .run()
+        .code(0);
+    let json = out.json();
+    let skipped = json["plan"]["profiles"][0]["skipped"].to_string();
+    assert!(skipped.contains("symlink"), "{}", out.stdout);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(hash_tree(&outside), outside_before);
+    env.cmd(["undo"]).run().code(0);
+    assert_eq!(hash_tree(&outside), outside_before);
+}
+
+#[test]
+fn a_running_browser_is_refused_and_nothing_changes() {
+    let (env, p) = chrome_home(Os::Linux);
+    let host = fix401::browsers::running::hostname().unwrap();
+    p.singleton_lock(&host, std::process::id());
+    let rows = dump_rows(&p.cookies, "cookies");
+    let cache = hash_tree(&p.cache);
+    let out = env
+        .cmd(["clear", "--site", "a.test", "--dry-run"])
+        .run()
+        .code(0);
+    assert!(out.stdout.contains("close Google Chrome"), "{}", out.stdout);
+    // Plan made while it was closed, applied while it runs: refused.
+    let installs =
+        fix401::browsers::discover(&fix401::System::simulated(Os::Linux, env.home())).unwrap();
+    let _ = installs;
+    env.cmd(["clear", "--site", "a.test", "--yes"])
+        .run()
+        .code(1)
+        .stderr_has("Google Chrome is RUNNING");
+    assert_eq!(dump_rows(&p.cookies, "cookies"), rows);
+    assert_eq!(hash_tree(&p.cache), cache);
+    assert!(
+        !env.data_dir().join("backups").exists()
+            || std::fs::read_dir(env.data_dir().join("backups"))
+                .unwrap()
+                .count()
+                == 0
+    );
+}
+
+#[test]
+fn a_crash_at_any_step_leaves_sound_stores_and_a_restorable_backup() {
+    for step in [
+        "rows-saved",
+        "rows-deleted",
+        "committed",
+        "file-moved",
+        "before-complete",
+    ] {
+        let (env, c) = chrome_home(Os::Linux);
+        let f = homes::firefox_profile(&env, Os::Linux, "firefox", "default-release");
+        homes::firefox_cookie(&f.cookies, "a.test", "ff", "v", "");
+        homes::firefox_cookie(&f.cookies, "b.test", "ff_b", "v", "");
+        let chrome_rows = dump_rows(&c.cookies, "cookies");
+        let ff_rows = dump_rows(&f.cookies, "moz_cookies");
+        let cache = hash_tree(&c.cache);
+        let out = env
+            .cmd(["clear", "--site", "a.test", "--yes"])
+            .env("FIX401_FAULT", step)
+            .run();
+        assert_eq!(out.code, None, "{step}: killed by abort\n{}", out.stderr);
+        assert_integrity(&c.cookies);
+        assert_integrity(&f.cookies);
+        env.cmd(["undo"]).run().code(0);
+        assert_eq!(dump_rows(&c.cookies, "cookies"), chrome_rows, "{step}");
+        assert_eq!(dump_rows(&f.cookies, "moz_cookies"), ff_rows, "{step}");
+        assert_eq!(hash_tree(&c.cache), cache, "{step}");
+        assert_integrity(&c.cookies);
+        assert_integrity(&f.cookies);
+    }
+}
+
+#[test]
+fn backups_older_than_30_days_are_pruned() {
+    let (env, _p) = chrome_home(Os::Linux);
+    env.cmd(["clear", "--site", "a.test", "--cookies", "--yes"])
+        .run()
+        .code(0);
+    env.cmd(["clear", "--site", "b.test", "--cookies", "--yes"])
+        .run()
+        .code(0);
+    let root = env.data_dir().join("backups");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    let manifest = dirs[0].join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    m["created_unix"] = serde_json::json!(1_000_000_000);
+    std::fs::write(&manifest, m.to_string()).unwrap();
+    let list = env.cmd(["undo", "--list", "--json"]).run().code(0).json();
+    assert_eq!(list["backups"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1);
+}
