@@ -17,6 +17,8 @@ use crate::system::{Os, System};
 pub mod backup;
 pub mod cache2;
 pub mod files;
+pub mod firefox_session;
+pub mod safari_cookies;
 pub mod simple_cache;
 pub mod site;
 pub mod site_storage;
@@ -555,12 +557,47 @@ fn plan_store(
             reason: "service-worker data is not kept in per-origin folders; left alone".into(),
             remedy: None,
         }),
-        StoreKind::FirefoxSessionStore | StoreKind::SafariCookies => Err(Skipped {
-            code: SkipCode::NotSupported,
-            path: Some(path.to_path_buf()),
-            reason: "this store is not cleared per site yet; left alone".into(),
-            remedy: None,
-        }),
+        StoreKind::FirefoxSessionStore | StoreKind::SafariCookies => {
+            let bytes = read_store(path).map_err(|e| io_skip(sys, path, &e))?;
+            let (mut names, _) = rewrite(kind, &bytes, site).map_err(|e| Skipped {
+                code: SkipCode::Unreadable,
+                path: Some(path.to_path_buf()),
+                reason: e.to_string(),
+                remedy: None,
+            })?;
+            if names.is_empty() {
+                return Ok((None, Vec::new()));
+            }
+            let count = names.len();
+            names.sort();
+            names.dedup();
+            Ok((
+                Some(PlanItem {
+                    kind,
+                    store: path.to_path_buf(),
+                    action: Action::Cookies { count, names },
+                    targets: Vec::new(),
+                }),
+                Vec::new(),
+            ))
+        }
+    }
+}
+
+fn read_store(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut f = files::open_nofollow(path)?;
+    let mut v = Vec::new();
+    f.read_to_end(&mut v)?;
+    Ok(v)
+}
+
+/// The site's entries in a file that is rewritten whole, and the new contents.
+fn rewrite(kind: StoreKind, bytes: &[u8], site: &Site) -> Result<(Vec<String>, Option<Vec<u8>>)> {
+    match kind {
+        StoreKind::FirefoxSessionStore => firefox_session::filter(bytes, site),
+        StoreKind::SafariCookies => safari_cookies::filter(bytes, site),
+        other => Err(Error::Internal(format!("{other:?} is not rewritten whole"))),
     }
 }
 
@@ -648,7 +685,38 @@ fn apply_item(
         )));
     }
     match item.kind {
+        StoreKind::FirefoxSessionStore | StoreKind::SafariCookies => {
+            let bytes = read_store(&item.store)
+                .map_err(|e| Error::io(format!("cannot read {}", item.store.display()), e))?;
+            let (mut names, new) = rewrite(item.kind, &bytes, site)?;
+            let Some(new) = new else { return Ok((0, 0)) };
+            let count = names.len();
+            names.sort();
+            names.dedup();
+            let file = w.name("files/", "");
+            files::copy_file_synced(&item.store, &w.dir.join(&file))?;
+            w.record(vec![base(
+                &item.store,
+                backup::Saved::Replaced { file, count, names },
+            )])?;
+            fault("file-saved");
+            files::write_atomic(&item.store, &new)?;
+            fault("file-rewritten");
+            Ok((count, 0))
+        }
         StoreKind::ChromiumCookies | StoreKind::FirefoxCookies => {
+            // A raw copy of the database with its journal / WAL / SHM first (a hot
+            // journal or unflushed WAL is part of the store), then the exact rows.
+            let snap = w.name("snapshot-", "");
+            for suffix in ["", "-journal", "-wal", "-shm"] {
+                let mut p = item.store.clone().into_os_string();
+                p.push(suffix);
+                let p = PathBuf::from(p);
+                if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
+                    let name = p.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+                    files::copy_file_synced(&p, &w.dir.join(&snap).join(name))?;
+                }
+            }
             let mut conn = sqlite_rows::open(&item.store, true)?;
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

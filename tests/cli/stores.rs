@@ -208,22 +208,22 @@ fn chromium_cookies_and_simple_cache_per_site_with_exact_undo_on_every_os() {
 fn firefox_cookies_wal_cache2_and_storage_per_site_with_exact_undo() {
     for os in [Os::Linux, Os::Macos, Os::Windows] {
         let (env, p) = firefox_home(os);
-        let rows_before = dump_rows(&p.cookies, "moz_cookies");
         let cache_before = hash_tree(&p.cache2);
         let storage_before = hash_tree(&p.storage);
-        // Keep a WAL open with unflushed rows: fix401 must read through SQLite.
-        let writer = rusqlite::Connection::open(&p.cookies).unwrap();
-        writer
-            .execute_batch("PRAGMA wal_autocheckpoint=0;")
-            .unwrap();
-        drop(writer);
+        // A row that exists only in the WAL (as Firefox leaves it): fix401 must read the
+        // store through SQLite, never the main file alone.
+        leave_row_in_wal(&p.cookies);
+        let mut wal = p.cookies.clone().into_os_string();
+        wal.push("-wal");
+        assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+        let rows_before = dump_rows(&p.cookies, "moz_cookies");
 
         let out = env
             .cmd(["clear", "--site", "a.test", "--yes", "--json"])
             .run()
             .code(0);
         let applied = &out.json()["applied"];
-        assert_eq!(applied["cookies"], 5, "{os:?} {}", out.stdout);
+        assert_eq!(applied["cookies"], 6, "{os:?} {}", out.stdout);
         let mut left = names_left(&p.cookies, "moz_cookies", "host");
         left.sort();
         assert_eq!(
@@ -541,4 +541,158 @@ fn real_browsers_clear_one_site_and_undo_brings_it_back() {
     assert_integrity(&firefox_cookies);
     assert_eq!(a_rows(&chromium_cookies, "cookies"), chromium_a_before);
     assert_eq!(a_rows(&firefox_cookies, "moz_cookies"), firefox_a_before);
+}
+
+#[test]
+fn firefox_session_store_cookies_are_cleared_and_restored_byte_for_byte() {
+    use fix401::stores::firefox_session;
+    let (env, p) = firefox_home(Os::Linux);
+    let json = serde_json::json!({
+        "version": ["sessionrestore", 1],
+        "windows": [{"tabs": [], "cookies": [{"host": ".a.test", "name": "win_a", "value": "s", "path": "/"}]}],
+        "cookies": [
+            {"host": "a.test", "name": "sess_a", "value": "secret", "path": "/", "originAttributes": {}},
+            {"host": "cdn.b.test", "name": "part_a", "value": "s", "path": "/",
+             "originAttributes": {"partitionKey": "(https,a.test)"}},
+            {"host": "b.test", "name": "sess_b", "value": "s", "path": "/", "originAttributes": {}}
+        ]
+    });
+    std::fs::write(
+        &p.session,
+        firefox_session::encode(json.to_string().as_bytes()),
+    )
+    .unwrap();
+    let before = std::fs::read(&p.session).unwrap();
+
+    let out = env
+        .cmd(["clear", "--site", "a.test", "--cookies", "--dry-run"])
+        .run()
+        .code(0);
+    assert!(
+        out.stdout
+            .contains("session store: 3 cookie(s): part_a, sess_a, win_a"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("secret"));
+    env.cmd(["clear", "--site", "a.test", "--cookies", "--yes"])
+        .run()
+        .code(0);
+    let after: serde_json::Value = serde_json::from_slice(
+        &firefox_session::decode(&std::fs::read(&p.session).unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(after["cookies"].as_array().unwrap().len(), 1);
+    assert_eq!(after["cookies"][0]["name"], "sess_b");
+    assert!(
+        after["windows"][0]["cookies"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    env.cmd(["undo"]).run().code(0);
+    assert_eq!(std::fs::read(&p.session).unwrap(), before);
+}
+
+#[test]
+fn safari_binarycookies_rewritten_with_a_valid_checksum_and_undone_exactly() {
+    use fix401::stores::safari_cookies::{self, Jar, Record};
+    let env = homes::env(Os::Macos);
+    let s = homes::safari(&env);
+    let rec = |d: &str, n: &str| Record {
+        raw: safari_cookies::record(d, n, "/", "value", 5),
+        domain: d.into(),
+        name: n.into(),
+    };
+    // Footer and a small binary plist, as Safari ends the file.
+    let mut tail = vec![0x07, 0x17, 0x20, 0x05, 0, 0, 0, 0x2b];
+    tail.extend(b"bplist00\xd1\x01\x02_\x10\x18NSHTTPCookieAcceptPolicy\x10\x02\x08\x0b\x26\0\0\0\0\0\0\x01\x01\0\0\0\0\0\0\0\x03\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x28");
+    let jar = Jar {
+        pages: vec![
+            vec![rec("a.test", "sid"), rec(".b.test", "keep")],
+            vec![rec(".www.a.test", "pref"), rec("evil-a.test", "lookalike")],
+        ],
+        tail: tail.clone(),
+    };
+    let original = safari_cookies::write(&jar);
+    std::fs::write(&s.cookies, &original).unwrap();
+
+    let out = env
+        .cmd(["clear", "--site", "a.test", "--yes", "--json"])
+        .run()
+        .code(0);
+    assert_eq!(out.json()["applied"]["cookies"], 2, "{}", out.stdout);
+    let bytes = std::fs::read(&s.cookies).unwrap();
+    let parsed = safari_cookies::parse(&bytes).unwrap();
+    let left: Vec<&str> = parsed
+        .pages
+        .iter()
+        .flatten()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(left, ["keep", "lookalike"]);
+    assert!(bytes.ends_with(&tail), "footer and plist kept verbatim");
+    // Checksum: Σ over pages of every fourth byte, as Safari checks it.
+    let n = u32::from_be_bytes(bytes[4..8].try_into().unwrap()) as usize;
+    let mut at = 8 + 4 * n;
+    let mut sum = 0u32;
+    for i in 0..n {
+        let size = u32::from_be_bytes(bytes[8 + 4 * i..12 + 4 * i].try_into().unwrap()) as usize;
+        sum += safari_cookies::page_checksum(&bytes[at..at + size]);
+        at += size;
+    }
+    assert_eq!(
+        u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()),
+        sum
+    );
+    env.cmd(["undo"]).run().code(0);
+    assert_eq!(std::fs::read(&s.cookies).unwrap(), original);
+}
+
+/// Inserts an a.test row that stays in `-wal` (main file without it), like a Firefox
+/// that has not checkpointed yet.
+fn leave_row_in_wal(db: &Path) {
+    let side = |s: &str| {
+        let mut p = db.as_os_str().to_owned();
+        p.push(s);
+        std::path::PathBuf::from(p)
+    };
+    let c = rusqlite::Connection::open(db).unwrap();
+    // Reading first makes this connection hold the WAL open, so the writer's close does
+    // not checkpoint it away.
+    let _: i64 = c
+        .query_row("SELECT count(*) FROM moz_cookies", [], |r| r.get(0))
+        .unwrap();
+    homes::firefox_cookie(db, "a.test", "wal_only", "v", "");
+    let saved: Vec<(std::path::PathBuf, Vec<u8>)> = ["", "-wal", "-shm"]
+        .iter()
+        .map(|s| (side(s), std::fs::read(side(s)).unwrap()))
+        .collect();
+    drop(c);
+    for (p, bytes) in saved {
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+#[test]
+fn a_locked_store_is_skipped_with_the_reason() {
+    let (env, p) = firefox_home(Os::Linux);
+    let holder = rusqlite::Connection::open(&p.cookies).unwrap();
+    holder
+        .execute_batch("PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE;")
+        .unwrap();
+    let out = env
+        .cmd([
+            "clear",
+            "--site",
+            "a.test",
+            "--cookies",
+            "--dry-run",
+            "--json",
+        ])
+        .run()
+        .code(0);
+    let skipped = out.json()["plan"]["profiles"][0]["skipped"].clone();
+    assert_eq!(skipped[0]["code"], "store_locked", "{}", out.stdout);
+    drop(holder);
 }
