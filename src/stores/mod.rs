@@ -495,7 +495,7 @@ fn plan_store(
             if let Err(e) = files::open_nofollow(path) {
                 return Err(io_skip(sys, path, &e));
             }
-            let conn = sqlite_rows::open(path, false).map_err(|e| sqlite_skip(sys, path, &e))?;
+            let conn = sqlite_rows::open(path).map_err(|e| sqlite_skip(sys, path, &e))?;
             let rows =
                 sqlite_rows::find(&conn, kind, site).map_err(|e| sqlite_skip(sys, path, &e))?;
             if rows.is_empty() {
@@ -717,7 +717,7 @@ fn apply_item(
                     files::copy_file_synced(&p, &w.dir.join(&snap).join(name))?;
                 }
             }
-            let mut conn = sqlite_rows::open(&item.store, true)?;
+            let mut conn = sqlite_rows::open(&item.store)?;
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(|e| Error::sqlite(format!("cannot lock {}", item.store.display()), e))?;
@@ -776,5 +776,24 @@ fn apply_item(
             }
             Ok((count, bytes))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_denied_on_macos_points_to_full_disk_access() {
+        let sys = System::simulated(Os::Macos, "/nonexistent-home");
+        let e = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let s = io_skip(&sys, Path::new("/x/Cookies.binarycookies"), &e);
+        assert_eq!(s.code, SkipCode::FullDiskAccess);
+        assert!(s.remedy.unwrap().contains(FULL_DISK_ACCESS_LINK));
+        let linux = System::simulated(Os::Linux, "/nonexistent-home");
+        assert_eq!(
+            io_skip(&linux, Path::new("/x"), &e).code,
+            SkipCode::Unreadable
+        );
     }
 }

@@ -111,14 +111,10 @@ fn matches(kind: StoreKind, site: &Site, host: &str, partition: &str) -> bool {
 }
 
 /// Opens a cookie database through SQLite (so a Firefox WAL and a hot Chromium journal
-/// are honoured). A store another process holds fails with "database is locked".
-pub fn open(path: &Path, write: bool) -> Result<Connection> {
-    let flags = if write {
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    } else {
-        // Read-write even for reading: a WAL database cannot be read without its -shm.
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    };
+/// are honoured). Read-write even to look: a WAL database cannot be read without its
+/// `-shm`. A store another process holds fails with "database is locked".
+pub fn open(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| Error::sqlite(format!("cannot open {}", path.display()), e))?;
     conn.busy_timeout(Duration::from_millis(500))
@@ -212,29 +208,73 @@ pub fn restore(conn: &Connection, saved: &SavedRows) -> Result<usize> {
             saved.table
         )));
     }
-    let placeholders: Vec<String> = (1..=saved.columns.len()).map(|i| format!("?{i}")).collect();
-    let sql = format!(
-        "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
-        saved.table,
-        saved.columns.join(", "),
-        placeholders.join(", ")
-    );
-    let mut stmt = conn
-        .prepare(&sql)
-        .map_err(|e| Error::sqlite(format!("cannot restore rows of {}", saved.table), e))?;
+    let sql_for = |row: &[Cell]| {
+        // Text that is not UTF-8 is bound as a blob and cast back: the bytes stay exact.
+        let placeholders: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match c {
+                Cell::TextB64(_) => format!("CAST(?{} AS TEXT)", i + 1),
+                _ => format!("?{}", i + 1),
+            })
+            .collect();
+        format!(
+            "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
+            saved.table,
+            saved.columns.join(", "),
+            placeholders.join(", ")
+        )
+    };
+    let ctx = || format!("cannot restore rows of {}", saved.table);
     let mut n = 0;
     for row in &saved.rows {
-        let mut values = Vec::with_capacity(row.len());
-        for (cell, _) in row.iter().zip(&saved.columns) {
-            values.push(match cell {
-                // Text that was not UTF-8 goes back as text, byte for byte.
-                Cell::TextB64(_) => cell.to_value()?,
-                _ => cell.to_value()?,
-            });
+        if row.len() != saved.columns.len() {
+            return Err(Error::Internal(format!(
+                "backup row has {} cells for {} columns",
+                row.len(),
+                saved.columns.len()
+            )));
         }
+        let values = row.iter().map(Cell::to_value).collect::<Result<Vec<_>>>()?;
+        let mut stmt = conn
+            .prepare_cached(&sql_for(row))
+            .map_err(|e| Error::sqlite(ctx(), e))?;
         n += stmt
             .execute(rusqlite::params_from_iter(values.iter()))
-            .map_err(|e| Error::sqlite(format!("cannot restore rows of {}", saved.table), e))?;
+            .map_err(|e| Error::sqlite(ctx(), e))?;
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_value_round_trips_exactly() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE cookies(host_key TEXT, name TEXT, v BLOB, r REAL, n INTEGER, t TEXT, z);
+             INSERT INTO cookies VALUES ('a.test', 'x', x'00ff10', 0.1, -7, CAST(x'c328ff' AS TEXT), NULL);",
+        )
+        .unwrap();
+        let saved = save(&c, StoreKind::ChromiumCookies, &[1]).unwrap();
+        let before: Vec<Vec<u8>> = dump(&c);
+        c.execute_batch("DELETE FROM cookies").unwrap();
+        restore(&c, &saved).unwrap();
+        assert_eq!(dump(&c), before);
+    }
+
+    fn dump(c: &Connection) -> Vec<Vec<u8>> {
+        let mut s = c
+            .prepare(
+                "SELECT quote(host_key)||quote(name)||hex(v)||quote(r)||quote(n)||hex(t)
+                 ||quote(z)||typeof(t)||typeof(v)||typeof(r) FROM cookies",
+            )
+            .unwrap();
+        s.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|s| s.unwrap().into_bytes())
+            .collect()
+    }
 }

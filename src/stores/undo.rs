@@ -77,7 +77,7 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
                     ));
                     continue;
                 }
-                let mut conn = sqlite_rows::open(&item.original, true)?;
+                let mut conn = sqlite_rows::open(&item.original)?;
                 let tx = conn
                     .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                     .map_err(|e| {
