@@ -14,17 +14,47 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ENTRIES: usize = 50_000;
-const SITE_ENTRIES: usize = 50;
-const ROWS: usize = 100_000;
-const SITE_ROWS: usize = 20;
+/// Sizes: the real ones under `cargo bench`, small ones when `cargo test --all-targets`
+/// runs this file as a smoke test (no `--bench` argument).
+struct Sizes {
+    entries: usize,
+    site_entries: usize,
+    rows: usize,
+    site_rows: usize,
+    runs: usize,
+}
 
 fn main() {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_fix401"));
-    let runs: usize = std::env::var("FIX401_BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+    let full = std::env::args().any(|a| a == "--bench");
+    let sizes = if full {
+        Sizes {
+            entries: 50_000,
+            site_entries: 50,
+            rows: 100_000,
+            site_rows: 20,
+            runs: std::env::var("FIX401_BENCH_RUNS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(5),
+        }
+    } else {
+        println!("smoke run (small data; `cargo bench --bench stores` for the real figures)");
+        Sizes {
+            entries: 500,
+            site_entries: 5,
+            rows: 2_000,
+            site_rows: 4,
+            runs: 1,
+        }
+    };
+    let Sizes {
+        entries,
+        site_entries,
+        rows,
+        site_rows,
+        runs,
+    } = sizes;
     let tmp = tempfile::Builder::new()
         .prefix("fix401-bench-")
         .tempdir()
@@ -33,7 +63,7 @@ fn main() {
 
     // (a)
     let template = root.join("simple-template");
-    simple_cache(&template, ENTRIES, SITE_ENTRIES);
+    simple_cache(&template, entries, site_entries);
     let ours = median(runs, || {
         let (home, data, cache) = fresh_home(root, "a", &template);
         let t = time(
@@ -42,7 +72,7 @@ fn main() {
         let left = std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
         assert_eq!(
             left,
-            ENTRIES - SITE_ENTRIES + 1,
+            entries - site_entries + 1,
             "fix401 left the other sites' entries"
         );
         t
@@ -52,7 +82,7 @@ fn main() {
         time(Command::new("rm").arg("-rf").arg(&cache))
     });
     report(
-        "(a) one site out of a 50000-entry Simple Cache vs rm -rf of the whole cache",
+        &format!("(a) one site out of a {entries}-entry Simple Cache vs rm -rf of the whole cache"),
         ours,
         "rm -rf",
         rm,
@@ -61,7 +91,7 @@ fn main() {
 
     // (b)
     let template = root.join("blockfile-template");
-    blockfile_cache(&template, ENTRIES);
+    blockfile_cache(&template, entries);
     let ours = median(runs, || {
         let (home, data, cache) = fresh_home(root, "b", &template);
         let t = time(
@@ -92,14 +122,14 @@ fn main() {
     });
     let ratio = bleachbit.as_secs_f64() / ours.as_secs_f64();
     println!(
-        "(b) whole-cache clear (50000 files): fix401 {:.1} ms, bleachbit {:.1} ms → fix401 is {ratio:.1}× faster (target ≥ 3×)",
+        "(b) whole-cache clear ({entries} files): fix401 {:.1} ms, bleachbit {:.1} ms → fix401 is {ratio:.1}× faster (target ≥ 3×)",
         ms(ours),
         ms(bleachbit)
     );
 
     // (c)
     let template_db = root.join("Cookies-template");
-    cookies_db(&template_db, ROWS, SITE_ROWS);
+    cookies_db(&template_db, rows, site_rows);
     let empty = root.join("empty-template");
     std::fs::create_dir_all(&empty).unwrap();
     let ours = median(runs, || {
@@ -113,7 +143,7 @@ fn main() {
             "--cookies",
             "--yes",
         ]));
-        assert_eq!(count_rows(&db), ROWS - SITE_ROWS);
+        assert_eq!(count_rows(&db), rows - site_rows);
         t
     });
     let sqlite = median(runs, || {
@@ -124,11 +154,11 @@ fn main() {
             "DELETE FROM cookies WHERE host_key = 'a.test' OR substr(host_key, -7) = '.a.test' \
              OR top_frame_site_key IN ('https://a.test', 'http://a.test');",
         ));
-        assert_eq!(count_rows(&db), ROWS - SITE_ROWS);
+        assert_eq!(count_rows(&db), rows - site_rows);
         t
     });
     report(
-        "(c) one site's cookies out of 100000 rows, with backup, vs sqlite3 plain DELETE",
+        &format!("(c) one site's cookies out of {rows} rows, with backup, vs sqlite3 plain DELETE"),
         ours,
         "sqlite3",
         sqlite,
@@ -156,13 +186,15 @@ fn median(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
 }
 
 fn time(cmd: &mut Command) -> Duration {
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .stdin(Stdio::null());
+    cmd.stdin(Stdio::null());
     let start = Instant::now();
-    let status = cmd.status().expect("run");
+    let out = cmd.output().expect("run");
     let t = start.elapsed();
-    assert!(status.success(), "{cmd:?} failed");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     t
 }
 

@@ -128,6 +128,21 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     }
 }
 
+/// Copies one file (never through a link), without syncing.
+pub fn copy_file(from: &Path, to: &Path) -> Result<()> {
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent)
+            .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
+    }
+    let mut src =
+        open_nofollow(from).map_err(|e| Error::io(format!("cannot read {}", from.display()), e))?;
+    let mut dst =
+        File::create(to).map_err(|e| Error::io(format!("cannot write {}", to.display()), e))?;
+    std::io::copy(&mut src, &mut dst)
+        .map(|_| ())
+        .map_err(|e| Error::io(format!("cannot copy {}", from.display()), e))
+}
+
 /// Copies one file and syncs the copy to disk.
 pub fn copy_file_synced(from: &Path, to: &Path) -> Result<()> {
     if let Some(parent) = to.parent() {

@@ -714,7 +714,9 @@ fn apply_item(
                 let p = PathBuf::from(p);
                 if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
                     let name = p.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-                    files::copy_file_synced(&p, &w.dir.join(&snap).join(name))?;
+                    // Not synced: the rows file (synced) is what undo uses; this copy is
+                    // a second line of defence, and syncing megabytes would double the time.
+                    files::copy_file(&p, &w.dir.join(&snap).join(name))?;
                 }
             }
             let mut conn = sqlite_rows::open(&item.store)?;

@@ -75,15 +75,23 @@ impl Site {
     /// True when a host (of a cookie, URL or origin folder; a leading `.` is ignored)
     /// belongs to this site.
     pub fn matches_host(&self, host: &str) -> bool {
-        let h = host.trim_start_matches('.').trim_end_matches('.');
-        let h = h.to_ascii_lowercase();
-        if self.exact_host {
-            return h == self.host;
+        let h = host
+            .trim_start_matches('.')
+            .trim_end_matches('.')
+            .as_bytes();
+        let want = if self.exact_host {
+            self.host.as_bytes()
+        } else {
+            self.domain.as_bytes()
+        };
+        if h.eq_ignore_ascii_case(want) {
+            return true;
         }
-        h == self.domain
-            || (h.len() > self.domain.len()
-                && h.ends_with(&self.domain)
-                && h.as_bytes()[h.len() - self.domain.len() - 1] == b'.')
+        // Without allocating: the last labels equal the domain, after a dot.
+        !self.exact_host
+            && h.len() > want.len()
+            && h[h.len() - want.len()..].eq_ignore_ascii_case(want)
+            && h[h.len() - want.len() - 1] == b'.'
     }
 
     /// True when a partition's top-level site (`https://d`, `http://d`, with or without a

@@ -136,16 +136,16 @@ pub fn find(conn: &Connection, kind: StoreKind, site: &Site) -> Result<Vec<(i64,
     let mut rows = stmt.query([]).map_err(|e| Error::sqlite(ctx(), e))?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(|e| Error::sqlite(ctx(), e))? {
-        let text = |i: usize| -> String {
+        // Borrowed text: no allocation for the (many) rows of other sites.
+        let text = |i: usize| -> &str {
             match row.get_ref(i) {
-                Ok(ValueRef::Text(t)) => String::from_utf8_lossy(t).into_owned(),
-                _ => String::new(),
+                Ok(ValueRef::Text(t)) => std::str::from_utf8(t).unwrap_or(""),
+                _ => "",
             }
         };
-        let (host, part) = (text(1), text(2));
-        if matches(kind, site, &host, &part) {
+        if matches(kind, site, text(1), text(2)) {
             let rowid: i64 = row.get(0).map_err(|e| Error::sqlite(ctx(), e))?;
-            out.push((rowid, text(3)));
+            out.push((rowid, text(3).to_string()));
         }
     }
     Ok(out)
