@@ -696,3 +696,50 @@ fn a_locked_store_is_skipped_with_the_reason() {
     assert_eq!(skipped[0]["code"], "store_locked", "{}", out.stdout);
     drop(holder);
 }
+
+/// A really running chromium / firefox-esr: `fix401 clear --yes` is refused with a message
+/// naming the browser, and no store or backup is touched.
+#[test]
+fn really_running_browsers_are_refused_and_nothing_changes() {
+    use real_browser::{Chromium, Firefox, TestServer};
+    let env = TestEnv::new().os("linux");
+    let server = TestServer::start();
+    let chromium = Chromium::new(&env.home());
+    chromium.visit(&server.url("a.test", "/"));
+    let firefox = Firefox::new(&env.home());
+    firefox.visit(&server.url("a.test", "/"));
+    let chromium_cookies = chromium.profile_dir().join("Cookies");
+    let firefox_cookies = firefox.profile_dir().join("cookies.sqlite");
+    let chromium_cache = env.path(".cache/chromium/Default/Cache/Cache_Data");
+
+    for (who, name) in [("chromium", "Chromium"), ("firefox", "Firefox")] {
+        let running = if who == "chromium" {
+            chromium.start(&server.url("a.test", "/"))
+        } else {
+            firefox.start(&server.url("a.test", "/"))
+        };
+        let rows = (
+            dump_rows(&chromium_cookies, "cookies"),
+            dump_rows(&firefox_cookies, "moz_cookies"),
+        );
+        let cache = hash_tree(&chromium_cache);
+        let out = env
+            .cmd(["clear", "--site", "a.test", "--browser", who, "--yes"])
+            .run()
+            .code(1);
+        assert!(
+            out.stderr.contains(name) && out.stderr.contains("RUNNING"),
+            "{who}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("nothing was changed"), "{}", out.stderr);
+        running.stop();
+        assert_eq!(dump_rows(&chromium_cookies, "cookies"), rows.0, "{who}");
+        assert_eq!(dump_rows(&firefox_cookies, "moz_cookies"), rows.1, "{who}");
+        if who == "firefox" {
+            assert_eq!(hash_tree(&chromium_cache), cache);
+        }
+        let backups = env.data_dir().join("backups");
+        assert!(!backups.exists() || std::fs::read_dir(&backups).unwrap().count() == 0);
+    }
+}
