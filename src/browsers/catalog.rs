@@ -47,6 +47,8 @@ pub enum Base {
     XdgConfig,
     /// Linux `$XDG_CACHE_HOME` (`~/.cache`).
     XdgCache,
+    /// Linux `$CHROME_CONFIG_HOME` (Chromium browsers only), else `$XDG_CONFIG_HOME`.
+    ChromeConfig,
     /// Windows `%APPDATA%` (roaming).
     AppData,
     /// Windows `%LOCALAPPDATA%`.
@@ -75,6 +77,11 @@ impl PathRule {
             Base::Home => sys.home.clone(),
             Base::XdgConfig => sys.xdg_config_home(),
             Base::XdgCache => sys.xdg_cache_home(),
+            Base::ChromeConfig => sys
+                .var("CHROME_CONFIG_HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .unwrap_or_else(|| sys.xdg_config_home()),
             Base::AppData => sys.appdata(),
             Base::LocalAppData => sys.local_appdata(),
             Base::MacAppSupport => sys.home.join("Library").join("Application Support"),
@@ -138,6 +145,10 @@ pub struct ProcessNames {
     pub macos: &'static [&'static str],
     /// Names on Windows.
     pub windows: &'static [&'static str],
+    /// Where the executable lives, for names several browsers share (`chrome` is Chrome,
+    /// Chrome Beta and snap Chromium): a process whose executable path is known and
+    /// contains none of these belongs to another browser. Empty = the name is enough.
+    pub exe_dirs: &'static [&'static str],
 }
 
 impl ProcessNames {
@@ -242,7 +253,7 @@ const fn linux(rel: &'static str) -> Location {
     Location {
         os: Os::Linux,
         packaging: Packaging::Native,
-        root: r(Base::XdgConfig, rel),
+        root: r(Base::ChromeConfig, rel),
         cache_root: Some(r(Base::XdgCache, rel)),
     }
 }
@@ -280,6 +291,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["chrome", "google-chrome"],
             macos: &["Google Chrome"],
             windows: &["chrome.exe"],
+            exe_dirs: &["/opt/google/chrome/"],
         },
     },
     BrowserSpec {
@@ -297,6 +309,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["chrome", "google-chrome-beta"],
             macos: &["Google Chrome Beta"],
             windows: &["chrome.exe"],
+            exe_dirs: &["/opt/google/chrome-beta/"],
         },
     },
     BrowserSpec {
@@ -314,6 +327,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["chrome", "google-chrome-unstable"],
             macos: &["Google Chrome Dev"],
             windows: &["chrome.exe"],
+            exe_dirs: &["/opt/google/chrome-unstable/"],
         },
     },
     BrowserSpec {
@@ -330,6 +344,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &[],
             macos: &["Google Chrome Canary"],
             windows: &["chrome.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -357,6 +372,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["chromium", "chromium-browse", "chrome"],
             macos: &["Chromium"],
             windows: &["chrome.exe"],
+            exe_dirs: &["/usr/lib/chromium", "/snap/chromium/", "/app/"],
         },
     },
     BrowserSpec {
@@ -379,6 +395,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["msedge", "microsoft-edge"],
             macos: &["Microsoft Edge"],
             windows: &["msedge.exe"],
+            exe_dirs: &["/opt/microsoft/msedge/"],
         },
     },
     BrowserSpec {
@@ -396,6 +413,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["msedge"],
             macos: &["Microsoft Edge Beta"],
             windows: &["msedge.exe"],
+            exe_dirs: &["/opt/microsoft/msedge-beta/"],
         },
     },
     BrowserSpec {
@@ -413,6 +431,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["msedge"],
             macos: &["Microsoft Edge Dev"],
             windows: &["msedge.exe"],
+            exe_dirs: &["/opt/microsoft/msedge-dev/"],
         },
     },
     BrowserSpec {
@@ -429,6 +448,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &[],
             macos: &["Microsoft Edge Canary"],
             windows: &["msedge.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -456,6 +476,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["brave", "brave-browser"],
             macos: &["Brave Browser"],
             windows: &["brave.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -483,6 +504,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["vivaldi-bin", "vivaldi"],
             macos: &["Vivaldi"],
             windows: &["vivaldi.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -515,6 +537,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["opera"],
             macos: &["Opera"],
             windows: &["opera.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -536,6 +559,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &[],
             macos: &["Opera GX"],
             windows: &["opera.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -608,6 +632,7 @@ static CATALOG: &[BrowserSpec] = &[
             ],
             macos: &["firefox", "Firefox"],
             windows: &["firefox.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -650,6 +675,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["librewolf", "librewolf-bin"],
             macos: &["librewolf", "LibreWolf"],
             windows: &["librewolf.exe"],
+            exe_dirs: &[],
         },
     },
     BrowserSpec {
@@ -688,6 +714,7 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &[],
             macos: &["Safari"],
             windows: &[],
+            exe_dirs: &[],
         },
     },
 ];

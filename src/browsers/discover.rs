@@ -124,8 +124,11 @@ fn read_config(path: &Path) -> std::result::Result<Option<String>, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.to_string()),
     };
+    if meta.file_type().is_symlink() {
+        return Err("a symbolic link, which fix401 does not follow".into());
+    }
     if !meta.is_file() {
-        return Err("not a regular file (links are not followed)".into());
+        return Err("not a regular file".into());
     }
     if meta.len() > MAX_CONFIG_BYTES {
         return Err(format!("too large ({} bytes)", meta.len()));
@@ -518,9 +521,15 @@ fn discover_firefox(
             let legacy_default = ini_get(ini, &section, "Default") == Some("1");
             let resolved = if is_relative == "1" {
                 match fsutil::plain_relative(path) {
-                    Some(rel) => Ok((root.join(&rel), local_root.map(|l| l.join(&rel)))),
+                    Some(rel) => Ok((
+                        root.join(&rel),
+                        local_root
+                            .map(|l| (l, l.join(&rel)))
+                            .filter(|(l, p)| fsutil::inside_without_links(l, p))
+                            .map(|(_, p)| p),
+                    )),
                     None => Err(format!(
-                        "[{section}] Path={path} leaves the profiles folder; skipped"
+                        "[{section}] Path={path} is empty or leaves the profiles folder; skipped"
                     )),
                 }
             } else {
@@ -546,13 +555,18 @@ fn discover_firefox(
                     continue;
                 }
             };
-            if !is_real_dir(&dir) {
+            let linked = if is_relative == "1" {
+                !fsutil::inside_without_links(root, &dir)
+            } else {
+                fsutil::is_link(&dir)
+            };
+            if linked || !is_real_dir(&dir) {
                 inst.warnings.push(format!(
                     "{}: profile {name:?} points to {}, which {}; skipped",
                     ini_path.display(),
                     dir.display(),
-                    if fsutil::is_link(&dir) {
-                        "is a symbolic link"
+                    if linked {
+                        "is reached through a symbolic link"
                     } else {
                         "does not exist"
                     }
@@ -592,7 +606,10 @@ fn discover_firefox(
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let local = local_root.map(|l| l.join(&rel));
+                let local = local_root
+                    .map(|l| (l, l.join(&rel)))
+                    .filter(|(l, p)| fsutil::inside_without_links(l, p))
+                    .map(|(_, p)| p);
                 profiles.push((firefox_profile(spec, &dir, local.as_deref(), &name), false));
             }
         }
@@ -652,12 +669,19 @@ fn firefox_profile(spec: &BrowserSpec, dir: &Path, local: Option<&Path>, name: &
             path: storage,
         });
     }
+    // The Firefox account signed into the profile, if any (`signedInUser.json`).
+    let email = read_config(&dir.join("signedInUser.json"))
+        .ok()
+        .flatten()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["accountData"]["email"].as_str().map(String::from))
+        .filter(|e| !e.is_empty());
     Profile {
         browser_id: spec.id.to_string(),
         browser_name: spec.name.to_string(),
         family: spec.family,
         name: name.to_string(),
-        email: None,
+        email,
         dir: dir.to_path_buf(),
         stores,
         is_default: false,
@@ -802,5 +826,35 @@ mod tests {
         assert_eq!(chromium_cookies(p), Some(p.join("Cookies")));
         fs::write(p.join("Network/NetworkDataMigrated"), b"").unwrap();
         assert_eq!(chromium_cookies(p), Some(p.join("Network/Cookies")));
+    }
+}
+
+#[cfg(test)]
+mod env_tests {
+    use super::*;
+
+    #[test]
+    fn chrome_config_home_and_xdg_overrides_are_honoured() {
+        let t = tempfile::tempdir().unwrap();
+        let home = t.path().join("home");
+        let cfg = t.path().join("chromecfg");
+        let xdg = t.path().join("xdgcfg");
+        fs::create_dir_all(cfg.join("google-chrome/Default")).unwrap();
+        fs::create_dir_all(xdg.join("mozilla/firefox/x.default")).unwrap();
+        fs::write(xdg.join("mozilla/firefox/x.default/prefs.js"), b"").unwrap();
+        fs::create_dir_all(&home).unwrap();
+        let mut sys = System::simulated(Os::Linux, &home);
+        sys.env
+            .insert("CHROME_CONFIG_HOME".into(), cfg.display().to_string());
+        sys.env
+            .insert("XDG_CONFIG_HOME".into(), xdg.display().to_string());
+        let found = discover(&sys).unwrap();
+        let chrome = found.iter().find(|i| i.id == "chrome").unwrap();
+        assert_eq!(chrome.profiles[0].dir, cfg.join("google-chrome/Default"));
+        let firefox = found.iter().find(|i| i.id == "firefox").unwrap();
+        assert_eq!(
+            firefox.profiles[0].dir,
+            xdg.join("mozilla/firefox/x.default")
+        );
     }
 }

@@ -249,3 +249,133 @@ impl Installation {
         catalog::spec(&self.id)
     }
 }
+
+/// The profiles a `--browser ID… --profile PATH…` selection names, with their
+/// installation. No ids and no paths = every profile. A `--profile` may be the profile's
+/// folder or its display name. Ids outside the catalog, browsers without data in this home
+/// and profiles that match nothing are bad input, with the choices in the message.
+pub fn select<'a>(
+    found: &'a [Installation],
+    browser_ids: &[String],
+    profiles: &[String],
+) -> crate::Result<Vec<(&'a Installation, &'a Profile)>> {
+    for id in browser_ids {
+        if catalog::spec(id).is_none() {
+            let ids: Vec<&str> = catalog().iter().map(|s| s.id).collect();
+            return Err(crate::Error::BadInput(format!(
+                "unknown browser '{id}': use one of {}",
+                ids.join(", ")
+            )));
+        }
+        if !found.iter().any(|i| &i.id == id) {
+            let present: Vec<&str> = found.iter().map(|i| i.id.as_str()).collect();
+            return Err(crate::Error::BadInput(format!(
+                "--browser {id}: no data of this browser in this home{}",
+                if present.is_empty() {
+                    " (no browser data at all)".to_string()
+                } else {
+                    format!("; found: {}", present.join(", "))
+                }
+            )));
+        }
+    }
+    let mut out = Vec::new();
+    let mut matched = vec![false; profiles.len()];
+    for inst in found {
+        if !browser_ids.is_empty() && !browser_ids.contains(&inst.id) {
+            continue;
+        }
+        for p in &inst.profiles {
+            let mut hit = profiles.is_empty();
+            for (i, want) in profiles.iter().enumerate() {
+                let same_dir = Path::new(want) == p.dir
+                    || std::fs::canonicalize(want)
+                        .ok()
+                        .zip(std::fs::canonicalize(&p.dir).ok())
+                        .is_some_and(|(a, b)| a == b);
+                if same_dir || want.eq_ignore_ascii_case(&p.name) {
+                    matched[i] = true;
+                    hit = true;
+                }
+            }
+            if hit {
+                out.push((inst, p));
+            }
+        }
+    }
+    if let Some(i) = matched.iter().position(|m| !m) {
+        let choices: Vec<String> = found
+            .iter()
+            .filter(|inst| browser_ids.is_empty() || browser_ids.contains(&inst.id))
+            .flat_map(|inst| inst.profiles.iter())
+            .map(|p| format!("{} ({})", p.dir.display(), p.name))
+            .collect();
+        return Err(crate::Error::BadInput(format!(
+            "--profile {}: no such profile; profiles found: {}",
+            profiles[i],
+            if choices.is_empty() {
+                "none".to_string()
+            } else {
+                choices.join(", ")
+            }
+        )));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inst(id: &str, profiles: &[(&str, &str)]) -> Installation {
+        Installation {
+            id: id.into(),
+            name: id.into(),
+            family: Family::Chromium,
+            packaging: Packaging::Native,
+            data_dirs: Vec::new(),
+            roots: Vec::new(),
+            profiles: profiles
+                .iter()
+                .map(|(dir, name)| Profile {
+                    browser_id: id.into(),
+                    browser_name: id.into(),
+                    family: Family::Chromium,
+                    name: (*name).into(),
+                    email: None,
+                    dir: PathBuf::from(dir),
+                    stores: Vec::new(),
+                    is_default: false,
+                    roots: Vec::new(),
+                })
+                .collect(),
+            running: RunningState::NotRunning,
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn select_by_browser_and_profile_with_clear_errors() {
+        let found = vec![
+            inst(
+                "chrome",
+                &[("/h/c/Default", "Work"), ("/h/c/Profile 1", "Home")],
+            ),
+            inst("firefox", &[("/h/f/x.default", "default")]),
+        ];
+        assert_eq!(select(&found, &[], &[]).unwrap().len(), 3);
+        let chrome = select(&found, &["chrome".into()], &[]).unwrap();
+        assert_eq!(chrome.len(), 2);
+        let one = select(&found, &[], &["/h/c/Profile 1".into()]).unwrap();
+        assert_eq!(one[0].1.name, "Home");
+        let by_name = select(&found, &["chrome".into()], &["work".into()]).unwrap();
+        assert_eq!(by_name[0].1.dir, PathBuf::from("/h/c/Default"));
+        let e = select(&found, &["netscape".into()], &[]).unwrap_err();
+        assert!(e.to_string().contains("use one of chrome"), "{e}");
+        assert_eq!(e.exit_code(), 2);
+        let e = select(&found, &["edge".into()], &[]).unwrap_err();
+        assert!(e.to_string().contains("found: chrome, firefox"), "{e}");
+        let e = select(&found, &[], &["/nope".into()]).unwrap_err();
+        assert!(e.to_string().contains("/h/c/Default (Work)"), "{e}");
+    }
+}

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::catalog::{LockRule, Packaging};
+use super::catalog::{LockRule, Packaging, ProcessNames};
 use super::{Installation, RunningState};
 use crate::system::{Os, System};
 
@@ -42,7 +42,7 @@ pub fn running_state(sys: &System, inst: &Installation) -> RunningState {
             }
         }
     }
-    if let Some(evidence) = process_evidence(sys, inst, spec.processes.on(sys.os)) {
+    if let Some(evidence) = process_evidence(sys, inst, &spec.processes) {
         return RunningState::Running { evidence };
     }
     // The process list settles a doubtful lock only when it is this machine's list for a
@@ -310,13 +310,22 @@ pub fn hostname() -> Option<String> {
 }
 
 /// A process of this browser that runs for this home, as evidence.
-fn process_evidence(sys: &System, inst: &Installation, names: &[&str]) -> Option<String> {
+fn process_evidence(sys: &System, inst: &Installation, spec: &ProcessNames) -> Option<String> {
+    let names = spec.on(sys.os);
     if names.is_empty() {
         return None;
     }
     let me = std::process::id();
     for proc in sys.processes.processes() {
         if proc.pid == me || !names.iter().any(|n| proc.name == *n) {
+            continue;
+        }
+        // A shared name (`chrome`): the executable's folder tells which browser it is.
+        if sys.os == Os::Linux
+            && !spec.exe_dirs.is_empty()
+            && let Some(exe) = proc.exe.as_ref().and_then(|e| e.to_str())
+            && !spec.exe_dirs.iter().any(|d| exe.contains(d))
+        {
             continue;
         }
         if belongs_elsewhere(sys, inst, proc.pid) {
@@ -423,6 +432,62 @@ mod tests {
             singleton_lock(&lock, Packaging::Native),
             LockState::Held(_)
         ));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn processes_count_only_for_their_own_browser_and_home() {
+        use crate::system::{FixedProcesses, ProcessInfo};
+        let t = tempfile::tempdir().unwrap();
+        let home = t.path().join("home");
+        let udd = home.join(".config/google-chrome");
+        std::fs::create_dir_all(&udd).unwrap();
+        let inst = Installation {
+            id: "chrome".into(),
+            name: "Google Chrome".into(),
+            family: crate::browsers::Family::Chromium,
+            packaging: Packaging::Native,
+            data_dirs: vec![udd.clone()],
+            roots: vec![udd],
+            profiles: Vec::new(),
+            running: RunningState::NotRunning,
+            warnings: Vec::new(),
+        };
+        // A real process (so /proc can be read) that claims to be a browser.
+        let spawn = |home: &Path| {
+            std::process::Command::new("sleep")
+                .arg("1000")
+                .env_clear()
+                .env("HOME", home)
+                .spawn()
+                .unwrap()
+        };
+        let state_with = |pid: u32, exe: &str| {
+            let mut sys = System::simulated(Os::Linux, &home);
+            sys.processes = std::sync::Arc::new(FixedProcesses(vec![ProcessInfo {
+                pid,
+                name: "chrome".into(),
+                exe: Some(PathBuf::from(exe)),
+            }]));
+            running_state(&sys, &inst)
+        };
+        let mut ours = spawn(&home);
+        assert!(state_with(ours.id(), "/opt/google/chrome/chrome").is_running());
+        // Chrome Beta's `chrome` is not Chrome.
+        assert_eq!(
+            state_with(ours.id(), "/opt/google/chrome-beta/chrome"),
+            RunningState::NotRunning
+        );
+        let _ = ours.kill();
+        let _ = ours.wait();
+        // Someone else's Chrome (another HOME) is not this home's.
+        let mut theirs = spawn(t.path());
+        assert_eq!(
+            state_with(theirs.id(), "/opt/google/chrome/chrome"),
+            RunningState::NotRunning
+        );
+        let _ = theirs.kill();
+        let _ = theirs.wait();
     }
 
     #[test]

@@ -1,14 +1,50 @@
-//! `fix401 undo` (being built).
+//! `fix401 undo [ID] [--list]`: restore a clear exactly (logic in `fix401::stores`).
 
-use fix401::{Error, Result};
+use fix401::Result;
+use fix401::stores;
 
 use super::Context;
 
 /// Arguments of `fix401 undo`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The backup to restore (default: the newest not yet undone).
+    #[arg(value_name = "ID")]
+    id: Option<String>,
+    /// List the backups instead.
+    #[arg(long)]
+    list: bool,
+}
 
 /// Runs the subcommand; returns the exit code.
-pub fn run(_ctx: &Context, _args: Args) -> Result<i32> {
-    Err(Error::Internal("this command is not built yet".into()))
+pub fn run(ctx: &Context, args: Args) -> Result<i32> {
+    if args.list {
+        let list = stores::list_backups(&ctx.sys)?;
+        if ctx.json {
+            ctx.print_json(&serde_json::json!({ "backups": list }))?;
+        } else if list.is_empty() {
+            println!("No backups.");
+        } else {
+            for b in &list {
+                println!(
+                    "{}  {}  {}  {:?}  {} row(s), {} file(s)",
+                    b.id, b.created, b.site, b.status, b.rows, b.files
+                );
+            }
+        }
+        return Ok(0);
+    }
+    let restored = stores::undo(&ctx.sys, args.id.as_deref())?;
+    if ctx.json {
+        ctx.print_json(&serde_json::json!({ "restored": restored }))?;
+    } else {
+        println!(
+            "Restored backup {} ({}): {} row(s), {} file(s).",
+            restored.backup_id, restored.site, restored.rows, restored.files
+        );
+        for w in &restored.warnings {
+            println!("  warning: {w}");
+        }
+    }
+    Ok(0)
 }

@@ -181,6 +181,7 @@ fn every_firefox_browser_os_and_packaging_is_discovered() {
             );
         }
         assert_eq!(profile(inst, &esr.dir)["name"], "default-esr");
+        assert_eq!(profile(inst, &release.dir)["email"], Value::Null);
     }
 }
 
@@ -413,9 +414,15 @@ fn installs_ini_names_the_default_profile() {
         format!("[2656FF1E876E9973]\nDefault={}\nLocked=1\n", b.ini_path),
     )
     .unwrap();
+    std::fs::write(
+        b.dir.join("signedInUser.json"),
+        br#"{"version":1,"accountData":{"email":"dev@example.com","uid":"x"}}"#,
+    )
+    .unwrap();
     let list = browsers(&env);
     let inst = find(&list, "firefox", "native");
     assert_eq!(profile(inst, &b.dir)["is_default"], true);
+    assert_eq!(profile(inst, &b.dir)["email"], "dev@example.com");
     assert_eq!(profile(inst, &a.dir)["is_default"], false);
 }
 
@@ -709,6 +716,47 @@ fn real_browsers_visit_two_sites_and_their_stores_are_discovered() {
         .count();
     assert!(entries >= 4, "cache2 has {entries} entries");
 
+    // The simulated-home builders write entries exactly like these real ones.
+    let real_simple = std::fs::read_dir(env.path(".cache/chromium/Default/Cache/Cache_Data"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with("_0"))
+        .collect::<Vec<_>>();
+    assert!(!real_simple.is_empty());
+    let scratch = tempfile::tempdir().unwrap();
+    for real in &real_simple {
+        let bytes = std::fs::read(real).unwrap();
+        let key_len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+        let key = std::str::from_utf8(&bytes[24..24 + key_len]).unwrap();
+        assert!(key.starts_with("1/0/_dk_http://"), "{key}");
+        let ours = homes::simple_cache_entry(scratch.path(), key, "HTTP/1.1 200 OK", b"x");
+        assert_eq!(ours.file_name(), real.file_name(), "{key}");
+        assert_eq!(std::fs::read(&ours).unwrap()[..24], bytes[..24], "{key}");
+    }
+    for real in std::fs::read_dir(cache2[0].join("entries"))
+        .unwrap()
+        .flatten()
+    {
+        let bytes = std::fs::read(real.path()).unwrap();
+        let n = bytes.len();
+        let offset = u32::from_be_bytes(bytes[n - 4..].try_into().unwrap()) as usize;
+        let hash = u32::from_be_bytes(bytes[offset..offset + 4].try_into().unwrap());
+        assert_eq!(homes::lookup2(&bytes[offset + 4..n - 8], 0), hash);
+        let chunks = offset.div_ceil(256 * 1024);
+        let header = offset + 4 + 2 * chunks;
+        let key_len = u32::from_be_bytes(bytes[header + 24..header + 28].try_into().unwrap());
+        let key = std::str::from_utf8(&bytes[header + 32..header + 32 + key_len as usize]).unwrap();
+        let ours = homes::cache2_entry(scratch.path(), key, "HTTP/1.1 200 OK\r\n", b"x");
+        assert_eq!(
+            ours.file_name(),
+            Some(real.file_name().as_os_str()),
+            "{key}"
+        );
+        let ours = std::fs::read(ours).unwrap();
+        assert_eq!(ours[ours.len() - 8..ours.len() - 4], bytes[n - 8..n - 4]);
+    }
+
     // A second visit: cookies are sent back and the cached script is revalidated.
     server.clear_log();
     chromium.visit(&server.url("a.test", "/"));
@@ -770,4 +818,216 @@ fn a_really_running_headless_firefox_is_running() {
     assert!(firefox.profile_dir().join(".parentlock").exists());
     let list = browsers(&env);
     assert_eq!(state(find(&list, "firefox", "native")), "not_running");
+}
+
+#[test]
+fn store_content_builders_write_valid_stores() {
+    let env = homes::env(Os::Linux);
+    let c = homes::chromium_profile(&env, Os::Linux, "chrome", "Default");
+    homes::chromium_cookie(&c.cookies, ".a.test", "sid", "");
+    homes::chromium_cookie(&c.cookies, "b.test", "sid", "https://a.test");
+    let key = homes::simple_cache_key("http://a.test", "http://a.test/app.js");
+    let entry = homes::simple_cache_entry(&c.cache, &key, "HTTP/1.1 200 OK\r\nETag: \"1\"", b"js");
+    let bytes = std::fs::read(&entry).unwrap();
+    assert_eq!(&bytes[24..24 + key.len()], key.as_bytes());
+    let f = homes::firefox_profile(&env, Os::Linux, "firefox", "default-release");
+    homes::firefox_cookie(&f.cookies, "a.test", "sid", "1", "");
+    homes::firefox_cookie(
+        &f.cookies,
+        ".cdn.test",
+        "t",
+        "2",
+        "^partitionKey=%28https%2Ca.test%29",
+    );
+    let k2 = homes::cache2_key("https", "a.test", "https://a.test/app.js");
+    homes::cache2_entry(&f.cache2, &k2, "HTTP/1.1 200 OK\r\n", &vec![1u8; 300_000]);
+    for (db, table) in [(&c.cookies, "cookies"), (&f.cookies, "moz_cookies")] {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        let n: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2);
+    }
+    let list = browsers(&env);
+    let cache = &profile(find(&list, "firefox", "native"), &f.dir)["stores"];
+    let bytes = cache
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "firefox_cache2")
+        .unwrap()["bytes"]
+        .as_u64()
+        .unwrap();
+    assert!(bytes > 300_000, "{bytes}");
+}
+
+/// Removes one host's cookie rows and cache entry files by hand (what `fix401 clear` will
+/// do, here with plain SQL and file moves) to prove the harness can observe a site-scoped
+/// clear on the next start.
+fn clear_by_hand(cookies: &Path, cookie_sql: &str, cache_files: Vec<PathBuf>, trash: &Path) {
+    let c = rusqlite::Connection::open(cookies).unwrap();
+    let removed = c.execute(cookie_sql, []).unwrap();
+    assert!(removed >= 2, "{removed} rows removed");
+    drop(c);
+    assert!(!cache_files.is_empty());
+    std::fs::create_dir_all(trash).unwrap();
+    for f in cache_files {
+        std::fs::rename(&f, trash.join(f.file_name().unwrap())).unwrap();
+    }
+}
+
+/// The files of entries whose key names `host` (the URL after the key's last space/colon).
+fn entries_for(dir: &Path, host: &str) -> Vec<PathBuf> {
+    let needle = format!("http://{host}:");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let bytes = std::fs::read(e.path()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        // Simple: `…_dk_http://a.test http://a.test http://a.test:PORT/x`; cache2:
+        // `O^partitionKey=…,:http://a.test:PORT/x`. Both end with the URL.
+        if text.contains(&format!(" {needle}")) || text.contains(&format!(",:{needle}")) {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+fn assert_a_cleared_b_kept(server: &TestServer, who: &str) {
+    let page_a = server.last_request("a.test", "/").unwrap();
+    let page_b = server.last_request("b.test", "/").unwrap();
+    assert!(
+        page_a.cookie.is_none(),
+        "{who}: a.test still sent {page_a:?}"
+    );
+    assert!(
+        page_b.has_cookie("site_b") && page_b.has_cookie("dom_b"),
+        "{who}: {page_b:?}"
+    );
+    let js_a = server.last_request("a.test", "/static.js").unwrap();
+    assert_eq!(js_a.fetch, real_browser::Fetch::Full, "{who}: {js_a:?}");
+    assert!(
+        server.last_request("a.test", "/fresh.js").is_some(),
+        "{who}"
+    );
+    let js_b = server.last_request("b.test", "/static.js").unwrap();
+    assert_eq!(
+        js_b.fetch,
+        real_browser::Fetch::Conditional,
+        "{who}: {js_b:?}"
+    );
+    assert!(
+        server.last_request("b.test", "/fresh.js").is_none(),
+        "{who}: b.test's fresh script should come from the cache: {:#?}",
+        server.requests()
+    );
+}
+
+#[test]
+fn harness_observes_a_site_scoped_clear_on_the_next_start() {
+    let env = TestEnv::new().os("linux");
+    let server = TestServer::start();
+    let trash = env.path("trash");
+
+    let chromium = Chromium::new(&env.home());
+    chromium.visit(&server.url("a.test", "/"));
+    chromium.visit(&server.url("b.test", "/"));
+    let cache = env.path(".cache/chromium/Default/Cache/Cache_Data");
+    let mut files = entries_for(&cache, "a.test");
+    // An entry's side files share its hash prefix.
+    let prefixes: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy()[..16].to_string())
+        .collect();
+    for e in std::fs::read_dir(&cache).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| name.starts_with(p)) && !files.contains(&e.path()) {
+            files.push(e.path());
+        }
+    }
+    clear_by_hand(
+        &chromium.profile_dir().join("Cookies"),
+        "DELETE FROM cookies WHERE host_key IN ('a.test', '.a.test')",
+        files,
+        &trash.join("chromium"),
+    );
+    server.clear_log();
+    chromium.visit(&server.url("a.test", "/"));
+    chromium.visit(&server.url("b.test", "/"));
+    assert_a_cleared_b_kept(&server, "chromium");
+
+    let firefox = Firefox::new(&env.home());
+    firefox.visit(&server.url("a.test", "/"));
+    firefox.visit(&server.url("b.test", "/"));
+    let list = browsers(&env);
+    let fp = profile(find(&list, "firefox", "native"), firefox.profile_dir()).clone();
+    let cache2 = store_path(&fp, "firefox_cache2").remove(0);
+    let files = entries_for(&cache2.join("entries"), "a.test");
+    for index in ["index", "index.log"] {
+        let _ = std::fs::remove_file(cache2.join(index));
+    }
+    clear_by_hand(
+        &firefox.profile_dir().join("cookies.sqlite"),
+        "DELETE FROM moz_cookies WHERE host IN ('a.test', '.a.test')",
+        files,
+        &trash.join("firefox"),
+    );
+    server.clear_log();
+    firefox.visit(&server.url("a.test", "/"));
+    firefox.visit(&server.url("b.test", "/"));
+    assert_a_cleared_b_kept(&server, "firefox-esr");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_devtools_session_visits_several_pages_and_closes_cleanly() {
+    let env = TestEnv::new().os("linux");
+    let server = TestServer::start();
+    let chromium = Chromium::new(&env.home());
+    let mut session = chromium.session();
+    session.navigate(&server.url("a.test", "/"));
+    session.navigate(&server.url("b.test", "/"));
+    // While it runs, discovery says so.
+    let list = browsers(&env);
+    assert_eq!(state(find(&list, "chromium", "native")), "running");
+    session.close();
+    assert_eq!(server.requests_to("a.test", "/static.js").len(), 1);
+    assert_eq!(server.requests_to("b.test", "/static.js").len(), 1);
+    // The clean close wrote both sites' cookies.
+    let c = rusqlite::Connection::open(chromium.profile_dir().join("Cookies")).unwrap();
+    let n: i64 = c
+        .query_row(
+            "SELECT count(*) FROM cookies WHERE host_key IN ('a.test','.a.test','b.test','.b.test')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 4);
+    assert_eq!(
+        state(find(&browsers(&env), "chromium", "native")),
+        "not_running"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn firefox_profiles_behind_links_are_skipped_with_a_warning() {
+    let env = homes::env(Os::Macos);
+    let p = homes::firefox_profile(&env, Os::Macos, "firefox", "default-release");
+    // Replace the Profiles folder by a link to a copy elsewhere.
+    let elsewhere = env.path("elsewhere/Profiles");
+    std::fs::create_dir_all(elsewhere.parent().unwrap()).unwrap();
+    std::fs::rename(p.root.join("Profiles"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, p.root.join("Profiles")).unwrap();
+    let list = browsers(&env);
+    let inst = find(&list, "firefox", "native");
+    assert!(inst["profiles"].as_array().unwrap().is_empty(), "{inst:#}");
+    assert!(
+        inst["warnings"]
+            .to_string()
+            .contains("reached through a symbolic link")
+    );
 }

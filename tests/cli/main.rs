@@ -8,3 +8,4 @@ mod browsers;
 mod diagnose;
 mod dns;
 mod fix;
+mod stores;

@@ -563,3 +563,277 @@ pub fn empty_binarycookies() -> Vec<u8> {
     v.extend([0x07, 0x17, 0x20, 0x05, 0x00, 0x00, 0x00, 0x00]);
     v
 }
+
+// ------------------------------------------------------------------ store contents
+
+/// Microseconds since 1601-01-01 (Chromium's clock) for a Unix time in seconds.
+pub fn chromium_time(unix_secs: i64) -> i64 {
+    (unix_secs + 11_644_473_600) * 1_000_000
+}
+
+/// Adds a persistent cookie row to a Chromium `Cookies` database, as Chromium writes it
+/// (value empty, `encrypted_value` a `v10` blob; only `host_key`, name, path and the
+/// partition key matter for deletion). `top_frame_site_key` is `""` when unpartitioned.
+pub fn chromium_cookie(db: &Path, host_key: &str, name: &str, top_frame_site_key: &str) {
+    let c = Connection::open(db).unwrap();
+    let now = chromium_time(1_700_000_000);
+    let mut blob = b"v10".to_vec();
+    blob.extend(sha2_like(host_key.as_bytes(), name.as_bytes()));
+    c.execute(
+        "INSERT INTO cookies VALUES (?1, ?2, ?3, ?4, '', ?5, '/', ?6, 0, 1, ?1, 1, 1, 1, 0, 1, 443,
+         ?1, 1, ?7)",
+        rusqlite::params![
+            now,
+            host_key,
+            top_frame_site_key,
+            name,
+            blob,
+            now + 365 * 86_400 * 1_000_000,
+            i64::from(!top_frame_site_key.is_empty())
+        ],
+    )
+    .unwrap();
+}
+
+/// 32 stable pseudo-random bytes standing in for AES ciphertext.
+fn sha2_like(a: &[u8], b: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(a);
+    h.update(b"\0");
+    h.update(b);
+    h.finalize().to_vec()
+}
+
+/// Adds a cookie row to a Firefox `cookies.sqlite` (schema 17, expiry in ms).
+/// `origin_attributes` is `""`, `^userContextId=2` or `^partitionKey=%28https%2Cx.test%29`.
+pub fn firefox_cookie(db: &Path, host: &str, name: &str, value: &str, origin_attributes: &str) {
+    let c = Connection::open(db).unwrap();
+    let now_us: i64 = 1_700_000_000 * 1_000_000;
+    c.execute(
+        "INSERT INTO moz_cookies (originAttributes, name, value, host, path, expiry,
+           lastAccessed, creationTime, isSecure, isHttpOnly, inBrowserElement, sameSite,
+           schemeMap, isPartitionedAttributeSet, updateTime)
+         VALUES (?1, ?2, ?3, ?4, '/', ?5, ?6, ?6, 0, 1, 0, 0, 2, ?7, ?6)",
+        rusqlite::params![
+            origin_attributes,
+            name,
+            value,
+            host,
+            (1_700_000_000_i64 + 365 * 86_400) * 1000,
+            now_us,
+            i64::from(origin_attributes.contains("partitionKey"))
+        ],
+    )
+    .unwrap();
+}
+
+/// The HTTP cache key Chromium uses with split cache for a top-level load of `url` on
+/// `site` (`http://a.test`): `1/0/_dk_<site> <site> <url>`.
+pub fn simple_cache_key(site: &str, url: &str) -> String {
+    format!("1/0/_dk_{site} {site} {url}")
+}
+
+/// The Simple Cache file name of a key: the first 8 bytes of SHA-1(key) as a
+/// little-endian u64, in lower-case hex, plus `_0`.
+pub fn simple_cache_file_name(key: &str) -> String {
+    use sha1::Digest;
+    let digest = sha1::Sha1::digest(key.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    format!("{:016x}_0", u64::from_le_bytes(first))
+}
+
+/// Chromium's `base::PersistentHash` (Paul Hsieh's SuperFastHash), the `key_hash` of a
+/// Simple Cache entry header. Checked against entries written by Chromium 156.
+pub fn superfasthash(data: &[u8]) -> u32 {
+    if data.is_empty() {
+        return 0;
+    }
+    let get16 = |i: usize| u32::from(data[i]) | (u32::from(data[i + 1]) << 8);
+    // Chromium reads the odd bytes as (signed) char.
+    let signed = |b: u8| b as i8 as i32 as u32;
+    let mut hash = data.len() as u32;
+    let rem = data.len() & 3;
+    let mut i = 0;
+    for _ in 0..data.len() >> 2 {
+        hash = hash.wrapping_add(get16(i));
+        let tmp = (get16(i + 2) << 11) ^ hash;
+        hash = (hash << 16) ^ tmp;
+        i += 4;
+        hash = hash.wrapping_add(hash >> 11);
+    }
+    match rem {
+        3 => {
+            hash = hash.wrapping_add(get16(i));
+            hash ^= hash << 16;
+            hash ^= signed(data[i + 2]) << 18;
+            hash = hash.wrapping_add(hash >> 11);
+        }
+        2 => {
+            hash = hash.wrapping_add(get16(i));
+            hash ^= hash << 11;
+            hash = hash.wrapping_add(hash >> 17);
+        }
+        1 => {
+            hash = hash.wrapping_add(signed(data[i]));
+            hash ^= hash << 10;
+            hash = hash.wrapping_add(hash >> 1);
+        }
+        _ => {}
+    }
+    hash ^= hash << 3;
+    hash = hash.wrapping_add(hash >> 5);
+    hash ^= hash << 4;
+    hash = hash.wrapping_add(hash >> 17);
+    hash ^= hash << 25;
+    hash = hash.wrapping_add(hash >> 6);
+    hash
+}
+
+/// Writes a Simple Cache entry `<hash>_0` for `key` into `cache_dir`, laid out as Chromium
+/// writes it: `SimpleFileHeader` (magic, version 5, key length, SuperFastHash of the key),
+/// the key, the body (stream 1), its EOF record (CRC32), the response-info pickle
+/// (stream 0: flags, times, NUL-separated header lines), SHA-256 of the key and the final
+/// EOF record (flags CRC32 | KEY_SHA256). `head` is `"HTTP/1.1 200 OK\r\nName: value…"`.
+pub fn simple_cache_entry(cache_dir: &Path, key: &str, head: &str, body: &[u8]) -> PathBuf {
+    use sha2::Digest;
+    const INITIAL: u64 = 0xfcfb_6d1b_a772_5c30;
+    const FINAL: u64 = 0xf4fa_6f45_970d_41d8;
+    let eof = |flags: u32, crc: u32, size: u32| {
+        let mut v = FINAL.to_le_bytes().to_vec();
+        v.extend(flags.to_le_bytes());
+        v.extend(crc.to_le_bytes());
+        v.extend(size.to_le_bytes());
+        v.extend(0u32.to_le_bytes());
+        v
+    };
+    let crc = |b: &[u8]| {
+        let mut c = flate2::Crc::new();
+        c.update(b);
+        c.sum()
+    };
+    let mut out = INITIAL.to_le_bytes().to_vec();
+    out.extend(5u32.to_le_bytes());
+    out.extend((key.len() as u32).to_le_bytes());
+    out.extend(superfasthash(key.as_bytes()).to_le_bytes());
+    out.extend(0u32.to_le_bytes());
+    out.extend(key.as_bytes());
+    out.extend(body);
+    out.extend(eof(1, crc(body), 0));
+    // Stream 0: an HttpResponseInfo pickle (payload size, flags, version, three times,
+    // then the raw headers with NUL line ends).
+    let raw_headers = format!("{}\0\0", head.replace("\r\n", "\0"));
+    let mut payload = Vec::new();
+    payload.extend(0x8004_0003_u32.to_le_bytes());
+    payload.extend(6u32.to_le_bytes());
+    for _ in 0..3 {
+        payload.extend(chromium_time(1_700_000_000).to_le_bytes());
+    }
+    payload.extend((raw_headers.len() as u32).to_le_bytes());
+    payload.extend(raw_headers.as_bytes());
+    while payload.len() % 4 != 0 {
+        payload.push(0);
+    }
+    let mut stream0 = (payload.len() as u32).to_le_bytes().to_vec();
+    stream0.extend(payload);
+    out.extend(&stream0);
+    out.extend(sha2::Sha256::digest(key.as_bytes()));
+    out.extend(eof(3, crc(&stream0), stream0.len() as u32));
+    let path = cache_dir.join(simple_cache_file_name(key));
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+/// Firefox's cache2 key for `url` loaded on top-level site `scheme,host`
+/// (Total Cookie Protection partition): `O^partitionKey=%28http%2Ca.test%29,:<url>`.
+pub fn cache2_key(scheme: &str, site: &str, url: &str) -> String {
+    format!("O^partitionKey=%28{scheme}%2C{site}%29,:{url}")
+}
+
+/// Firefox's `CacheHash::Hash` (Bob Jenkins' lookup2 over unsigned bytes). Checked against
+/// entries written by Firefox ESR 153.
+pub fn lookup2(data: &[u8], initval: u32) -> u32 {
+    fn mix(mut a: u32, mut b: u32, mut c: u32) -> (u32, u32, u32) {
+        a = a.wrapping_sub(b).wrapping_sub(c) ^ (c >> 13);
+        b = b.wrapping_sub(c).wrapping_sub(a) ^ (a << 8);
+        c = c.wrapping_sub(a).wrapping_sub(b) ^ (b >> 13);
+        a = a.wrapping_sub(b).wrapping_sub(c) ^ (c >> 12);
+        b = b.wrapping_sub(c).wrapping_sub(a) ^ (a << 16);
+        c = c.wrapping_sub(a).wrapping_sub(b) ^ (b >> 5);
+        a = a.wrapping_sub(b).wrapping_sub(c) ^ (c >> 3);
+        b = b.wrapping_sub(c).wrapping_sub(a) ^ (a << 10);
+        c = c.wrapping_sub(a).wrapping_sub(b) ^ (b >> 15);
+        (a, b, c)
+    }
+    let word = |s: &[u8]| {
+        s.iter().enumerate().fold(0u32, |acc, (i, &b)| {
+            acc.wrapping_add(u32::from(b) << (8 * i))
+        })
+    };
+    let (mut a, mut b, mut c) = (0x9e37_79b9_u32, 0x9e37_79b9_u32, initval);
+    let mut rest = data;
+    while rest.len() >= 12 {
+        a = a.wrapping_add(word(&rest[0..4]));
+        b = b.wrapping_add(word(&rest[4..8]));
+        c = c.wrapping_add(word(&rest[8..12]));
+        (a, b, c) = mix(a, b, c);
+        rest = &rest[12..];
+    }
+    c = c.wrapping_add(data.len() as u32);
+    // The tail: bytes 0-3 into a, 4-7 into b, 8-10 into c's upper three bytes.
+    for (i, &byte) in rest.iter().enumerate() {
+        let v = u32::from(byte);
+        match i {
+            0..=3 => a = a.wrapping_add(v << (8 * i)),
+            4..=7 => b = b.wrapping_add(v << (8 * (i - 4))),
+            _ => c = c.wrapping_add(v << (8 * (i - 7))),
+        }
+    }
+    mix(a, b, c).2
+}
+
+/// Writes a cache2 entry for `key` into `cache2/entries/<SHA1 upper hex>`, laid out as
+/// Firefox ESR 153 writes it: the body, then the metadata — its lookup2 hash, one 16-bit
+/// hash per 256 KiB chunk, the header (version 4, fetch count, times, frecency, key size,
+/// flags; big-endian), the key + NUL, the elements (`request-method`, `response-head`…),
+/// a u32 4 and the u32 offset of the metadata (= body length).
+pub fn cache2_entry(cache2: &Path, key: &str, response_head: &str, body: &[u8]) -> PathBuf {
+    use sha1::Digest;
+    let mut meta = Vec::new();
+    for chunk in body.chunks(256 * 1024) {
+        meta.extend((lookup2(chunk, 0) as u16).to_be_bytes());
+    }
+    let t: u32 = 1_700_000_000;
+    for v in [4, 1, t, t, 1_244_701_708, t + 3600, key.len() as u32, 0] {
+        meta.extend(v.to_be_bytes());
+    }
+    meta.extend(key.as_bytes());
+    meta.push(0);
+    for (k, v) in [
+        ("strongly-framed", "1"),
+        ("request-method", "GET"),
+        ("response-head", response_head),
+        ("net-response-time-onstart", "1"),
+        ("net-response-time-onstop", "1"),
+    ] {
+        meta.extend(k.as_bytes());
+        meta.push(0);
+        meta.extend(v.as_bytes());
+        meta.push(0);
+    }
+    let mut out = body.to_vec();
+    out.extend(lookup2(&meta, 0).to_be_bytes());
+    out.extend(meta);
+    out.extend(4u32.to_be_bytes());
+    out.extend((body.len() as u32).to_be_bytes());
+    let name = sha1::Sha1::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<String>();
+    let dir = cache2.join("entries");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, out).unwrap();
+    path
+}

@@ -230,3 +230,4 @@ impl Outcome {
 
 pub mod homes;
 pub mod real_browser;
+pub mod stores;

@@ -135,6 +135,11 @@ impl TestServer {
             .collect()
     }
 
+    /// The last request for one host and path, if any.
+    pub fn last_request(&self, host: &str, path: &str) -> Option<LoggedRequest> {
+        self.requests_to(host, path).pop()
+    }
+
     /// Forgets the requests seen so far.
     pub fn clear_log(&self) {
         self.log.lock().unwrap().clear();
@@ -463,6 +468,187 @@ impl Chromium {
             std::fs::symlink_metadata(&lock).is_ok()
         });
         running
+    }
+}
+
+/// Chromium driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`: the
+/// browser reads commands on fd 3 and writes answers on fd 4, NUL-terminated JSON): several
+/// pages in one start, then a clean `Browser.close` so cookies reach the disk.
+pub struct ChromiumSession {
+    log: PathBuf,
+    running: RunningBrowser,
+    to_browser: std::fs::File,
+    from_browser: BufReader<std::fs::File>,
+    next_id: u64,
+    page_session: String,
+}
+
+impl Chromium {
+    /// Starts Chromium with a DevTools pipe and attaches to its first page.
+    #[cfg(target_os = "linux")]
+    pub fn session(&self) -> ChromiumSession {
+        use std::os::unix::io::FromRawFd;
+        use std::os::unix::process::CommandExt;
+        let mut to = [0; 2];
+        let mut from = [0; 2];
+        // SAFETY: plain pipe2 calls; the fds are owned below.
+        unsafe {
+            assert_eq!(libc::pipe2(to.as_mut_ptr(), libc::O_CLOEXEC), 0);
+            assert_eq!(libc::pipe2(from.as_mut_ptr(), libc::O_CLOEXEC), 0);
+        }
+        let (child_in, child_out) = (to[0], from[1]);
+        let log = std::fs::File::create(self.session_log()).expect("chromium log");
+        let mut cmd = self.command();
+        cmd.arg("--remote-debugging-pipe")
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(log);
+        // SAFETY: only fcntl/dup2 (async-signal-safe) between fork and exec. The pipe ends
+        // are first moved above 10 so that placing them at 3 and 4 cannot overwrite one
+        // with the other (or leave close-on-exec set when one already is 3 or 4); dup2
+        // clears close-on-exec on the new descriptors.
+        unsafe {
+            cmd.pre_exec(move || {
+                let high_in = libc::fcntl(child_in, libc::F_DUPFD_CLOEXEC, 10);
+                let high_out = libc::fcntl(child_out, libc::F_DUPFD_CLOEXEC, 10);
+                if high_in < 0
+                    || high_out < 0
+                    || libc::dup2(high_in, 3) < 0
+                    || libc::dup2(high_out, 4) < 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("start chromium");
+        // SAFETY: each fd is owned exactly once from here on.
+        let (to_browser, from_browser) = unsafe {
+            libc::close(child_in);
+            libc::close(child_out);
+            (
+                std::fs::File::from_raw_fd(to[1]),
+                std::fs::File::from_raw_fd(from[0]),
+            )
+        };
+        let pid = child.id();
+        let mut session = ChromiumSession {
+            log: self.session_log(),
+            running: RunningBrowser {
+                child: Some(child),
+                pid,
+            },
+            to_browser,
+            from_browser: BufReader::new(from_browser),
+            next_id: 0,
+            page_session: String::new(),
+        };
+        let targets = session.call("Target.getTargets", serde_json::json!({}), None);
+        let page = targets["targetInfos"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["type"] == "page"))
+            .and_then(|t| t["targetId"].as_str())
+            .expect("chromium has a page target")
+            .to_string();
+        let attached = session.call(
+            "Target.attachToTarget",
+            serde_json::json!({ "targetId": page, "flatten": true }),
+            None,
+        );
+        session.page_session = attached["sessionId"].as_str().unwrap().to_string();
+        let ps = session.page_session.clone();
+        session.call("Page.enable", serde_json::json!({}), Some(&ps));
+        session
+    }
+}
+
+impl Chromium {
+    /// Where a DevTools session's Chromium writes its standard error.
+    fn session_log(&self) -> PathBuf {
+        self.home.join("chromium-session.log")
+    }
+}
+
+impl ChromiumSession {
+    /// The browser's process id.
+    pub fn pid(&self) -> u32 {
+        self.running.pid
+    }
+
+    /// Sends one command and returns its `result`, skipping events in between.
+    fn call(
+        &mut self,
+        method: &str,
+        params: serde_json::Value,
+        session: Option<&str>,
+    ) -> serde_json::Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut msg = serde_json::json!({ "id": id, "method": method, "params": params });
+        if let Some(s) = session {
+            msg["sessionId"] = s.into();
+        }
+        let mut bytes = serde_json::to_vec(&msg).unwrap();
+        bytes.push(0);
+        if let Err(e) = self.to_browser.write_all(&bytes) {
+            panic!(
+                "{method}: cannot write to chromium ({e}):\n{}",
+                self.stderr()
+            );
+        }
+        loop {
+            let m = self.read_message();
+            if m["id"] == id {
+                assert!(m["error"].is_null(), "{method} failed: {m}");
+                return m["result"].clone();
+            }
+        }
+    }
+
+    fn read_message(&mut self) -> serde_json::Value {
+        let mut buf = Vec::new();
+        let n = self.from_browser.read_until(0, &mut buf).unwrap_or(0);
+        assert!(
+            n > 0,
+            "chromium closed its DevTools pipe:\n{}",
+            self.stderr()
+        );
+        buf.pop();
+        serde_json::from_slice(&buf).expect("DevTools JSON")
+    }
+
+    /// What Chromium wrote to standard error so far (for failure messages).
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Navigates the page to `url` and waits for its `load` event (sub-resources loaded).
+    pub fn navigate(&mut self, url: &str) {
+        let ps = self.page_session.clone();
+        self.call(
+            "Page.navigate",
+            serde_json::json!({ "url": url }),
+            Some(&ps),
+        );
+        loop {
+            let m = self.read_message();
+            if m["method"] == "Page.loadEventFired" && m["sessionId"] == ps.as_str() {
+                return;
+            }
+        }
+    }
+
+    /// Closes the browser cleanly (`Browser.close`) and waits for it to exit.
+    pub fn close(mut self) {
+        self.next_id += 1;
+        let msg = serde_json::json!({ "id": self.next_id, "method": "Browser.close" });
+        let mut bytes = serde_json::to_vec(&msg).unwrap();
+        bytes.push(0);
+        let _ = self.to_browser.write_all(&bytes);
+        if let Some(child) = self.running.child.take() {
+            let out = wait_exit(child, "chromium Browser.close");
+            assert!(out.status.success(), "chromium exited {:?}", out.status);
+        }
     }
 }
 

@@ -1,0 +1,280 @@
+//! Cookie databases (Chromium `Cookies`, Firefox `cookies.sqlite`): find one site's rows,
+//! save them exactly (every column, blobs included) and delete them in one transaction.
+//!
+//! Matching runs in Rust over the host and partition columns ([`super::site`]), so it is
+//! the same tested code for every store and never a `LIKE` pattern.
+
+use std::path::Path;
+use std::time::Duration;
+
+use base64::Engine;
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+use serde::{Deserialize, Serialize};
+
+use super::site::Site;
+use crate::browsers::StoreKind;
+use crate::error::{Error, Result};
+
+/// One SQLite value, saved so that it comes back bit for bit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cell {
+    /// SQL NULL.
+    Null,
+    /// INTEGER.
+    Int(i64),
+    /// REAL, as its IEEE-754 bits (JSON numbers would round).
+    RealBits(u64),
+    /// TEXT that is valid UTF-8.
+    Text(String),
+    /// TEXT that is not valid UTF-8, base64.
+    TextB64(String),
+    /// BLOB, base64.
+    Blob(String),
+}
+
+impl Cell {
+    fn from_ref(v: ValueRef<'_>) -> Cell {
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        match v {
+            ValueRef::Null => Cell::Null,
+            ValueRef::Integer(i) => Cell::Int(i),
+            ValueRef::Real(f) => Cell::RealBits(f.to_bits()),
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(s) => Cell::Text(s.to_string()),
+                Err(_) => Cell::TextB64(b64(t)),
+            },
+            ValueRef::Blob(b) => Cell::Blob(b64(b)),
+        }
+    }
+
+    fn to_value(&self) -> Result<Value> {
+        let unb64 = |s: &str| {
+            base64::engine::general_purpose::STANDARD
+                .decode(s)
+                .map_err(|e| Error::Internal(format!("backup holds bad base64: {e}")))
+        };
+        Ok(match self {
+            Cell::Null => Value::Null,
+            Cell::Int(i) => Value::Integer(*i),
+            Cell::RealBits(b) => Value::Real(f64::from_bits(*b)),
+            Cell::Text(s) => Value::Text(s.clone()),
+            // rusqlite binds text as &str; invalid UTF-8 text is rebound as a blob cast back.
+            Cell::TextB64(s) => Value::Blob(unb64(s)?),
+            Cell::Blob(s) => Value::Blob(unb64(s)?),
+        })
+    }
+}
+
+/// Saved rows of one table, enough to put them back exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedRows {
+    /// The table (`cookies`, `moz_cookies`).
+    pub table: String,
+    /// Every column, in table order.
+    pub columns: Vec<String>,
+    /// The rows, one cell per column.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// What a cookie store looks like to the matcher.
+struct Layout {
+    table: &'static str,
+    host: &'static str,
+    partition: &'static str,
+}
+
+fn layout(kind: StoreKind) -> Result<Layout> {
+    match kind {
+        StoreKind::ChromiumCookies => Ok(Layout {
+            table: "cookies",
+            host: "host_key",
+            partition: "top_frame_site_key",
+        }),
+        StoreKind::FirefoxCookies => Ok(Layout {
+            table: "moz_cookies",
+            host: "host",
+            partition: "originAttributes",
+        }),
+        other => Err(Error::Internal(format!(
+            "{other:?} is not a cookie database"
+        ))),
+    }
+}
+
+fn matches(kind: StoreKind, site: &Site, host: &str, partition: &str) -> bool {
+    match kind {
+        StoreKind::ChromiumCookies => site.matches_chromium_cookie(host, partition),
+        _ => site.matches_firefox_cookie(host, partition),
+    }
+}
+
+/// Opens a cookie database through SQLite (so a Firefox WAL and a hot Chromium journal
+/// are honoured). Read-write even to look: a WAL database cannot be read without its
+/// `-shm`. A store another process holds fails with "database is locked".
+pub fn open(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| Error::sqlite(format!("cannot open {}", path.display()), e))?;
+    conn.busy_timeout(Duration::from_millis(500))
+        .map_err(|e| Error::sqlite(format!("cannot open {}", path.display()), e))?;
+    Ok(conn)
+}
+
+/// The site's rows: rowid, host and name (never values), for the plan.
+pub fn find(conn: &Connection, kind: StoreKind, site: &Site) -> Result<Vec<(i64, String)>> {
+    let l = layout(kind)?;
+    let sql = format!(
+        "SELECT rowid, {host}, {part}, name FROM {table}",
+        host = l.host,
+        part = l.partition,
+        table = l.table
+    );
+    let ctx = || format!("cannot read the {} table", l.table);
+    let mut stmt = conn.prepare(&sql).map_err(|e| Error::sqlite(ctx(), e))?;
+    let mut rows = stmt.query([]).map_err(|e| Error::sqlite(ctx(), e))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| Error::sqlite(ctx(), e))? {
+        // Borrowed text: no allocation for the (many) rows of other sites.
+        let text = |i: usize| -> &str {
+            match row.get_ref(i) {
+                Ok(ValueRef::Text(t)) => std::str::from_utf8(t).unwrap_or(""),
+                _ => "",
+            }
+        };
+        if matches(kind, site, text(1), text(2)) {
+            let rowid: i64 = row.get(0).map_err(|e| Error::sqlite(ctx(), e))?;
+            out.push((rowid, text(3).to_string()));
+        }
+    }
+    Ok(out)
+}
+
+/// Reads every column of the given rows.
+pub fn save(conn: &Connection, kind: StoreKind, rowids: &[i64]) -> Result<SavedRows> {
+    let l = layout(kind)?;
+    let ctx = || format!("cannot save rows of {}", l.table);
+    let mut stmt = conn
+        .prepare(&format!("SELECT * FROM {} WHERE rowid = ?1", l.table))
+        .map_err(|e| Error::sqlite(ctx(), e))?;
+    let columns: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+    let mut rows = Vec::with_capacity(rowids.len());
+    for id in rowids {
+        let mut q = stmt.query([id]).map_err(|e| Error::sqlite(ctx(), e))?;
+        if let Some(row) = q.next().map_err(|e| Error::sqlite(ctx(), e))? {
+            let mut cells = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                cells.push(Cell::from_ref(
+                    row.get_ref(i).map_err(|e| Error::sqlite(ctx(), e))?,
+                ));
+            }
+            rows.push(cells);
+        }
+    }
+    Ok(SavedRows {
+        table: l.table.to_string(),
+        columns,
+        rows,
+    })
+}
+
+/// Deletes the given rows (inside the caller's transaction).
+pub fn delete(conn: &Connection, kind: StoreKind, rowids: &[i64]) -> Result<usize> {
+    let l = layout(kind)?;
+    let mut stmt = conn
+        .prepare(&format!("DELETE FROM {} WHERE rowid = ?1", l.table))
+        .map_err(|e| Error::sqlite(format!("cannot delete from {}", l.table), e))?;
+    let mut n = 0;
+    for id in rowids {
+        n += stmt
+            .execute([id])
+            .map_err(|e| Error::sqlite(format!("cannot delete from {}", l.table), e))?;
+    }
+    Ok(n)
+}
+
+/// Puts saved rows back (inside the caller's transaction): `INSERT OR REPLACE` with every
+/// column, so a row the browser set again since is replaced by the saved one.
+pub fn restore(conn: &Connection, saved: &SavedRows) -> Result<usize> {
+    for c in &saved.columns {
+        if !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
+            return Err(Error::Internal(format!("backup names an odd column {c:?}")));
+        }
+    }
+    if !matches!(saved.table.as_str(), "cookies" | "moz_cookies") {
+        return Err(Error::Internal(format!(
+            "backup names an odd table {:?}",
+            saved.table
+        )));
+    }
+    let sql_for = |row: &[Cell]| {
+        // Text that is not UTF-8 is bound as a blob and cast back: the bytes stay exact.
+        let placeholders: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match c {
+                Cell::TextB64(_) => format!("CAST(?{} AS TEXT)", i + 1),
+                _ => format!("?{}", i + 1),
+            })
+            .collect();
+        format!(
+            "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
+            saved.table,
+            saved.columns.join(", "),
+            placeholders.join(", ")
+        )
+    };
+    let ctx = || format!("cannot restore rows of {}", saved.table);
+    let mut n = 0;
+    for row in &saved.rows {
+        if row.len() != saved.columns.len() {
+            return Err(Error::Internal(format!(
+                "backup row has {} cells for {} columns",
+                row.len(),
+                saved.columns.len()
+            )));
+        }
+        let values = row.iter().map(Cell::to_value).collect::<Result<Vec<_>>>()?;
+        let mut stmt = conn
+            .prepare_cached(&sql_for(row))
+            .map_err(|e| Error::sqlite(ctx(), e))?;
+        n += stmt
+            .execute(rusqlite::params_from_iter(values.iter()))
+            .map_err(|e| Error::sqlite(ctx(), e))?;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_value_round_trips_exactly() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE cookies(host_key TEXT, name TEXT, v BLOB, r REAL, n INTEGER, t TEXT, z);
+             INSERT INTO cookies VALUES ('a.test', 'x', x'00ff10', 0.1, -7, CAST(x'c328ff' AS TEXT), NULL);",
+        )
+        .unwrap();
+        let saved = save(&c, StoreKind::ChromiumCookies, &[1]).unwrap();
+        let before: Vec<Vec<u8>> = dump(&c);
+        c.execute_batch("DELETE FROM cookies").unwrap();
+        restore(&c, &saved).unwrap();
+        assert_eq!(dump(&c), before);
+    }
+
+    fn dump(c: &Connection) -> Vec<Vec<u8>> {
+        let mut s = c
+            .prepare(
+                "SELECT quote(host_key)||quote(name)||hex(v)||quote(r)||quote(n)||hex(t)
+                 ||quote(z)||typeof(t)||typeof(v)||typeof(r) FROM cookies",
+            )
+            .unwrap();
+        s.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|s| s.unwrap().into_bytes())
+            .collect()
+    }
+}
