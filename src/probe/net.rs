@@ -126,6 +126,7 @@ pub async fn preflight(
 ) -> Result<(), Failure> {
     let (conn_host, conn_port) = ep.proxy.unwrap_or((ep.host, ep.port));
     let t = Instant::now();
+    let literal = conn_host.parse::<IpAddr>().is_ok();
     let ips = match tokio::time::timeout_at(deadline, resolve(sys, conn_host)).await {
         Err(_) => return Err(Failure::timeout(Phase::Dns)),
         Ok(Err(message)) => {
@@ -137,7 +138,10 @@ pub async fn preflight(
         }
         Ok(Ok(ips)) => ips,
     };
-    out.phases.dns = Some(t.elapsed());
+    // An IP address needs no lookup: no DNS phase to report.
+    if !literal {
+        out.phases.dns = Some(t.elapsed());
+    }
     out.resolved = ips.clone();
 
     // Connect to each address in turn, as browsers do, until one answers.
