@@ -622,7 +622,12 @@ fn no_output_or_report_contains_the_credentials() {
             ]
             .map(String::from),
         );
-        let out = env.cmd(args).stdin(stdin.clone()).run();
+        // Logs at the most verbose level must not show them either.
+        let out = env
+            .cmd(args)
+            .stdin(stdin.clone())
+            .env("FIX401_LOG", "trace")
+            .run();
         outputs.push(out.stdout.clone());
         outputs.push(out.stderr.clone());
     }
@@ -940,4 +945,15 @@ fn library_api_diagnose_returns_a_report_in_every_form() {
     let bad = rt.block_on(diagnose(&sys, "mailto:x@y", &opts)).unwrap();
     assert_eq!(bad.exit_code(), 2);
     assert_eq!(DiagnoseOptions::default().timeout, Duration::from_secs(15));
+}
+
+#[test]
+fn a_token_with_a_line_break_is_bad_input() {
+    let srv = basic_401();
+    TestEnv::new()
+        .cmd(["diagnose", "--cookie-stdin", &srv.url("/")])
+        .stdin("a=b\x01c\n")
+        .run()
+        .code(2)
+        .stderr_has("cannot be sent in an HTTP header");
 }
