@@ -662,7 +662,12 @@ fn status_findings(
 ) {
     let sent = &last.credentials_sent;
     let line = format!("{} {} → HTTP {status}", "GET", r.url(&last.url));
-    let sent_line = if sent.is_empty() {
+    let sent_line = if last.credentials_withheld {
+        format!(
+            "credentials were held back: {} is another origin than the URL given",
+            last.url.origin().ascii_serialization()
+        )
+    } else if sent.is_empty() {
         "no credentials were sent".to_string()
     } else {
         format!("credentials sent: {}", sent.join(", "))
