@@ -957,3 +957,18 @@ fn a_token_with_a_line_break_is_bad_input() {
         .code(2)
         .stderr_has("cannot be sent in an HTTP header");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_port_that_drops_connection_attempts_is_network_unreachable() {
+    let (port, _fill, _listener) = crate::support::servers::silent_port();
+    let (out, v) = diagnose(&["--timeout", "1", &format!("http://127.0.0.1:{port}/")]);
+    out.code(1);
+    assert_eq!(v["verdict"], "unreachable");
+    let f = finding(&v, "network.unreachable");
+    assert!(
+        f["summary"].as_str().unwrap().contains("nothing answers"),
+        "{f:#}"
+    );
+    assert!(evidence(&v, "network.unreachable").contains("no answer to the connection attempt"));
+}
