@@ -662,7 +662,12 @@ fn status_findings(
 ) {
     let sent = &last.credentials_sent;
     let line = format!("{} {} → HTTP {status}", "GET", r.url(&last.url));
-    let sent_line = if sent.is_empty() {
+    let sent_line = if last.credentials_withheld {
+        format!(
+            "credentials were held back: {} is another origin than the URL given",
+            last.url.origin().ascii_serialization()
+        )
+    } else if sent.is_empty() {
         "no credentials were sent".to_string()
     } else {
         format!("credentials sent: {}", sent.join(", "))
@@ -1008,11 +1013,19 @@ fn wordpress(out: &mut Vec<Finding>, ev: &crate::probe::Evidence, r: &crate::rep
             marks.push("page references /wp-content/ or /wp-includes/".to_string());
         }
     }
-    marks.dedup();
+    let mut unique: Vec<String> = Vec::new();
+    for m in marks {
+        if !unique.contains(&m) {
+            unique.push(m);
+        }
+    }
+    let marks = unique;
     if marks.is_empty() {
         return;
     }
-    let failing = ev.final_status().is_none_or(|s| s >= 400);
+    let failing = ev.redirect_problem.is_some()
+        || ev.failure.is_some()
+        || ev.final_status().is_none_or(|s| s >= 400);
     let mut f = Finding::new(
         Cause::SiteWordpress,
         if marks.len() >= 2 {

@@ -100,9 +100,37 @@ impl Target {
                 });
             }
         }
-        // A password must never be echoed, so it is cut out before anything is reported.
-        let (without_secret, username, had_password) = strip_userinfo(&cleaned);
-        let mut text = without_secret;
+        // Repairs of typos that make the URL unusable as typed.
+        let mut text = cleaned.clone();
+        if text.contains('\\') {
+            text = text.replace('\\', "/");
+            lints.push(suspicious(
+                "backslashes",
+                "the URL contains backslashes (\\); web addresses use forward slashes (/)",
+            ));
+        }
+        if let Some(fixed) = fix_scheme(&text) {
+            lints.push(suspicious(
+                "scheme_typo",
+                format!(
+                    "the URL starts with '{}', which looks like a typo",
+                    typed_scheme(&text)
+                ),
+            ));
+            text = fixed;
+        }
+        if !has_scheme(&text) {
+            text = format!("https://{text}");
+            lints.push(Lint {
+                id: "scheme_assumed",
+                severity: Severity::Note,
+                message: "no http:// or https:// given: https:// was assumed".into(),
+            });
+        }
+        // A password must never be echoed, so it is cut out (once the scheme is in shape, so
+        // the authority can be found) before anything else is reported.
+        let (without_secret, username, had_password) = strip_userinfo(&text);
+        text = without_secret;
         if let Some(user) = &username {
             lints.push(Lint {
                 id: "userinfo",
@@ -119,32 +147,6 @@ impl Target {
             });
         }
 
-        // Repairs of typos that make the URL unusable as typed.
-        if text.contains('\\') {
-            text = text.replace('\\', "/");
-            lints.push(suspicious(
-                "backslashes",
-                "the URL contains backslashes (\\); web addresses use forward slashes (/)",
-            ));
-        }
-        if let Some(fixed) = fix_scheme(&text) {
-            lints.push(suspicious(
-                "scheme_typo",
-                format!(
-                    "the URL starts with '{}', which looks like a typo",
-                    scheme_part(&text)
-                ),
-            ));
-            text = fixed;
-        }
-        if !has_scheme(&text) {
-            text = format!("https://{text}");
-            lints.push(Lint {
-                id: "scheme_assumed",
-                severity: Severity::Note,
-                message: "no http:// or https:// given: https:// was assumed".into(),
-            });
-        }
         let scheme = scheme_part(&text).to_ascii_lowercase();
         if scheme != "http" && scheme != "https" {
             return Err(Invalid {
@@ -328,6 +330,25 @@ fn clean(input: &str, lints: &mut Vec<Lint>) -> String {
     s
 }
 
+/// The scheme as typed, for messages: letters and digits and at most one ':' (never
+/// reaching into a user name or password).
+fn typed_scheme(s: &str) -> String {
+    let letters: String = s
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let colon = if s[letters.len()..].starts_with(':') {
+        ":"
+    } else {
+        ""
+    };
+    let slashes: String = s[letters.len() + colon.len()..]
+        .chars()
+        .take_while(|c| *c == '/')
+        .collect();
+    format!("{letters}{colon}{slashes}")
+}
+
 /// The text before the first ':' when it looks like a scheme.
 fn scheme_part(s: &str) -> &str {
     match s.find(':') {
@@ -443,10 +464,37 @@ fn strip_userinfo(s: &str) -> (String, Option<String>, bool) {
             } else {
                 Some(user)
             };
-            (rest, username, pass)
+            let (rest, more) = strip_nested_userinfo(&rest, prefix.len());
+            (rest, username, pass || more)
         }
-        None => (s.to_string(), None, false),
+        None => {
+            let (rest, more) = strip_nested_userinfo(s, prefix.len());
+            (rest, None, more)
+        }
     }
+}
+
+/// Cuts `user:password@` that follows any later `//` (a mangled paste such as
+/// `ftp//bob:pw@host` ends up in the path); returns the text and whether one was cut.
+fn strip_nested_userinfo(s: &str, from: usize) -> (String, bool) {
+    let mut out = s.to_string();
+    let mut cut = false;
+    let mut search = from.min(out.len());
+    while let Some(rel) = out.get(search..).and_then(|t| t.find("//")) {
+        let start = search + rel + 2;
+        let seg_end = out[start..]
+            .find(['/', '?', '#'])
+            .map_or(out.len(), |e| start + e);
+        let seg = &out[start..seg_end];
+        if let Some(at) = seg.rfind('@')
+            && seg[..at].contains(':')
+        {
+            out.replace_range(start..start + at + 1, "");
+            cut = true;
+        }
+        search = start;
+    }
+    (out, cut)
 }
 
 /// The writing system of a letter, coarsely; `None` for digits, hyphens and marks.
@@ -580,6 +628,28 @@ mod tests {
         assert!(t.had_password);
         let all = serde_json::to_string(&t).unwrap();
         assert!(!all.contains("s3cr3t"), "{all}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_never_echoes_a_password(
+            prefix in "[ \t\"'<(]{0,3}",
+            scheme in "(https?|htp|HTTP|ftp|)(:|://|//|:/|:\\\\)?",
+            host in "[a-zA-Z0-9.\\-_ аé一@:\\[\\]]{0,20}",
+            rest in "[/?#a-z0-9=&%\\\\ .]{0,20}",
+            suffix in "[ .,;:!?)>\"']{0,3}",
+        ) {
+            let input = format!("{prefix}{scheme}bob:Pr0pSecret@{host}{rest}{suffix}");
+            match Target::parse(&input) {
+                Ok(t) => {
+                    proptest::prop_assert!(matches!(t.url.scheme(), "http" | "https"));
+                    let all = serde_json::to_string(&t).unwrap();
+                    proptest::prop_assert!(!all.contains("Pr0pSecret"), "{}", all);
+                }
+                Err(e) => proptest::prop_assert!(!e.to_string().contains("Pr0pSecret")),
+            }
+            let _ = Target::parse(&format!("{prefix}{scheme}{host}{rest}{suffix}"));
+        }
     }
 
     #[test]

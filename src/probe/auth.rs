@@ -107,20 +107,19 @@ pub fn digest(c: &Challenge, user: &str, password: &str, uri: &str, seed: u64) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::challenge::Param;
 
+    /// A Digest challenge with these parameters, through the real parser.
     fn ch(params: &[(&str, &str)]) -> Challenge {
-        Challenge {
-            scheme: "Digest".into(),
-            token68: None,
-            params: params
-                .iter()
-                .map(|(n, v)| Param {
-                    name: n.to_string(),
-                    value: v.to_string(),
-                })
-                .collect(),
-        }
+        let value = params
+            .iter()
+            .map(|(n, v)| format!("{n}=\"{v}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        crate::challenge::parse(&[format!("Digest {value}")])
+            .challenges
+            .into_iter()
+            .next()
+            .expect("one challenge")
     }
 
     #[test]

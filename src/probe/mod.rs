@@ -695,14 +695,20 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
         );
         if same_origin {
             if let Some((auth, kind)) = pending_auth.take() {
-                req = req.header(reqwest::header::AUTHORIZATION, auth);
+                req = req.header(
+                    reqwest::header::AUTHORIZATION,
+                    secret_header(&auth, "password")?,
+                );
                 hop.credentials_sent.push(kind);
             } else if let Some(t) = &opts.credentials.bearer {
-                req = req.header(reqwest::header::AUTHORIZATION, format!("Bearer {t}"));
+                req = req.header(
+                    reqwest::header::AUTHORIZATION,
+                    secret_header(&format!("Bearer {t}"), "bearer token")?,
+                );
                 hop.credentials_sent.push("bearer");
             }
             if let Some(c) = &opts.credentials.cookie {
-                req = req.header(reqwest::header::COOKIE, c.as_str());
+                req = req.header(reqwest::header::COOKIE, secret_header(c, "cookie")?);
                 hop.credentials_sent.push("cookie");
             }
         } else if !opts.credentials.is_empty() {
@@ -835,6 +841,17 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
     }
     ev.timings.total = started.elapsed();
     Ok(ev)
+}
+
+/// A header value marked sensitive (HTTP/2 never indexes it, debug output hides it).
+fn secret_header(value: &str, what: &str) -> Result<reqwest::header::HeaderValue> {
+    let mut v = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        Error::BadInput(format!(
+            "the {what} contains characters that cannot be sent in an HTTP header (line breaks or control characters)"
+        ))
+    })?;
+    v.set_sensitive(true);
+    Ok(v)
 }
 
 /// Turns an HTTP client error into a failure, walking the source chain.

@@ -126,6 +126,7 @@ pub async fn preflight(
 ) -> Result<(), Failure> {
     let (conn_host, conn_port) = ep.proxy.unwrap_or((ep.host, ep.port));
     let t = Instant::now();
+    let literal = conn_host.parse::<IpAddr>().is_ok();
     let ips = match tokio::time::timeout_at(deadline, resolve(sys, conn_host)).await {
         Err(_) => return Err(Failure::timeout(Phase::Dns)),
         Ok(Err(message)) => {
@@ -137,7 +138,10 @@ pub async fn preflight(
         }
         Ok(Ok(ips)) => ips,
     };
-    out.phases.dns = Some(t.elapsed());
+    // An IP address needs no lookup: no DNS phase to report.
+    if !literal {
+        out.phases.dns = Some(t.elapsed());
+    }
     out.resolved = ips.clone();
 
     // Connect to each address in turn, as browsers do, until one answers.
@@ -145,15 +149,17 @@ pub async fn preflight(
     let mut stream = None;
     let mut refusals = Vec::new();
     let mut all_refused = true;
-    for ip in &ips {
+    // Each address gets its share of the time left, so one silent address (a black-holed
+    // IPv6 route) does not use up the deadline before the next is tried.
+    let mut silent = Vec::new();
+    for (i, ip) in ips.iter().enumerate() {
         let addr = SocketAddr::new(*ip, conn_port);
-        match tokio::time::timeout_at(deadline, TcpStream::connect(addr)).await {
+        let now = tokio::time::Instant::now();
+        let share = deadline.saturating_duration_since(now) / (ips.len() - i) as u32;
+        match tokio::time::timeout_at(now + share, TcpStream::connect(addr)).await {
             Err(_) => {
-                out.phases.connect = Some(t.elapsed());
-                return Err(Failure::Timeout {
-                    phase: Phase::Connect,
-                    detail: format!("no answer from {addr} to the connection attempt"),
-                });
+                all_refused = false;
+                silent.push(addr.to_string());
             }
             Ok(Err(e)) => {
                 all_refused &= e.kind() == std::io::ErrorKind::ConnectionRefused;
@@ -165,6 +171,20 @@ pub async fn preflight(
                 break;
             }
         }
+    }
+    if stream.is_none() && !silent.is_empty() {
+        out.phases.connect = Some(t.elapsed());
+        let mut detail = format!(
+            "no answer to the connection attempt from {}",
+            silent.join(", ")
+        );
+        if !refusals.is_empty() {
+            detail.push_str(&format!("; {}", refusals.join("; ")));
+        }
+        return Err(Failure::Timeout {
+            phase: Phase::Connect,
+            detail,
+        });
     }
     out.phases.connect = Some(t.elapsed());
     let Some(mut stream) = stream else {

@@ -85,9 +85,11 @@ fn plain_401_is_credentials_missing_with_the_full_json_contract() {
     assert_eq!(v["final_url"], srv.url("/private"));
     assert!(v["headline"].as_str().unwrap().contains("sign in"));
     assert_eq!(v["redirects"][0]["status"], 401);
-    for phase in ["dns", "connect", "first_byte", "total"] {
+    for phase in ["connect", "first_byte", "total"] {
         assert!(v["timings_ms"][phase].is_number(), "{phase}: {v:#}");
     }
+    // An IP address needs no lookup, plain http no TLS.
+    assert!(v["timings_ms"]["dns"].is_null());
     assert!(v["timings_ms"]["tls"].is_null());
     assert_eq!(v["resolved"][0], "127.0.0.1");
     assert_eq!(
@@ -620,7 +622,12 @@ fn no_output_or_report_contains_the_credentials() {
             ]
             .map(String::from),
         );
-        let out = env.cmd(args).stdin(stdin.clone()).run();
+        // Logs at the most verbose level must not show them either.
+        let out = env
+            .cmd(args)
+            .stdin(stdin.clone())
+            .env("FIX401_LOG", "trace")
+            .run();
         outputs.push(out.stdout.clone());
         outputs.push(out.stderr.clone());
     }
@@ -797,6 +804,7 @@ fn names_resolve_through_the_given_dns_server() {
         .code(1)
         .json();
     assert_eq!(v["resolved"][0], "127.0.0.1");
+    assert!(v["timings_ms"]["dns"].is_number());
     assert_cause(&v, "credentials.missing");
     assert!(dns.queries() >= 1);
     // A name the server does not know is a DNS failure, not a crash.
@@ -907,4 +915,60 @@ fn https_to_a_plain_http_port_says_so() {
     let (out, v) = diagnose(&[&format!("https://{}/", srv.addr)]);
     out.code(1);
     assert!(evidence(&v, "server.misconfigured").contains("plain HTTP"));
+}
+
+/// The library entry point the desktop app and `fix` call.
+#[test]
+fn library_api_diagnose_returns_a_report_in_every_form() {
+    use fix401::diagnosis::{DiagnoseOptions, diagnose};
+    let srv = basic_401();
+    let env = TestEnv::new();
+    let sys = fix401::System::simulated(fix401::Os::current(), env.home());
+    let opts = DiagnoseOptions {
+        timeout: Duration::from_secs(5),
+        ..DiagnoseOptions::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = rt.block_on(diagnose(&sys, &srv.url("/"), &opts)).unwrap();
+    assert_eq!(report.exit_code(), 1);
+    assert_eq!(report.status, Some(401));
+    assert_eq!(report.verdict, "unauthorized");
+    assert!(report.to_text(false).contains("credentials.missing"));
+    assert!(report.to_text(true).contains("\x1b["));
+    assert!(report.to_markdown().starts_with("# fix401 diagnosis"));
+    assert!(report.to_html().contains("credentials.missing"));
+    let v: Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(v["findings"][0]["cause"], "credentials.missing");
+    let bad = rt.block_on(diagnose(&sys, "mailto:x@y", &opts)).unwrap();
+    assert_eq!(bad.exit_code(), 2);
+    assert_eq!(DiagnoseOptions::default().timeout, Duration::from_secs(15));
+}
+
+#[test]
+fn a_token_with_a_line_break_is_bad_input() {
+    let srv = basic_401();
+    TestEnv::new()
+        .cmd(["diagnose", "--cookie-stdin", &srv.url("/")])
+        .stdin("a=b\x01c\n")
+        .run()
+        .code(2)
+        .stderr_has("cannot be sent in an HTTP header");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_port_that_drops_connection_attempts_is_network_unreachable() {
+    let (port, _fill, _listener) = crate::support::servers::silent_port();
+    let (out, v) = diagnose(&["--timeout", "1", &format!("http://127.0.0.1:{port}/")]);
+    out.code(1);
+    assert_eq!(v["verdict"], "unreachable");
+    let f = finding(&v, "network.unreachable");
+    assert!(
+        f["summary"].as_str().unwrap().contains("nothing answers"),
+        "{f:#}"
+    );
+    assert!(evidence(&v, "network.unreachable").contains("no answer to the connection attempt"));
 }

@@ -256,3 +256,24 @@ pub fn closed_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// A loopback port whose connection attempts are never answered: a listener with a full
+/// backlog that never accepts, so further SYNs are dropped (a "silent" port, as behind a
+/// firewall that drops packets). Keep the returned guard alive while testing.
+#[cfg(target_os = "linux")]
+pub fn silent_port() -> (u16, Vec<TcpStream>, TcpListener) {
+    use std::os::fd::AsRawFd;
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    // SAFETY: shrinking the backlog of a socket this function owns.
+    unsafe { libc::listen(l.as_raw_fd(), 0) };
+    let addr = l.local_addr().unwrap();
+    let mut fill = Vec::new();
+    // Fill the accept queue; once an attempt times out, the port is silent.
+    for _ in 0..16 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            Ok(s) => fill.push(s),
+            Err(_) => break,
+        }
+    }
+    (addr.port(), fill, l)
+}
