@@ -7,6 +7,7 @@ use crate::dns;
 use crate::error::{Error, Result};
 use crate::probe::Credentials;
 use crate::report::Report;
+use crate::stores;
 use crate::system::System;
 use crate::target::Target;
 
@@ -102,10 +103,6 @@ fn summarize(report: &Report) -> ProbeSummary {
         findings: report.findings.clone(),
         technical,
     }
-}
-
-fn not_yet(what: &str) -> Error {
-    Error::Internal(format!("{what} is not available in this build yet"))
 }
 
 impl Backend for LiveBackend {
@@ -223,12 +220,98 @@ impl Backend for LiveBackend {
         })
     }
 
-    fn plan_clear(&self, _host: &str, _browser_ids: &[String]) -> Result<PlannedClear> {
-        Err(not_yet("clearing site data"))
+    fn plan_clear(&self, host: &str, browser_ids: &[String]) -> Result<PlannedClear> {
+        let installations = browsers::discover(&self.sys)?;
+        let selection = stores::Selection {
+            site: host.to_string(),
+            browsers: browser_ids.to_vec(),
+            ..stores::Selection::default()
+        };
+        let plan = stores::plan(&self.sys, &installations, &selection)?;
+        let home = &self.sys.home;
+        let mut touches = Vec::new();
+        let mut running = Vec::new();
+        for pp in &plan.profiles {
+            let who = format!("{} ({})", pp.browser_name, pp.profile_name);
+            for item in &pp.items {
+                let store = redact::path(&item.store, home);
+                touches.push(match &item.action {
+                    stores::Action::Cookies { count, names } => format!(
+                        "{who}: delete {count} cookie row(s) [{}] from {store}",
+                        names.join(", ")
+                    ),
+                    stores::Action::CacheEntries { count, bytes } => format!(
+                        "{who}: move {count} cache entr(y/ies), {bytes} bytes, out of {store}"
+                    ),
+                    stores::Action::WholeCache { bytes, reason } => format!(
+                        "{who}: move the whole cache, {bytes} bytes, out of {store} ({reason})"
+                    ),
+                    stores::Action::StorageFolders { folders, bytes } => format!(
+                        "{who}: move site storage [{}], {bytes} bytes, out of {store}",
+                        folders.join(", ")
+                    ),
+                });
+            }
+            for skip in &pp.skipped {
+                if skip.code == stores::SkipCode::BrowserRunning {
+                    if !running.contains(&pp.browser_id) {
+                        running.push(pp.browser_id.clone());
+                    }
+                    touches.push(format!(
+                        "{who}: its stores are read after the browser has closed"
+                    ));
+                } else {
+                    touches.push(format!(
+                        "{who}: left alone: {}",
+                        redact::text(&skip.reason, home)
+                    ));
+                }
+            }
+        }
+        if !touches.is_empty() {
+            touches.push(format!(
+                "everything removed is backed up first under {}",
+                redact::path(&stores::backup::root(&self.sys), home)
+            ));
+        }
+        Ok(PlannedClear {
+            empty: plan.is_empty() && running.is_empty(),
+            touches,
+            running,
+            token: Box::new(plan),
+        })
     }
 
-    fn apply_clear(&self, _plan: PlannedClear) -> Result<ActionReport> {
-        Err(not_yet("clearing site data"))
+    fn apply_clear(&self, plan: PlannedClear) -> Result<ActionReport> {
+        let plan = plan
+            .token
+            .downcast::<stores::Plan>()
+            .map_err(|_| Error::Internal("a clear plan of another backend".into()))?;
+        let applied = stores::apply(&self.sys, &plan)?;
+        let home = &self.sys.home;
+        let details = applied
+            .items
+            .iter()
+            .map(|i| {
+                format!(
+                    "{}: {} item(s), {} bytes in {}",
+                    i.browser_id,
+                    i.count,
+                    i.bytes,
+                    redact::path(&i.store, home)
+                )
+            })
+            .collect();
+        Ok(ActionReport {
+            ok: true,
+            summary: format!(
+                "Removed {} cookie(s) and {} cache/storage item(s) ({} bytes) of {}; all backed \
+                 up (undo: fix401 undo {}).",
+                applied.cookies, applied.files, applied.bytes, applied.site, applied.backup_id
+            ),
+            details,
+            undo_id: Some(applied.backup_id),
+        })
     }
 
     fn close_browser(&self, browser: &BrowserInfo) -> Result<ActionReport> {

@@ -375,3 +375,126 @@ fn a_mistyped_address_is_corrected_and_the_corrected_one_tested() {
     );
     assert!(out.stdout.contains("fix-url — done"), "{}", out.stdout);
 }
+
+/// The undo id of the `clear-site-data` action of a fix report.
+fn clear_undo_id(report: &serde_json::Value) -> String {
+    let clear = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "clear-site-data")
+        .unwrap_or_else(|| panic!("no clear-site-data action: {report:#}"));
+    assert_eq!(clear["status"], "done", "{report:#}");
+    clear["undo_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no undo id: {report:#}"))
+        .to_string()
+}
+
+#[test]
+fn chromium_stale_cookie_is_proven_cleared_retested_and_undone() {
+    let site = StaleCookieSite::start();
+    let (env, dns) = chromium_home_with_stale_cookie(&site);
+    let report_file = env.data_dir().join("report.html");
+    let out = env
+        .cmd([
+            "--dns-server",
+            &dns.addr.to_string(),
+            "fix",
+            &site.url("a.test", "/"),
+            "--site-data",
+            "--yes",
+            "--json",
+            "--report",
+            report_file.to_str().unwrap(),
+        ])
+        .run();
+    let report = out.json();
+    assert_eq!(out.code, Some(0), "{report:#}\n{}", out.stderr);
+    assert_eq!(report["verdict"], "fixed");
+    assert_eq!(report["proof"]["outcome"], "stale_proven");
+    let f = &report["before"]["findings"][0];
+    assert_eq!(f["cause"], "site_data.stale");
+    assert_eq!(f["confidence"], "high");
+    assert_eq!(report["after"]["status"], 200);
+    let undo_id = clear_undo_id(&report);
+    assert!(!out.stdout.contains("stale-session"));
+    let html = std::fs::read_to_string(&report_file).unwrap();
+    assert!(html.contains("FIXED") && html.contains(&undo_id));
+    assert!(chromium_cookie_names(&env).is_empty());
+    // The browser itself now gets the page: no stale cookie is sent any more.
+    site.seen.lock().unwrap().clear();
+    chromium_visit(&env.home(), &site.url("a.test", "/"));
+    assert!(!site.saw_stale_cookie());
+
+    env.cmd(["undo", &undo_id]).run().code(0);
+    let names = chromium_cookie_names(&env);
+    assert!(names.contains(&"sid".to_string()), "{names:?}");
+}
+
+#[test]
+fn firefox_stale_cookie_is_proven_cleared_retested_and_undone() {
+    let site = StaleCookieSite::start();
+    let (env, dns, profile) = firefox_home_with_stale_cookie(&site);
+    let out = env
+        .cmd([
+            "--dns-server",
+            &dns.addr.to_string(),
+            "fix",
+            &site.url("a.test", "/"),
+            "--site-data",
+            "--browser",
+            "firefox",
+            "--yes",
+            "--json",
+        ])
+        .run();
+    let report = out.json();
+    assert_eq!(out.code, Some(0), "{report:#}\n{}", out.stderr);
+    assert_eq!(report["verdict"], "fixed");
+    assert_eq!(report["proof"]["outcome"], "stale_proven");
+    let undo_id = clear_undo_id(&report);
+    assert!(firefox_cookie_names(&profile).is_empty());
+    site.seen.lock().unwrap().clear();
+    firefox_visit(&env.home(), &profile, &site.url("a.test", "/"));
+    assert!(!site.saw_stale_cookie());
+
+    env.cmd(["undo", &undo_id]).run().code(0);
+    assert!(firefox_cookie_names(&profile).contains(&"sid".to_string()));
+}
+
+#[test]
+fn running_chromium_is_closed_gracefully_before_its_cookie_is_cleared() {
+    let site = StaleCookieSite::start();
+    let (env, dns) = chromium_home_with_stale_cookie(&site);
+    let browser = RunningChromium::start(&env.home(), &site.url("a.test", "/"));
+    let out = env
+        .cmd([
+            "--dns-server",
+            &dns.addr.to_string(),
+            "fix",
+            &site.url("a.test", "/"),
+            "--yes",
+            "--json",
+            // A test must not start the machine's default browser.
+            "--no-reopen",
+        ])
+        .run();
+    let report = out.json();
+    assert_eq!(out.code, Some(0), "{report:#}\n{}", out.stderr);
+    let actions = report["actions"].as_array().unwrap();
+    let pos = |id: &str| actions.iter().position(|a| a["action"] == id).unwrap();
+    assert!(
+        pos("restart-browser") < pos("clear-site-data"),
+        "{report:#}"
+    );
+    assert_eq!(actions[pos("restart-browser")]["status"], "done");
+    let details = actions[pos("restart-browser")]["details"].to_string();
+    assert!(
+        details.contains("kill -TERM"),
+        "graceful, never -9: {details}"
+    );
+    assert!(browser.exited());
+    assert!(chromium_cookie_names(&env).is_empty());
+    assert_eq!(report["verdict"], "fixed");
+}
