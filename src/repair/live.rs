@@ -241,7 +241,7 @@ impl Backend for LiveBackend {
                         names.join(", ")
                     ),
                     stores::Action::CacheEntries { count, bytes } => format!(
-                        "{who}: move {count} cache entr(y/ies), {bytes} bytes, out of {store}"
+                        "{who}: move cache entries ({count}), {bytes} bytes, out of {store}"
                     ),
                     stores::Action::WholeCache { bytes, reason } => format!(
                         "{who}: move the whole cache, {bytes} bytes, out of {store} ({reason})"

@@ -207,6 +207,12 @@ pub fn run(
             Some(p) if proven_stale => p.summary.clone(),
             _ => "Your browser keeps an old error page for this address in its cache.".into(),
         };
+    } else if before.summary.ok
+        && findings
+            .iter()
+            .any(|f| f.cause == Cause::SiteDataStale && f.confidence == Confidence::Low)
+    {
+        before_summary.headline = "The page works from here.".into();
     }
 
     // 4. Recommended actions → plan.
@@ -843,6 +849,19 @@ fn merge_proof_finding(findings: &mut Vec<Finding>, proof: &CookieProof, before_
                 f.confidence = Confidence::High;
             }
         }
+        ProofOutcome::NoCookies | ProofOutcome::CookiesNotTheCause if before_ok => {
+            // The diagnosis could only guess at stored data; the test speaks against it.
+            if let Some(f) = findings
+                .iter_mut()
+                .find(|f| f.cause == Cause::SiteDataStale)
+            {
+                f.confidence = Confidence::Low;
+                f.summary = "The page works from here and your browser's cookies do not break \
+                             it; an old page kept in the browser's memory could still do."
+                    .into();
+                f.evidence.push(format!("tested: {}", proof.summary));
+            }
+        }
         ProofOutcome::Unreadable if before_ok => {
             if let Some(f) = findings
                 .iter_mut()
@@ -902,12 +921,7 @@ fn retest(
     if ok {
         // The diagnosis' "works from here, so it must be your browser" hint is about the
         // failure; after a fix the plain fact reads better.
-        summary.headline = format!(
-            "The page loads{}.",
-            summary
-                .status
-                .map_or(String::new(), |s| format!(" (HTTP {s})"))
-        );
+        summary.headline = "The page loads.".to_string();
         summary.findings.retain(|f| f.cause != Cause::SiteDataStale);
     }
     if let Some(proof) = proof.filter(|p| p.outcome != ProofOutcome::NotRun) {

@@ -9,6 +9,24 @@ fn status(s: Option<u16>) -> String {
     s.map_or("no HTTP answer".to_string(), |s| format!("HTTP {s}"))
 }
 
+/// The "before" status: with a cookie test, both answers.
+fn before_status(report: &FixReport) -> String {
+    let plain = status(report.before.status);
+    match &report.proof {
+        Some(p) if p.outcome == ProofOutcome::StaleProven => {
+            match p.profiles.iter().find(|r| r.ok_with_cookies == Some(false)) {
+                Some(r) => format!(
+                    "{plain} without cookies, {} with {}'s cookies",
+                    status(r.status_with_cookies),
+                    r.browser_name
+                ),
+                None => plain,
+            }
+        }
+        _ => plain,
+    }
+}
+
 fn confidence(c: crate::diagnosis::Confidence) -> &'static str {
     match c {
         crate::diagnosis::Confidence::Low => "low",
@@ -119,7 +137,7 @@ pub fn text(report: &FixReport) -> String {
     let mut out = format!("{}\n\n", report.headline);
     out.push_str(&format!(
         "Before: {} — {}\n",
-        status(report.before.status),
+        before_status(report),
         report.before.headline
     ));
     for f in &report.before.findings {
@@ -204,7 +222,7 @@ pub fn markdown(report: &FixReport) -> String {
     o.push_str("\n## Before\n\n");
     o.push_str(&format!(
         "{}: {}\n\n",
-        status(report.before.status),
+        before_status(report),
         report.before.headline
     ));
     for f in &report.before.findings {
@@ -368,7 +386,7 @@ pub fn html(report: &FixReport) -> String {
     }
     o.push_str(&format!(
         "<h2>Before</h2><p>{}: {}</p><ul>\n",
-        esc(&status(report.before.status)),
+        esc(&before_status(report)),
         esc(&report.before.headline)
     ));
     for f in &report.before.findings {
