@@ -204,7 +204,9 @@ pub fn run(
         before_summary.ok = false;
         // The plain probe's "works from here" is only half the story: say what fails.
         before_summary.headline = match &proof {
-            Some(p) if proven_stale => p.summary.clone(),
+            Some(_) if proven_stale => {
+                "Your browser sends stored cookies for this site that the site now refuses.".into()
+            }
             _ => "Your browser keeps an old error page for this address in its cache.".into(),
         };
     } else if before.summary.ok
