@@ -213,19 +213,21 @@ fn stale_dns_machine() -> (StaleCookieSite, TestDns, Dnsmasq, TestEnv) {
     (site, upstream, dnsmasq, env)
 }
 
-#[test]
-fn on_a_terminal_fix_asks_and_a_no_changes_nothing() {
-    let (site, upstream, dnsmasq, env) = stale_dns_machine();
-    // `script` gives fix401 a real terminal; the answer "n" comes through it.
+/// Runs `fix401 GLOBAL... fix URL` on a real terminal (`script(1)`), typing `answers`;
+/// returns (exit code, everything the terminal showed).
+fn fix_on_a_terminal(
+    env: &TestEnv,
+    global: &[String],
+    url: &str,
+    answers: &str,
+) -> (Option<i32>, String) {
     let fix401 = env!("CARGO_BIN_EXE_fix401");
     let command = format!(
-        "{fix401} --home {} --data-dir {} --system-root {} --dns-server {} --upstream-dns {} fix {}",
+        "{fix401} --home {} --data-dir {} --system-root {} {} fix {url}",
         env.home().display(),
         env.data_dir().display(),
         env.system_root().display(),
-        dnsmasq.addr,
-        upstream.addr,
-        site.url("a.test", "/")
+        global.join(" "),
     );
     let mut child = std::process::Command::new("script")
         .args(["-q", "-e", "-c", &command, "/dev/null"])
@@ -238,15 +240,61 @@ fn on_a_terminal_fix_asks_and_a_no_changes_nothing() {
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(b"n\n").unwrap();
+        stdin.write_all(answers.as_bytes()).unwrap();
     }
     let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn on_a_terminal_both_questions_answered_yes_fix_the_stale_cookie() {
+    let site = StaleCookieSite::start();
+    let (env, dns) = chromium_home_with_stale_cookie(&site);
+    let (code, text) = fix_on_a_terminal(
+        &env,
+        &["--dns-server".into(), dns.addr.to_string()],
+        &site.url("a.test", "/"),
+        "y\ny\n",
+    );
+    assert!(
+        text.contains("Test with your browser's cookies? [y/N]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("delete 2 cookie row(s) [sid, theme]"),
+        "{text}"
+    );
+    assert!(text.contains("Go ahead? [y/N]"), "{text}");
+    assert!(!text.contains("stale-session"), "{text}");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("Fixed: a.test loads again"), "{text}");
+    assert!(chromium_cookie_names(&env).is_empty());
+}
+
+#[test]
+fn on_a_terminal_fix_asks_and_a_no_changes_nothing() {
+    let (site, upstream, dnsmasq, env) = stale_dns_machine();
+    // `script` gives fix401 a real terminal; the answer "n" comes through it.
+    let (code, text) = fix_on_a_terminal(
+        &env,
+        &[
+            "--dns-server".into(),
+            dnsmasq.addr.to_string(),
+            "--upstream-dns".into(),
+            upstream.addr.to_string(),
+        ],
+        &site.url("a.test", "/"),
+        "n\n",
+    );
+    let out_code = code;
     assert!(text.contains("fix401 will:"), "{text}");
     assert!(text.contains("flush-dns"), "{text}");
     assert!(text.contains("Go ahead? [y/N]"), "{text}");
     assert!(text.contains("declined"), "{text}");
-    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_eq!(out_code, Some(1), "{text}");
     // Nothing was flushed: dnsmasq still serves the stale answer.
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
