@@ -101,6 +101,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
             ));
         }
     };
+    if let Some(path) = &args.report {
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        if !parent.is_dir() {
+            return Err(Error::BadInput(format!(
+                "--report {}: the folder {} does not exist; give a file in an existing folder",
+                path.display(),
+                parent.display()
+            )));
+        }
+    }
     if !args.yes && !std::io::stdin().is_terminal() {
         return Err(Error::BadInput(
             "fix401 fix asks before it changes anything, but there is no terminal to ask on. \
@@ -136,8 +149,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
             Some("json") => render::json(&report)?,
             _ => render::markdown(&report),
         };
-        std::fs::write(path, body)
-            .map_err(|e| Error::io(format!("writing the report to {}", path.display()), e))?;
+        // The repair is done: a report that cannot be written must not hide its outcome.
+        if let Err(e) = std::fs::write(path, body) {
+            report.saved_to.pop();
+            eprintln!("fix401: cannot write the report to {}: {e}", path.display());
+        }
     }
     if ctx.json {
         ctx.print_json(&report)?;

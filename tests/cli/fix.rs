@@ -546,3 +546,18 @@ fn running_chromium_is_closed_gracefully_before_its_cookie_is_cleared() {
     assert!(chromium_cookie_names(&env).is_empty());
     assert_eq!(report["verdict"], "fixed");
 }
+
+#[test]
+fn report_into_a_missing_folder_is_bad_input_before_anything_runs() {
+    TestEnv::new()
+        .cmd([
+            "fix",
+            "--yes",
+            "--report",
+            "/nonexistent-fix401-dir/r.md",
+            "http://a.test:9/",
+        ])
+        .run()
+        .code(2)
+        .stderr_has("does not exist");
+}
