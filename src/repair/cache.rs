@@ -261,4 +261,21 @@ mod tests {
             assert!(lookup(&[p], &url, Path::new("/")).is_empty());
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_entry_files_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400), magic in proptest::prelude::any::<bool>()) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut b = if magic { SIMPLE_MAGIC.to_vec() } else { Vec::new() };
+            b.extend_from_slice(&bytes);
+            std::fs::write(dir.path().join("e_0"), &b).unwrap();
+            std::fs::create_dir_all(dir.path().join("entries")).unwrap();
+            std::fs::write(dir.path().join("entries/E"), &b).unwrap();
+            let url = url::Url::parse("http://a.test/").unwrap();
+            for kind in [StoreKind::ChromiumSimpleCache, StoreKind::FirefoxCache2] {
+                let p = profile(kind, dir.path().to_path_buf());
+                let _ = lookup(&[p], &url, Path::new("/"));
+            }
+        }
+    }
 }
