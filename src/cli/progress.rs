@@ -43,6 +43,13 @@ impl Progress {
         }
     }
 
+    /// Between steps the spinner shows no stale label.
+    fn idle(&self) {
+        if let Some(bar) = &self.bar {
+            bar.set_message("");
+        }
+    }
+
     fn line(&self, text: String) {
         match &self.bar {
             Some(bar) => bar.println(text),
@@ -72,8 +79,14 @@ impl Observer for Progress {
                     None => self.line(format!("  {}{count}: {message}", step.label())),
                 }
             }
-            Event::Done { step, message } => self.line(format!("✓ {}: {message}", step.label())),
-            Event::Failed { step, error } => self.line(format!("✗ {}: {error}", step.label())),
+            Event::Done { step, message } => {
+                self.line(format!("✓ {}: {message}", step.label()));
+                self.idle();
+            }
+            Event::Failed { step, error } => {
+                self.line(format!("✗ {}: {error}", step.label()));
+                self.idle();
+            }
         }
     }
 }
