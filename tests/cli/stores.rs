@@ -784,3 +784,22 @@ fn a_left_over_chromium_journal_is_backed_up_before_sqlite_touches_it() {
     assert_eq!(std::fs::read(snap.join("Cookies-journal")).unwrap(), junk);
     assert!(snap.join("Cookies").exists());
 }
+
+#[test]
+fn undo_is_refused_while_the_browser_runs() {
+    let (env, p) = chrome_home(Os::Linux);
+    env.cmd(["clear", "--site", "a.test", "--yes"])
+        .run()
+        .code(0);
+    let after_clear = dump_rows(&p.cookies, "cookies");
+    let host = fix401::browsers::running::hostname().unwrap();
+    p.singleton_lock(&host, std::process::id());
+    env.cmd(["undo"])
+        .run()
+        .code(1)
+        .stderr_has("nothing was restored");
+    assert_eq!(dump_rows(&p.cookies, "cookies"), after_clear);
+    std::fs::remove_file(p.udd.join("SingletonLock")).unwrap();
+    env.cmd(["undo"]).run().code(0);
+    assert_ne!(dump_rows(&p.cookies, "cookies"), after_clear);
+}
