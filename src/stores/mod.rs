@@ -495,7 +495,7 @@ fn plan_store(
             if let Err(e) = files::open_nofollow(path) {
                 return Err(io_skip(sys, path, &e));
             }
-            let conn = sqlite_rows::open(path).map_err(|e| sqlite_skip(sys, path, &e))?;
+            let conn = sqlite_rows::open_to_look(path).map_err(|e| sqlite_skip(sys, path, &e))?;
             let rows =
                 sqlite_rows::find(&conn, kind, site).map_err(|e| sqlite_skip(sys, path, &e))?;
             if rows.is_empty() {

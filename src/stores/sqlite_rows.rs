@@ -122,6 +122,28 @@ pub fn open(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Opens a database only to look, changing nothing: when a Chromium `-journal` is left
+/// non-empty (a hot journal after a crash), opening normally would roll it back, so the
+/// plan reads the main file as it is (`immutable=1`); apply backs the journal up first.
+pub fn open_to_look(path: &Path) -> Result<Connection> {
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    let hot = std::fs::symlink_metadata(&journal).is_ok_and(|m| m.is_file() && m.len() > 0);
+    if !hot {
+        return open(path);
+    }
+    let url = url::Url::from_file_path(path)
+        .map_err(|()| Error::Internal(format!("{} is not an absolute path", path.display())))?;
+    let uri = format!("{url}?immutable=1");
+    Connection::open_with_flags(
+        &uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| Error::sqlite(format!("cannot open {}", path.display()), e))
+}
+
 /// The site's rows: rowid, host and name (never values), for the plan.
 pub fn find(conn: &Connection, kind: StoreKind, site: &Site) -> Result<Vec<(i64, String)>> {
     let l = layout(kind)?;

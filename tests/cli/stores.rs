@@ -743,3 +743,63 @@ fn really_running_browsers_are_refused_and_nothing_changes() {
         assert!(!backups.exists() || std::fs::read_dir(&backups).unwrap().count() == 0);
     }
 }
+
+#[test]
+fn a_left_over_chromium_journal_is_backed_up_before_sqlite_touches_it() {
+    let (env, p) = chrome_home(Os::Linux);
+    let mut journal = p.cookies.clone().into_os_string();
+    journal.push("-journal");
+    let junk = b"left by a crash: not a valid journal header".to_vec();
+    std::fs::write(&journal, &junk).unwrap();
+    env.cmd(["clear", "--site", "a.test", "--cookies", "--dry-run"])
+        .run()
+        .code(0)
+        .stdout_has("5 cookie(s)");
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        junk,
+        "looking changes nothing"
+    );
+    env.cmd(["clear", "--site", "a.test", "--cookies", "--yes"])
+        .run()
+        .code(0);
+    assert_integrity(&p.cookies);
+    let backups = env.data_dir().join("backups");
+    let dir = std::fs::read_dir(&backups)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let snap = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("snapshot-")
+        })
+        .unwrap();
+    assert_eq!(std::fs::read(snap.join("Cookies-journal")).unwrap(), junk);
+    assert!(snap.join("Cookies").exists());
+}
+
+#[test]
+fn undo_is_refused_while_the_browser_runs() {
+    let (env, p) = chrome_home(Os::Linux);
+    env.cmd(["clear", "--site", "a.test", "--yes"])
+        .run()
+        .code(0);
+    let after_clear = dump_rows(&p.cookies, "cookies");
+    let host = fix401::browsers::running::hostname().unwrap();
+    p.singleton_lock(&host, std::process::id());
+    env.cmd(["undo"])
+        .run()
+        .code(1)
+        .stderr_has("nothing was restored");
+    assert_eq!(dump_rows(&p.cookies, "cookies"), after_clear);
+    std::fs::remove_file(p.udd.join("SingletonLock")).unwrap();
+    env.cmd(["undo"]).run().code(0);
+    assert_ne!(dump_rows(&p.cookies, "cookies"), after_clear);
+}
