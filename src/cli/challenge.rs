@@ -12,6 +12,9 @@ pub struct Args {
     proxy: bool,
 
     /// The header values, one argument per field line of the same response, in order.
+    /// A single `-` reads the lines from standard input instead (one field line per line,
+    /// a leading `WWW-Authenticate:` or `Proxy-Authenticate:` is dropped), for values too
+    /// long for the command line.
     #[arg(last = true, value_name = "VALUE")]
     values: Vec<std::ffi::OsString>,
 }
@@ -26,7 +29,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
                 .into(),
         ));
     }
-    let lines: Vec<Vec<u8>> = args.values.iter().map(|v| os_bytes(v)).collect();
+    let lines: Vec<Vec<u8>> = if args.values.len() == 1 && args.values[0] == "-" {
+        read_stdin()?
+    } else {
+        args.values.iter().map(|v| os_bytes(v)).collect()
+    };
     let parsed = challenge::parse(&lines);
     if ctx.json {
         ctx.print_json(&parsed)?;
@@ -49,4 +56,41 @@ fn os_bytes(v: &std::ffi::OsStr) -> Vec<u8> {
     {
         v.to_string_lossy().into_owned().into_bytes()
     }
+}
+
+/// Field lines from standard input, bounded (the parser reads 1 MiB at most anyway).
+fn read_stdin() -> Result<Vec<Vec<u8>>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .take(4 << 20)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io("cannot read the header lines from standard input", e))?;
+    let mut lines: Vec<Vec<u8>> = buf
+        .split(|&b| b == b'\n')
+        .map(|l| {
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            strip_field_name(l).to_vec()
+        })
+        .collect();
+    // A trailing newline does not start another field line.
+    if lines.len() > 1 && lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    if lines.iter().all(|l| l.is_empty()) && buf.is_empty() {
+        return Err(Error::BadInput(
+            "standard input is empty: give one WWW-Authenticate value per line".into(),
+        ));
+    }
+    Ok(lines)
+}
+
+/// Drops a pasted `WWW-Authenticate:` / `Proxy-Authenticate:` field name.
+fn strip_field_name(line: &[u8]) -> &[u8] {
+    for name in [&b"www-authenticate:"[..], b"proxy-authenticate:"] {
+        if line.len() >= name.len() && line[..name.len()].eq_ignore_ascii_case(name) {
+            return &line[name.len()..];
+        }
+    }
+    line
 }
