@@ -97,14 +97,7 @@ fn explain_one(n: usize, c: &Challenge, who: &str, out: &mut Vec<String>, notes:
             clip(realm)
         ));
         if !realm.is_ascii() {
-            let bytes: Vec<String> = realm
-                .chars()
-                .map(|ch| format!("U+{:04X}", ch as u32))
-                .collect();
-            notes.push(format!(
-                "Technical: the realm contains non-ASCII characters ({}); the standard defines no charset for them, so browsers may show them as UTF-8 or ISO-8859-1.",
-                clip(&bytes.join(" "))
-            ));
+            notes.push(non_ascii_note(realm));
         }
     }
     if c.is("Basic") {
@@ -213,4 +206,21 @@ fn explain_one(n: usize, c: &Challenge, who: &str, out: &mut Vec<String>, notes:
             s.reference
         ));
     }
+}
+
+/// A non-ASCII realm and its other reading (HTTP defines no charset for these bytes).
+fn non_ascii_note(realm: &str) -> String {
+    let hex: Vec<String> = realm
+        .as_bytes()
+        .iter()
+        .take(64)
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    let mojibake: String = realm.as_bytes().iter().map(|&b| b as char).collect();
+    format!(
+        "Technical: the realm has non-ASCII characters and HTTP defines no charset for them; fix401 shows \"{}\" (bytes read as UTF-8 when they are valid UTF-8, as ISO-8859-1 otherwise), but its UTF-8 bytes ({}) read as ISO-8859-1 would show \"{}\", so browsers may differ.",
+        clip(realm),
+        hex.join(" "),
+        clip(&mojibake)
+    )
 }

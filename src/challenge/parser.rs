@@ -123,7 +123,8 @@ impl Parser {
         if self.starts.len() <= 1 {
             return format!("at byte {off}");
         }
-        let line = self.starts.iter().rposition(|&s| s <= off).unwrap_or(0);
+        // Binary search: a field may have very many lines.
+        let line = self.starts.partition_point(|&s| s <= off).saturating_sub(1);
         format!("at byte {} of line {}", off - self.starts[line], line + 1)
     }
 
