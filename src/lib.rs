@@ -11,6 +11,8 @@
 
 pub mod browsers;
 pub mod challenge;
+pub mod config;
+pub mod cookie_jar;
 pub mod diagnosis;
 pub mod dns;
 pub mod error;
