@@ -15,7 +15,11 @@ pub struct Args {
     /// A single `-` reads the lines from standard input instead (one field line per line,
     /// a leading `WWW-Authenticate:` or `Proxy-Authenticate:` is dropped), for values too
     /// long for the command line.
-    #[arg(last = true, value_name = "VALUE")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "VALUE"
+    )]
     values: Vec<std::ffi::OsString>,
 }
 
@@ -35,13 +39,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         args.values.iter().map(|v| os_bytes(v)).collect()
     };
     let parsed = challenge::parse(&lines);
-    if ctx.json {
-        ctx.print_json(&parsed)?;
+    let text = if ctx.json {
+        serde_json::to_string_pretty(&parsed)
+            .map_err(|e| Error::Internal(format!("cannot encode JSON output: {e}")))?
     } else {
-        for line in challenge::explain(&parsed, args.proxy) {
-            println!("{line}");
-        }
-    }
+        challenge::explain(&parsed, args.proxy).join("\n")
+    };
+    print_out(&text)?;
     Ok(0)
 }
 
@@ -93,4 +97,16 @@ fn strip_field_name(line: &[u8]) -> &[u8] {
         }
     }
     line
+}
+
+/// Prints `text` and a newline; a closed pipe (`| head`) is not an error.
+fn print_out(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io("cannot write to standard output", e))
+        }
+        _ => Ok(()),
+    }
 }

@@ -148,3 +148,11 @@ fn stdin_lines_are_field_lines() {
     assert_eq!(json["valid"], true, "{json}");
     assert_eq!(json["challenges"][1]["scheme"], "Basic");
 }
+
+#[test]
+fn values_without_the_double_dash_are_accepted() {
+    let out = Fix401::new(["challenge", "--json", "Negotiate", "Basic realm=\"x\""])
+        .run()
+        .code(0);
+    assert_eq!(out.json()["challenges"][1]["params"][0]["value"], "x");
+}
