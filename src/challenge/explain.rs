@@ -29,7 +29,7 @@ const BEARER_ERRORS: &[(&str, &str)] = &[
     ),
     (
         "use_dpop_nonce",
-        "The server asks the application to retry once with a fresh nonce; a well-behaved application does this by itself.",
+        "The server asks the application to retry once with the fresh nonce from its DPoP-Nonce header; a well-behaved application does this by itself.",
     ),
 ];
 

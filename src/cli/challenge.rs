@@ -12,9 +12,9 @@ pub struct Args {
     proxy: bool,
 
     /// The header values, one argument per field line of the same response, in order.
-    /// A single `-` reads the lines from standard input instead (one field line per line,
-    /// a leading `WWW-Authenticate:` or `Proxy-Authenticate:` is dropped), for values too
-    /// long for the command line.
+    /// A single `-` reads the lines from standard input instead (one field line per line),
+    /// for values too long for the command line. A pasted leading `WWW-Authenticate:` or
+    /// `Proxy-Authenticate:` is dropped.
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
@@ -36,7 +36,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
     let lines: Vec<Vec<u8>> = if args.values.len() == 1 && args.values[0] == "-" {
         read_stdin()?
     } else {
-        args.values.iter().map(|v| os_bytes(v)).collect()
+        args.values
+            .iter()
+            .map(|v| strip_field_name(&os_bytes(v)).to_vec())
+            .collect()
     };
     let parsed = challenge::parse(&lines);
     let text = if ctx.json {
@@ -89,7 +92,8 @@ fn read_stdin() -> Result<Vec<Vec<u8>>> {
     Ok(lines)
 }
 
-/// Drops a pasted `WWW-Authenticate:` / `Proxy-Authenticate:` field name.
+/// Drops a pasted `WWW-Authenticate:` / `Proxy-Authenticate:` field name (never a valid
+/// start of a value: a scheme is not followed by a colon).
 fn strip_field_name(line: &[u8]) -> &[u8] {
     for name in [&b"www-authenticate:"[..], b"proxy-authenticate:"] {
         if line.len() >= name.len() && line[..name.len()].eq_ignore_ascii_case(name) {

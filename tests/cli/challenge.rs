@@ -156,3 +156,16 @@ fn values_without_the_double_dash_are_accepted() {
         .code(0);
     assert_eq!(out.json()["challenges"][1]["params"][0]["value"], "x");
 }
+
+#[test]
+fn a_pasted_field_name_is_dropped() {
+    let out = Fix401::new([
+        "challenge",
+        "--json",
+        "--",
+        "WWW-Authenticate: Basic realm=\"x\"",
+    ])
+    .run()
+    .code(0);
+    assert_eq!(out.json()["valid"], true);
+}
