@@ -4,5 +4,6 @@
 mod support;
 
 mod basics;
+mod challenge;
 mod diagnose;
 mod dns;
