@@ -10,7 +10,7 @@ packages=(
   # run the window headless and drive it end to end
   xvfb xauth webkit2gtk-driver imagemagick dbus-x11 fonts-dejavu-core
   # real browsers, real DNS daemons, real stores for the tests
-  chromium firefox-esr sqlite3 dnsmasq unbound nscd
+  chromium firefox-esr sqlite3 dnsmasq unbound nscd procps
   # benchmarks and bundles
   hyperfine bleachbit rpm python3
 )

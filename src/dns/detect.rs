@@ -321,6 +321,18 @@ fn cmdline(sys: &System, pid: u32) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// True when `proc/PID/status` says this pid is a thread of another process.
+fn is_thread(sys: &System, pid: u32) -> bool {
+    std::fs::read_to_string(sys.system_file(format!("proc/{pid}/status")))
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("Tgid:"))
+                .and_then(|v| v.trim().parse::<u32>().ok())
+        })
+        .is_some_and(|tgid| tgid != pid)
+}
+
 /// The value of an option in a command line: `--name=V`, `--name V`, `-s V` or `-sV`.
 fn opt_values(args: &[String], long: &str, short: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
@@ -544,7 +556,14 @@ fn detect_linux(sys: &System, d: &mut Detection) {
         })
         .unwrap_or(false);
 
-    let procs: Vec<ProcessInfo> = sys.processes.processes();
+    // The process source may list threads as well (sysinfo does on Linux): keep only
+    // thread-group leaders, whose pid is the one to signal.
+    let procs: Vec<ProcessInfo> = sys
+        .processes
+        .processes()
+        .into_iter()
+        .filter(|p| !is_thread(sys, p.pid))
+        .collect();
     let named = |name: &'static str| procs.iter().filter(move |p| p.name == name);
 
     // Where this machine's lookups go first: the given server, else resolv.conf's loopback ones.

@@ -430,6 +430,14 @@ pub(crate) async fn check(
     host: &str,
     hosts_pinned: bool,
 ) -> Verification {
+    if hosts::is_local_name(&hosts::normalize(host)) {
+        // localhost never goes to DNS: nothing to compare, and no query leaves the machine.
+        let mut v = verify::compare(host, None, None, true);
+        v.notes = vec![format!(
+            "{host} is answered by this machine itself, never by DNS"
+        )];
+        return v;
+    }
     let system = verify::resolve_system(sys, host).await;
     // Only ask upstream when there is a local answer to compare.
     let upstream = match &system {

@@ -31,8 +31,9 @@ pub fn hosts_path(sys: &System) -> PathBuf {
     }
 }
 
-/// Names that always live in the hosts file and pin nothing a site could move.
-fn is_local_name(name: &str) -> bool {
+/// Names that always live in the hosts file and pin nothing a site could move; they are
+/// never looked up in DNS either.
+pub fn is_local_name(name: &str) -> bool {
     name == "localhost"
         || name.ends_with(".localhost")
         || name == "localhost.localdomain"

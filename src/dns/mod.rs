@@ -39,6 +39,9 @@ pub async fn diagnose_host(sys: &System, host: &str) -> Vec<Finding> {
     if host.parse::<IpAddr>().is_ok() || !verify::valid_host(host) {
         return Vec::new();
     }
+    if hosts::is_local_name(&hosts::normalize(host)) {
+        return Vec::new();
+    }
     let mut findings = Vec::new();
     let entries = hosts::entries_for(sys, host);
     for e in &entries {

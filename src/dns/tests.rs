@@ -910,3 +910,89 @@ async fn hosts_override_is_a_finding_with_file_and_line() {
     assert!(diagnose_host(&m.sys, "not a host!").await.is_empty());
     assert!(m.calls().is_empty());
 }
+
+#[test]
+fn windows_result_file_is_read_after_uac() {
+    let cmd = super::elevate::command(
+        Os::Windows,
+        Some(Path::new("/tmp/fix401-elevated-1-2.json")),
+    );
+    let json = elevated_json(&[(ResolverKind::WindowsDnsClient, &["ipconfig", "/flushdns"])]);
+    let (report, steps) = super::elevate::interpret(
+        Os::Windows,
+        &cmd,
+        Ok(CommandOutput {
+            status: Some(0),
+            ..CommandOutput::default()
+        }),
+        Some(json),
+    );
+    assert_eq!(report.outcome, ElevationOutcome::Done);
+    assert_eq!(steps.len(), 1);
+    assert!(steps[0].elevated && steps[0].outcome == RunOutcome::Done);
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn on_any_system_files_or_command_output(
+            resolv in "\\PC{0,200}",
+            hosts in "\\PC{0,200}",
+            nscd in "\\PC{0,100}",
+            cmdline in proptest::collection::vec("\\PC{0,30}", 0..6),
+            sw in "\\PC{0,80}",
+        ) {
+            let args: Vec<&str> = cmdline.iter().map(String::as_str).collect();
+            let m = Machine::new(Os::Linux)
+                .file("etc/resolv.conf", &resolv)
+                .file("etc/hosts", &hosts)
+                .file("etc/nscd.conf", &nscd)
+                .file("etc/dnsmasq.conf", &resolv)
+                .process(10, "dnsmasq", &args)
+                .process(11, "unbound", &args)
+                .process(12, "nscd", &args);
+            let _ = m.flush();
+            let _ = super::hosts::entries_for(&m.sys, "a.example");
+            let mac = Machine::new(Os::Macos).answer("sw_vers", 0, &sw, "");
+            let _ = mac.flush();
+        }
+    }
+}
+
+#[test]
+fn resolved_via_nsswitch_or_merely_running_is_flushed_too() {
+    let m = Machine::new(Os::Linux)
+        .file("etc/resolv.conf", "nameserver 192.0.2.1\n")
+        .file(
+            "etc/nsswitch.conf",
+            "passwd: files\nhosts:          files mymachines resolve [!UNAVAIL=return] dns myhostname\n",
+        );
+    let r = m.flush();
+    assert_eq!(
+        m.calls(),
+        vec![argv(BUSCTL), argv(&["resolvectl", "flush-caches"])]
+    );
+    assert!(
+        r.detected.resolvers[0]
+            .why
+            .iter()
+            .any(|w| w.contains("nsswitch"))
+    );
+
+    let m = Machine::new(Os::Linux)
+        .file("etc/resolv.conf", "nameserver 192.0.2.1\n")
+        .process(310, "systemd-resolved", &["/lib/systemd/systemd-resolved"]);
+    let r = m.flush();
+    assert_eq!(
+        m.calls(),
+        vec![argv(BUSCTL), argv(&["resolvectl", "flush-caches"])]
+    );
+    let why = r.detected.resolvers[0].why.join("\n");
+    assert!(why.contains("harmless"), "{why}");
+    assert_eq!(r.detected.resolvers[0].pid, Some(310));
+}

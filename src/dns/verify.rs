@@ -115,8 +115,13 @@ pub async fn query(server: SocketAddr, host: &str) -> Answer {
     };
     let fqdn = format!("{}.", host.trim_end_matches('.'));
     let mut empty = 0;
-    for rtype in [RecordType::A, RecordType::AAAA] {
-        match resolver.lookup(fqdn.as_str(), rtype).await {
+    // Both record types at once: one timeout, not two, when the server is silent.
+    let (a, aaaa) = tokio::join!(
+        resolver.lookup(fqdn.as_str(), RecordType::A),
+        resolver.lookup(fqdn.as_str(), RecordType::AAAA)
+    );
+    for result in [a, aaaa] {
+        match result {
             Ok(lookup) => {
                 for r in lookup.answers() {
                     match &r.data {

@@ -327,3 +327,73 @@ fn elevated_mode_rejects_any_extra_argument() {
         .code(1)
         .stderr_has("takes no other arguments");
 }
+
+#[test]
+fn real_nscd_hosts_cache_is_invalidated() {
+    let Some(nscd) = crate::support::dns::start_nscd() else {
+        eprintln!("skipped: nscd cannot run here (not root, or an nscd already runs)");
+        return;
+    };
+    let env = env_with_proc();
+    env.write_system("etc/nscd.conf", "# fixture\nenable-cache hosts yes\n");
+    let out = env.cmd(["--json", "flush-dns"]).run();
+    let report = out.json();
+    let found = resolver_with_pid(&report, nscd.pid).unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(found["kind"], "nscd");
+    let run = report["ran"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resolver"] == "nscd")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(run["argv"], serde_json::json!(["nscd", "-i", "hosts"]));
+    assert_eq!(run["outcome"], "done", "{report:#}");
+    drop(nscd);
+}
+
+#[test]
+fn elevated_child_reports_json_or_refuses_without_rights() {
+    // Exactly the command line pkexec / osascript run (no --home: it re-detects this machine).
+    let out = crate::support::Fix401::new(["flush-dns", "--elevated"]).run();
+    if unsafe { libc::geteuid() } == 0 {
+        let out = out.code(0);
+        let line = out.stdout.lines().last().unwrap_or("");
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+        assert!(v["steps"].is_array() && v["problems"].is_array(), "{v}");
+        // The parent's reading of that output.
+        let cmd = fix401::dns::elevate::command(Os::Linux, None);
+        let (report, _) = fix401::dns::elevate::interpret(
+            Os::Linux,
+            &cmd,
+            Ok(fix401::system::CommandOutput {
+                status: Some(0),
+                stdout: out.stdout.clone().into_bytes(),
+                stderr: Vec::new(),
+            }),
+            None,
+        );
+        assert_eq!(report.outcome, fix401::dns::elevate::ElevationOutcome::Done);
+    } else {
+        out.code(1).stderr_has("administrator rights");
+    }
+}
+
+#[test]
+fn localhost_is_never_sent_to_dns() {
+    let up = UpstreamDns::start();
+    let env = TestEnv::new();
+    let sys = live_like(up.addr, up.addr, &env.system_root());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    assert!(
+        rt.block_on(fix401::dns::diagnose_host(&sys, "localhost"))
+            .is_empty()
+    );
+    assert!(
+        rt.block_on(fix401::dns::diagnose_host(&sys, "app.localhost"))
+            .is_empty()
+    );
+    assert_eq!(up.queries(), 0);
+}

@@ -177,12 +177,17 @@ pub struct Daemon {
     pub config: Option<PathBuf>,
     child: Child,
     _dir: tempfile::TempDir,
+    /// Files the daemon leaves behind outside its folder (nscd's socket), removed on drop.
+    cleanup: Vec<PathBuf>,
 }
 
 impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        for f in &self.cleanup {
+            let _ = std::fs::remove_file(f);
+        }
     }
 }
 
@@ -251,6 +256,7 @@ pub fn start_dnsmasq(upstream: SocketAddr) -> Daemon {
         config: None,
         child,
         _dir: dir,
+        cleanup: Vec::new(),
     }
 }
 
@@ -300,5 +306,61 @@ pub fn start_unbound(upstream: SocketAddr, control: bool) -> Daemon {
         config: Some(conf),
         child,
         _dir: dir,
+        cleanup: Vec::new(),
     }
+}
+
+/// Starts a real `nscd` in the foreground with a hosts-only cache (short lifetimes, so other
+/// programs on the machine barely notice it). `None` when it cannot run here: not root, or
+/// an nscd already runs (the test must not disturb it).
+pub fn start_nscd() -> Option<Daemon> {
+    let bin = sbin("nscd")?;
+    let running = std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .any(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "nscd"));
+    // SAFETY: geteuid has no preconditions.
+    if running || unsafe { libc::geteuid() } != 0 {
+        return None;
+    }
+    // Its socket folder is compiled in; a fresh container may not have it yet.
+    std::fs::create_dir_all("/var/run/nscd").ok()?;
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("nscd.conf");
+    std::fs::write(
+        &conf,
+        "enable-cache hosts yes\npositive-time-to-live hosts 1\nnegative-time-to-live hosts 0\n\
+         persistent hosts no\nshared hosts no\nenable-cache passwd no\nenable-cache group no\n\
+         enable-cache services no\nenable-cache netgroup no\n",
+    )
+    .unwrap();
+    let mut child = Command::new(bin)
+        .args(["-F".as_ref(), "-f".as_ref(), conf.as_os_str()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    // Ready once its socket accepts connections.
+    for _ in 0..100 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("nscd exited early ({status})");
+        }
+        if std::os::unix::net::UnixStream::connect("/var/run/nscd/socket").is_ok() {
+            return Some(Daemon {
+                pid: child.id(),
+                addr: "127.0.0.1:0".parse().unwrap(),
+                config: Some(conf),
+                child,
+                _dir: dir,
+                cleanup: vec![
+                    PathBuf::from("/var/run/nscd/socket"),
+                    PathBuf::from("/var/run/nscd/nscd.pid"),
+                ],
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("nscd does not accept connections on /var/run/nscd/socket");
 }
