@@ -5,6 +5,7 @@ mod support;
 
 mod basics;
 mod browsers;
+mod challenge;
 mod diagnose;
 mod dns;
 mod fix;

@@ -1,0 +1,171 @@
+//! `fix401 challenge`: the JSON contract, the plain explanation, bad input, huge headers.
+
+use crate::support::Fix401;
+
+#[test]
+fn json_follows_the_contract_exactly() {
+    let out = Fix401::new(["challenge", "--json", "--", "Basic realm=\"x\""])
+        .run()
+        .code(0);
+    assert_eq!(
+        out.json(),
+        serde_json::json!({
+            "valid": true,
+            "challenges": [
+                {"scheme": "Basic", "token68": null, "params": [{"name": "realm", "value": "x"}]}
+            ],
+            "problems": []
+        })
+    );
+}
+
+#[test]
+fn json_with_several_lines_token68_escapes_and_problems() {
+    let out = Fix401::new([
+        "--json",
+        "challenge",
+        "--",
+        r#"Negotiate YII+/a==, Basic realm="a \"b\"""#,
+        r#"Digest realm="r" nonce="n""#,
+    ])
+    .run()
+    .code(0);
+    let json = out.json();
+    assert_eq!(json["valid"], false);
+    assert_eq!(
+        json["challenges"],
+        serde_json::json!([
+            {"scheme": "Negotiate", "token68": "YII+/a==", "params": []},
+            {"scheme": "Basic", "token68": null, "params": [{"name": "realm", "value": "a \"b\""}]},
+            {"scheme": "Digest", "token68": null, "params": [
+                {"name": "realm", "value": "r"}, {"name": "nonce", "value": "n"}
+            ]}
+        ])
+    );
+    let problems = json["problems"].as_array().expect("problems array");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .as_str()
+            .is_some_and(|p| p.contains("separated from the one before it by a space"))
+    );
+    // Exactly the three keys of the contract.
+    assert_eq!(json.as_object().map(|o| o.len()), Some(3));
+}
+
+#[test]
+fn plain_text_explains_scheme_by_scheme_and_lists_problems() {
+    Fix401::new([
+        "challenge",
+        "--",
+        r#"Digest realm="intranet", nonce="abc", stale=true, algorithm=MD5"#,
+        "Basic",
+    ])
+    .run()
+    .code(0)
+    .stdout_has("Way 1, Digest")
+    .stdout_has("Your login was accepted")
+    .stdout_has("Way 2, Basic")
+    .stdout_has("Problem: challenge 2 (Basic) has no realm");
+}
+
+#[test]
+fn proxy_challenges_are_labelled() {
+    Fix401::new(["challenge", "--proxy", "--", "Negotiate, NTLM"])
+        .run()
+        .code(0)
+        .stdout_has("A proxy between you and the site");
+}
+
+#[test]
+fn no_value_is_a_usage_error() {
+    Fix401::new(["challenge"])
+        .run()
+        .code(2)
+        .stderr_has("no header value given");
+    let out = Fix401::new(["challenge", "--json"]).run().code(2);
+    assert_eq!(out.json()["error"]["code"], "bad_input");
+}
+
+#[test]
+fn garbage_is_explained_not_fatal() {
+    let out = Fix401::new(["challenge", "--json", "--", "=\"\\,;\u{201C}"])
+        .run()
+        .code(0);
+    let json = out.json();
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["challenges"], serde_json::json!([]));
+    assert!(!json["problems"].as_array().expect("array").is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn invalid_utf8_is_read_as_latin1() {
+    use std::os::unix::ffi::OsStringExt;
+    let value = std::ffi::OsString::from_vec(b"Basic realm=\"Z\xfcrich\"".to_vec());
+    let out = Fix401::new(vec![
+        std::ffi::OsString::from("challenge"),
+        "--json".into(),
+        "--".into(),
+        value,
+    ])
+    .run()
+    .code(0);
+    assert_eq!(out.json()["challenges"][0]["params"][0]["value"], "Zürich");
+}
+
+#[test]
+fn a_one_mebibyte_header_is_parsed_and_bounded() {
+    // Too long for one command-line argument (Linux caps those at 128 KiB): use stdin.
+    let big = format!(
+        "WWW-Authenticate: Basic realm=\"{}\"\r\n",
+        "r".repeat(1 << 20)
+    );
+    let out = Fix401::new(["challenge", "--json", "--", "-"])
+        .stdin(big)
+        .run()
+        .code(0);
+    let json = out.json();
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["challenges"][0]["scheme"], "Basic");
+    let realm = json["challenges"][0]["params"][0]["value"]
+        .as_str()
+        .expect("realm");
+    assert_eq!(realm.len(), 64 * 1024);
+    // The library takes the same header directly.
+    let lines = [format!("Basic realm=\"{}\"", "r".repeat(1 << 20))];
+    let parsed = fix401::challenge::parse(&lines);
+    assert_eq!(parsed.challenges.len(), 1);
+}
+
+#[test]
+fn stdin_lines_are_field_lines() {
+    let out = Fix401::new(["challenge", "--json", "--", "-"])
+        .stdin("WWW-Authenticate: Negotiate\nwww-authenticate: Basic realm=\"x\"\n")
+        .run()
+        .code(0);
+    let json = out.json();
+    assert_eq!(json["valid"], true, "{json}");
+    assert_eq!(json["challenges"][1]["scheme"], "Basic");
+}
+
+#[test]
+fn values_without_the_double_dash_are_accepted() {
+    let out = Fix401::new(["challenge", "--json", "Negotiate", "Basic realm=\"x\""])
+        .run()
+        .code(0);
+    assert_eq!(out.json()["challenges"][1]["params"][0]["value"], "x");
+}
+
+#[test]
+fn a_pasted_field_name_is_dropped() {
+    let out = Fix401::new([
+        "challenge",
+        "--json",
+        "--",
+        "WWW-Authenticate: Basic realm=\"x\"",
+    ])
+    .run()
+    .code(0);
+    assert_eq!(out.json()["valid"], true);
+}
