@@ -1,0 +1,153 @@
+//! The commands the page may call (each one listed in `build.rs` and allowed by
+//! `capabilities/default.json`). Each is a thin wrapper over [`fix401::pipeline`].
+
+use fix401::pipeline::{self, BrowserChoice, Closed, Event, FlushAndRetest};
+use fix401::repair::{FixReport, Observer, Step, render};
+use fix401::report::Report;
+use fix401::stores::Restored;
+use tauri::State;
+use tauri::ipc::Channel;
+
+use crate::{AppState, CmdResult, Last, internal};
+
+/// Streams pipeline events to the page.
+struct ChannelObserver(Channel<Event>);
+
+impl Observer for ChannelObserver {
+    fn event(&self, event: &Event) {
+        // A closed page is no reason to stop a repair half-way.
+        let _ = self.0.send(event.clone());
+    }
+}
+
+/// The URL the app was started with (taken once).
+#[tauri::command]
+pub fn startup_url(state: State<'_, AppState>) -> Option<String> {
+    state.startup_url.lock().ok().and_then(|mut u| u.take())
+}
+
+/// Re-tests `url` and explains the answer.
+#[tauri::command]
+pub async fn check(
+    state: State<'_, AppState>,
+    url: String,
+    on_event: Channel<Event>,
+) -> CmdResult<Report> {
+    let obs = ChannelObserver(on_event);
+    obs.event(&Event::Started {
+        step: Step::Diagnose,
+        label: Step::Diagnose.label().into(),
+        total: None,
+    });
+    let report = pipeline::check(&state.sys, &url).await?;
+    obs.event(&Event::Done {
+        step: Step::Diagnose,
+        message: report.headline.clone(),
+    });
+    state.remember(Last::Check(Box::new(report.clone())));
+    Ok(report)
+}
+
+/// Flushes the DNS caches, then re-tests `url`.
+#[tauri::command]
+pub async fn flush_dns_retry(
+    state: State<'_, AppState>,
+    url: String,
+    on_event: Channel<Event>,
+) -> CmdResult<FlushAndRetest> {
+    let obs = ChannelObserver(on_event);
+    let r = pipeline::flush_dns_and_retest(&state.sys, &url, &obs).await?;
+    state.remember(Last::Flush(Box::new(r.clone())));
+    Ok(r)
+}
+
+/// The browsers installed, with profiles and whether they run.
+#[tauri::command]
+pub async fn list_browsers(state: State<'_, AppState>) -> CmdResult<Vec<BrowserChoice>> {
+    let sys = state.sys.clone();
+    tauri::async_runtime::spawn_blocking(move || pipeline::browsers(&sys))
+        .await
+        .map_err(internal)?
+        .map_err(Into::into)
+}
+
+/// Closes the given running browsers gracefully.
+#[tauri::command]
+pub async fn close_browsers(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+) -> CmdResult<Vec<Closed>> {
+    let sys = state.sys.clone();
+    tauri::async_runtime::spawn_blocking(move || pipeline::close_browsers(&sys, &ids))
+        .await
+        .map_err(internal)?
+        .map_err(Into::into)
+}
+
+/// Clears the site's data in the chosen browsers (all when empty), then re-tests.
+#[tauri::command]
+pub async fn fix_site(
+    state: State<'_, AppState>,
+    url: String,
+    browsers: Vec<String>,
+    on_event: Channel<Event>,
+) -> CmdResult<FixReport> {
+    let sys = state.sys.clone();
+    let report = tauri::async_runtime::spawn_blocking(move || {
+        pipeline::fix_site_and_retest(&sys, &url, &browsers, &ChannelObserver(on_event))
+    })
+    .await
+    .map_err(internal)??;
+    state.remember(Last::Fix(Box::new(report.clone())));
+    Ok(report)
+}
+
+/// Puts the newest clear back exactly.
+#[tauri::command]
+pub async fn undo(state: State<'_, AppState>) -> CmdResult<Restored> {
+    let sys = state.sys.clone();
+    tauri::async_runtime::spawn_blocking(move || pipeline::undo_last(&sys))
+        .await
+        .map_err(internal)?
+        .map_err(Into::into)
+}
+
+fn last_markdown(state: &AppState) -> CmdResult<String> {
+    let last = state.last.lock().map_err(internal)?.clone();
+    match last {
+        None => {
+            Err(fix401::Error::BadInput("there is no result yet: press Check first".into()).into())
+        }
+        Some(Last::Check(r)) => Ok(r.to_markdown()),
+        Some(Last::Flush(f)) => Ok(format!(
+            "# DNS flush\n\n{}\n\n{}\n\n## After the flush\n\n{}",
+            f.flush.summary,
+            f.flush.browser_note,
+            f.after.to_markdown()
+        )),
+        Some(Last::Fix(r)) => Ok(render::markdown(&r)),
+    }
+}
+
+/// The last result as a Markdown report (redacted), for the clipboard.
+#[tauri::command]
+pub fn report_text(state: State<'_, AppState>) -> CmdResult<String> {
+    last_markdown(&state)
+}
+
+/// Saves the last result as a Markdown file in the reports folder and returns its path.
+#[tauri::command]
+pub async fn save_report(state: State<'_, AppState>) -> CmdResult<String> {
+    let text = last_markdown(&state)?;
+    let dir = state.sys.data_dir.join("reports");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| fix401::Error::io(format!("cannot create {}", dir.display()), e))?;
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let path = dir.join(format!("fix401-report-{secs}.md"));
+    std::fs::write(&path, text)
+        .map_err(|e| fix401::Error::io(format!("cannot write {}", path.display()), e))?;
+    Ok(path.display().to_string())
+}

@@ -1,0 +1,188 @@
+//! The app's commands on Tauri's mock runtime: arguments, `{code, message}` errors and the
+//! progress events sent through the channel, against real loopback HTTP servers.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use fix401_app::{AppState, StartArgs, commands, parse_args, system_for, url_from_deep_link};
+use tauri::Manager;
+use tauri::ipc::{Channel, InvokeResponseBody};
+use tauri::test::{MockRuntime, mock_context, noop_assets};
+
+/// A loopback server that answers every request with `status` (401 with a Basic challenge).
+fn server(status: u16) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = l.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let extra = if status == 401 {
+                "WWW-Authenticate: Basic realm=\"test\"\r\n"
+            } else {
+                ""
+            };
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status} X\r\n{extra}Content-Length: 2\r\nConnection: close\r\n\r\nok"
+            );
+        }
+    });
+    format!("http://{addr}/")
+}
+
+fn app(home: &std::path::Path) -> tauri::App<MockRuntime> {
+    let args = StartArgs {
+        home: Some(home.to_path_buf()),
+        ..StartArgs::default()
+    };
+    let sys = system_for(&args).expect("system");
+    fix401_app::builder::<MockRuntime>(AppState::new(sys, Some("http://127.0.0.1:1/".into())))
+        .build(mock_context(noop_assets()))
+        .expect("mock app")
+}
+
+/// A channel that keeps every event as JSON.
+fn recorder() -> (
+    Channel<fix401::pipeline::Event>,
+    Arc<Mutex<Vec<serde_json::Value>>>,
+) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let ch = Channel::new(move |body| {
+        if let InvokeResponseBody::Json(j) = body {
+            s.lock()
+                .unwrap()
+                .push(serde_json::from_str(&j).unwrap_or_default());
+        }
+        Ok(())
+    });
+    (ch, seen)
+}
+
+#[test]
+fn check_reports_401_and_streams_progress() {
+    let home = tempfile::tempdir().unwrap();
+    let app = app(home.path());
+    let url = server(401);
+    let (ch, seen) = recorder();
+    let report = tauri::async_runtime::block_on(commands::check(app.state(), url, ch)).unwrap();
+    assert_eq!(report.status, Some(401));
+    assert_eq!(report.verdict, "unauthorized");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.cause.id() == "credentials.missing")
+    );
+    let events = seen.lock().unwrap().clone();
+    assert_eq!(events.first().unwrap()["event"], "started");
+    assert_eq!(events.first().unwrap()["step"], "diagnose");
+    assert_eq!(events.last().unwrap()["event"], "done");
+    // The report can now be copied and saved.
+    let text = commands::report_text(app.state()).unwrap();
+    assert!(text.contains("401"), "{text}");
+    let saved = tauri::async_runtime::block_on(commands::save_report(app.state())).unwrap();
+    assert!(std::fs::read_to_string(saved).unwrap().contains("401"));
+}
+
+#[test]
+fn check_of_a_working_page_says_ok() {
+    let home = tempfile::tempdir().unwrap();
+    let app = app(home.path());
+    let (ch, _) = recorder();
+    let report =
+        tauri::async_runtime::block_on(commands::check(app.state(), server(200), ch)).unwrap();
+    assert_eq!(report.verdict, "ok");
+}
+
+#[test]
+fn errors_reach_the_page_as_code_and_message() {
+    let home = tempfile::tempdir().unwrap();
+    let app = app(home.path());
+    // Nothing checked yet: copying a report is bad input with a clear message.
+    let err = commands::report_text(app.state()).unwrap_err();
+    assert_eq!(err.code, "bad_input");
+    assert!(err.message.contains("Check"), "{}", err.message);
+    let json = serde_json::to_value(&err).unwrap();
+    assert_eq!(json["code"], "bad_input");
+    // A URL that cannot be used is refused by flush-and-retry before anything runs.
+    let (ch, seen) = recorder();
+    let err = tauri::async_runtime::block_on(commands::flush_dns_retry(
+        app.state(),
+        "http://".into(),
+        ch,
+    ))
+    .unwrap_err();
+    assert_eq!(err.code, "bad_input");
+    assert!(seen.lock().unwrap().is_empty());
+    // Undo with no backup is an error, not a panic.
+    let err = tauri::async_runtime::block_on(commands::undo(app.state())).unwrap_err();
+    assert!(!err.message.is_empty());
+    // Closing a browser that is not installed is bad input.
+    let err = tauri::async_runtime::block_on(commands::close_browsers(
+        app.state(),
+        vec!["netscape".into()],
+    ))
+    .unwrap_err();
+    assert_eq!(err.code, "bad_input");
+}
+
+#[test]
+fn startup_url_is_handed_over_once() {
+    let home = tempfile::tempdir().unwrap();
+    let app = app(home.path());
+    assert_eq!(
+        commands::startup_url(app.state()).as_deref(),
+        Some("http://127.0.0.1:1/")
+    );
+    assert_eq!(commands::startup_url(app.state()), None);
+}
+
+#[test]
+fn empty_home_lists_no_browsers() {
+    let home = tempfile::tempdir().unwrap();
+    let app = app(home.path());
+    let list = tauri::async_runtime::block_on(commands::list_browsers(app.state())).unwrap();
+    assert!(list.is_empty(), "{list:?}");
+}
+
+#[test]
+fn arguments_and_deep_links() {
+    let none = |_: &str| None;
+    let a = parse_args(
+        [
+            "--url",
+            "http://127.0.0.1:8080/x",
+            "--dns-server=127.0.0.1:5353",
+        ]
+        .map(String::from),
+        none,
+    )
+    .unwrap();
+    assert_eq!(a.url.as_deref(), Some("http://127.0.0.1:8080/x"));
+    assert_eq!(a.dns_server, Some("127.0.0.1:5353".parse().unwrap()));
+    let a = parse_args(
+        ["fix401://check?url=http%3A%2F%2F127.0.0.1%3A9%2Fa%3Fb%3Dc".to_string()],
+        none,
+    )
+    .unwrap();
+    assert_eq!(a.url.as_deref(), Some("http://127.0.0.1:9/a?b=c"));
+    assert_eq!(url_from_deep_link("fix401://other?url=x"), None);
+    assert_eq!(url_from_deep_link("https://check?url=x"), None);
+    let err = parse_args(["--dns-server".to_string(), "nope".into()], none).unwrap_err();
+    assert_eq!(err.code, "bad_input");
+    let err = parse_args(["--url".to_string()], none).unwrap_err();
+    assert!(err.message.contains("--url"));
+    let env = |k: &str| (k == "FIX401_HOME").then(|| "/tmp/x".to_string());
+    assert_eq!(
+        parse_args(Vec::new(), env).unwrap().home.as_deref(),
+        Some(std::path::Path::new("/tmp/x"))
+    );
+    let missing = StartArgs {
+        home: Some("/nonexistent/fix401-home".into()),
+        ..StartArgs::default()
+    };
+    assert_eq!(system_for(&missing).unwrap_err().code, "bad_input");
+}

@@ -1,0 +1,196 @@
+//! Combined operations the desktop app offers as one button, kept here so the shell stays
+//! thin and a CLI user (or a script) gets exactly the same behaviour.
+//!
+//! - [`check`]: re-test a URL and explain the answer (the diagnosis report).
+//! - [`flush_dns_and_retest`]: flush every DNS cache on the way, then re-test.
+//! - [`browsers`] / [`close_browsers`]: which browsers are installed and open; close them
+//!   gracefully so their stores may be changed.
+//! - [`fix_site_and_retest`]: clear the site's data in the chosen browsers (backup first),
+//!   then re-test, through the repair pipeline ([`crate::repair`]).
+//! - [`undo_last`]: put the newest clear back exactly.
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::diagnosis::{self, DiagnoseOptions};
+use crate::dns::{self, FlushOptions, FlushReport};
+use crate::error::{Error, Result};
+use crate::repair::{
+    self, Backend, FixOptions, FixReport, Observer, Unattended, live::LiveBackend,
+};
+use crate::report::Report;
+use crate::stores::{self, Restored};
+use crate::system::System;
+
+/// One step of a combined operation, for progress displays (same shape as the repair
+/// pipeline's events, so a front end renders both alike).
+pub use crate::repair::{Event, Step};
+
+/// Re-tests `url` and explains the answer.
+pub async fn check(sys: &System, url: &str) -> Result<Report> {
+    diagnosis::diagnose(sys, url, &DiagnoseOptions::default()).await
+}
+
+/// What "Flush DNS and retry" did: the flush, then the re-test.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlushAndRetest {
+    /// Everything the flush did and found.
+    pub flush: FlushReport,
+    /// The re-test after the flush.
+    pub after: Report,
+}
+
+/// Flushes the DNS caches (verifying `url`'s host before and after), then re-tests `url`.
+/// `observer` receives started/done/failed for [`Step::FlushDns`] and [`Step::Retest`].
+pub async fn flush_dns_and_retest(
+    sys: &System,
+    url: &str,
+    observer: &dyn Observer,
+) -> Result<FlushAndRetest> {
+    let target = crate::target::Target::parse(url).map_err(|invalid| {
+        Error::BadInput(format!(
+            "{url}: not a usable address ({invalid}); type the full address, for example https://example.com/"
+        ))
+    })?;
+    started(observer, Step::FlushDns);
+    let flush = match dns::flush(
+        sys,
+        &FlushOptions {
+            host: Some(target.host.clone()),
+            dry_run: false,
+        },
+    )
+    .await
+    {
+        Ok(f) => f,
+        Err(e) => {
+            observer.event(&Event::Failed {
+                step: Step::FlushDns,
+                error: e.to_string(),
+            });
+            return Err(e);
+        }
+    };
+    observer.event(&Event::Done {
+        step: Step::FlushDns,
+        message: flush.summary.clone(),
+    });
+    started(observer, Step::Retest);
+    let after = check(sys, url).await?;
+    observer.event(&Event::Done {
+        step: Step::Retest,
+        message: after.headline.clone(),
+    });
+    Ok(FlushAndRetest { flush, after })
+}
+
+fn started(observer: &dyn Observer, step: Step) {
+    observer.event(&Event::Started {
+        step,
+        label: step.label().to_string(),
+        total: None,
+    });
+}
+
+/// A browser as a chooser shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BrowserChoice {
+    /// Catalog id (`chromium`, `firefox`…).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Version, when known.
+    pub version: Option<String>,
+    /// Profile names.
+    pub profiles: Vec<String>,
+    /// True while it runs (its stores cannot be changed then).
+    pub running: bool,
+}
+
+/// The browsers installed for the person, with their profiles and whether they run.
+pub fn browsers(sys: &System) -> Result<Vec<BrowserChoice>> {
+    let backend = LiveBackend::new(sys.clone());
+    Ok(backend
+        .browsers()?
+        .into_iter()
+        .map(|b| BrowserChoice {
+            running: !b.running_pids.is_empty(),
+            profiles: b.profiles.iter().map(|p| p.name.clone()).collect(),
+            id: b.id,
+            name: b.name,
+            version: b.version,
+        })
+        .collect())
+}
+
+/// The outcome of closing one browser.
+#[derive(Debug, Clone, Serialize)]
+pub struct Closed {
+    /// Catalog id.
+    pub id: String,
+    /// True when it is closed now.
+    pub ok: bool,
+    /// One plain sentence.
+    pub summary: String,
+}
+
+/// Asks the running browsers among `ids` to close (gracefully, never a hard kill).
+pub fn close_browsers(sys: &System, ids: &[String]) -> Result<Vec<Closed>> {
+    let backend = LiveBackend::new(sys.clone());
+    let all = backend.browsers()?;
+    let mut out = Vec::new();
+    for id in ids {
+        let Some(b) = all.iter().find(|b| &b.id == id) else {
+            return Err(Error::BadInput(format!(
+                "{id}: no such browser on this computer"
+            )));
+        };
+        if b.running_pids.is_empty() {
+            out.push(Closed {
+                id: id.clone(),
+                ok: true,
+                summary: format!("{} is not running.", b.name),
+            });
+            continue;
+        }
+        let r = backend.close_browser(b)?;
+        out.push(Closed {
+            id: id.clone(),
+            ok: r.ok,
+            summary: r.summary,
+        });
+    }
+    Ok(out)
+}
+
+/// Clears `url`'s site data in `browser_ids` (all when empty), backup first, then re-tests,
+/// through the repair pipeline. Pressing the button is the consent: the plan is shown in the
+/// report and every change can be undone with [`undo_last`].
+pub fn fix_site_and_retest(
+    sys: &System,
+    url: &str,
+    browser_ids: &[String],
+    observer: &dyn Observer,
+) -> Result<FixReport> {
+    let config = Config::load(sys, exe_dir().as_deref())?;
+    let backend = LiveBackend::new(sys.clone());
+    let opts = FixOptions {
+        url: url.to_string(),
+        dns: false,
+        site_data: true,
+        browsers: browser_ids.to_vec(),
+        reopen: false,
+    };
+    repair::run(sys, &backend, &config, &opts, &Unattended, observer)
+}
+
+/// Restores the newest clear not yet undone.
+pub fn undo_last(sys: &System) -> Result<Restored> {
+    stores::undo(sys, None)
+}
+
+fn exe_dir() -> Option<std::path::PathBuf> {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+}

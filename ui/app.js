@@ -1,0 +1,346 @@
+// fix401's one screen. Every decision is made by the core library behind the commands;
+// this file only shows results, progress and errors. No innerHTML with data: text only.
+"use strict";
+
+const T = window.__TAURI__;
+const invoke = T.core.invoke;
+const $ = (id) => document.getElementById(id);
+
+const VERDICT_WORDS = {
+  ok: ["This page works", true],
+  invalid_url: ["This address cannot be used", false],
+  unauthorized: ["Access refused: a login is needed", false],
+  forbidden: ["Access refused: not allowed", false],
+  proxy_auth_required: ["Your network’s proxy wants a login", false],
+  not_found: ["This page does not exist", false],
+  server_error: ["The website has a fault", false],
+  redirect_loop: ["The page keeps redirecting in a loop", false],
+  too_many_redirects: ["Too many redirects", false],
+  tls_error: ["The site’s security certificate is not valid", false],
+  dns_failure: ["The site’s name cannot be found", false],
+  unreachable: ["The site cannot be reached", false],
+  failing: ["This page does not work", false],
+  fixed: ["Fixed", true],
+  working: ["This page works", true],
+  still_failing: ["Still not working", false],
+};
+
+const ACTION_LABELS = {
+  "retry": "Check again",
+  "fix-url": "Use the corrected address",
+  "flush-dns": "Flush DNS and retry",
+  "clear-site-data": "Fix this site…",
+  "restart-browser": "Close the browser",
+  "check-credentials": null,
+  "fix-clock": null,
+  "contact-site-owner": null,
+};
+const ADVICE = {
+  "check-credentials": "Check your user name and password (or ask for a new link or token).",
+  "fix-clock": "Set this computer’s date and time correctly, then check again.",
+  "contact-site-owner": "This needs the site’s owner: use “Copy report” and send it to them or your help desk.",
+  "restart-browser": "Close your browser completely and open it again.",
+};
+
+let busy = false;
+let lastUrl = "";
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v; else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+
+function setBusy(on, text) {
+  busy = on;
+  $("progress").hidden = !on;
+  if (text) $("progress-text").textContent = text;
+  for (const b of document.querySelectorAll("button")) b.disabled = on;
+  $("url").readOnly = on;
+}
+
+function showMessage(text, info) {
+  const m = $("message");
+  m.textContent = text || "";
+  m.className = info ? "message info" : "message";
+  m.hidden = !text;
+}
+
+function errorText(e) {
+  if (e && typeof e === "object" && "message" in e) return e.message;
+  return String(e);
+}
+
+function channel() {
+  const ch = new T.core.Channel();
+  ch.onmessage = (ev) => {
+    if (ev.event === "started") $("progress-text").textContent = ev.label + "…";
+    else if (ev.event === "progress") $("progress-text").textContent = ev.message;
+    else if (ev.event === "done") $("progress-text").textContent = ev.message;
+    else if (ev.event === "failed") $("progress-text").textContent = ev.error;
+  };
+  return ch;
+}
+
+async function run(label, fn) {
+  if (busy) return;
+  showMessage("");
+  setBusy(true, label);
+  try {
+    await fn();
+  } catch (e) {
+    showMessage(errorText(e));
+  } finally {
+    setBusy(false);
+  }
+}
+
+function setVerdict(id, headline) {
+  const [words, good] = VERDICT_WORDS[id] || [id, false];
+  const v = $("verdict");
+  v.textContent = words;
+  v.className = "verdict " + (good ? "good" : "bad");
+  v.dataset.verdict = id;
+  $("headline").textContent = headline || "";
+  $("result").hidden = false;
+  v.focus();
+}
+
+function renderFindings(findings, ok) {
+  const list = $("findings");
+  list.replaceChildren();
+  if (!findings || findings.length === 0) {
+    list.append(el("li", { class: "finding none" },
+      el("p", { class: "summary" }, ok ? "Nothing is wrong from here." : "No specific cause was found.")));
+    return;
+  }
+  for (const f of findings) {
+    const li = el("li", { class: "finding " + f.confidence, "data-cause": f.cause },
+      el("p", { class: "summary" }, f.summary),
+      el("p", { class: "meta" }, `${f.cause} · ${f.confidence} confidence`));
+    const fixes = el("div", { class: "fixes" });
+    for (const a of f.actions || []) {
+      const label = ACTION_LABELS[a];
+      if (label) {
+        const b = el("button", { type: "button", "data-action": a }, label);
+        b.addEventListener("click", () => doAction(a));
+        fixes.append(b);
+      }
+      if (ADVICE[a] && !label) li.append(el("p", { class: "advice" }, ADVICE[a]));
+    }
+    if (fixes.childElementCount) li.append(fixes);
+    list.append(li);
+  }
+}
+
+function doAction(a) {
+  if (a === "retry") return check();
+  if (a === "flush-dns") return flushRetry();
+  if (a === "clear-site-data" || a === "restart-browser") return openFixSite();
+  if (a === "fix-url") return check();
+}
+
+function fmtMs(v) { return v == null ? "–" : `${Math.round(v)} ms`; }
+
+function waterfall(t) {
+  const NS = "http://www.w3.org/2000/svg";
+  const phases = [["DNS", t.dns, "#0ea5e9"], ["Connect", t.connect, "#8b5cf6"],
+    ["TLS", t.tls, "#f59e0b"], ["First byte", t.first_byte, "#22c55e"]];
+  const total = Math.max(t.total || 0, phases.reduce((s, p) => s + (p[1] || 0), 0), 1);
+  const W = 640, row = 26, left = 110, right = 80, H = row * (phases.length + 1) + 10;
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("role", "img");
+  const desc = phases.map((p) => `${p[0]} ${fmtMs(p[1])}`).join(", ") + `, total ${fmtMs(t.total)}`;
+  svg.setAttribute("aria-label", "Timing: " + desc);
+  const scale = (W - left - right) / total;
+  let x = 0;
+  phases.concat([["Total", t.total, "#64748b"]]).forEach((p, i) => {
+    const y = 8 + i * row;
+    const label = document.createElementNS(NS, "text");
+    label.setAttribute("x", "0"); label.setAttribute("y", String(y + 15));
+    label.textContent = p[0];
+    svg.append(label);
+    const isTotal = p[0] === "Total";
+    const start = isTotal ? 0 : x;
+    const w = Math.max((p[1] || 0) * scale, p[1] ? 2 : 0);
+    const r = document.createElementNS(NS, "rect");
+    r.setAttribute("x", String(left + start * scale)); r.setAttribute("y", String(y + 3));
+    r.setAttribute("width", String(w)); r.setAttribute("height", "16"); r.setAttribute("rx", "3");
+    r.setAttribute("fill", p[2]);
+    svg.append(r);
+    const val = document.createElementNS(NS, "text");
+    val.setAttribute("x", String(left + start * scale + w + 6)); val.setAttribute("y", String(y + 15));
+    val.textContent = fmtMs(p[1]);
+    svg.append(val);
+    if (!isTotal) x += p[1] || 0;
+  });
+  $("waterfall").replaceChildren(svg);
+}
+
+function renderTechnical(r) {
+  $("tech-status").textContent = r.status == null ? "no answer" : String(r.status);
+  $("tech-url").textContent = r.final_url && r.final_url !== r.url ? `${r.url} → ${r.final_url}` : r.url;
+  $("tech-resolved").textContent = (r.resolved || []).join(", ") || "–";
+  waterfall(r.timings_ms || {});
+  const red = $("tech-redirects");
+  red.replaceChildren();
+  for (const h of r.redirects || []) {
+    red.append(el("li", {}, `${h.status ?? "–"} ${h.url}` + (h.location ? ` → ${h.location}` : "")));
+  }
+  if (!red.childElementCount) red.append(el("li", { class: "muted" }, "none"));
+  const ch = $("tech-challenges");
+  ch.replaceChildren();
+  for (const c of r.challenges || []) {
+    const box = el("div", { class: "challenge" },
+      el("p", {}, el("strong", {}, c.header + ": "), el("code", {}, (c.lines || []).join(", "))));
+    const ul = el("ul", {});
+    for (const x of c.explanations || []) ul.append(el("li", {}, x));
+    box.append(ul);
+    ch.append(box);
+  }
+  if (!ch.childElementCount) ch.append(el("p", { class: "muted" }, "The server sent no challenge."));
+  const hb = $("tech-headers");
+  hb.replaceChildren();
+  for (const h of r.headers || []) hb.append(el("tr", {}, el("td", {}, h.name), el("td", {}, h.value)));
+}
+
+function showReport(r) {
+  setVerdict(r.verdict, r.headline);
+  renderFindings(r.findings, r.verdict === "ok");
+  renderTechnical(r);
+}
+
+async function check() {
+  const url = $("url").value.trim();
+  if (!url) {
+    showMessage("Type or paste the address of the page first.");
+    $("url").focus();
+    return;
+  }
+  lastUrl = url;
+  $("browsers-panel").hidden = true;
+  await run("Testing the address…", async () => {
+    const r = await invoke("check", { url, onEvent: channel() });
+    showReport(r);
+  });
+}
+
+async function flushRetry() {
+  const url = lastUrl || $("url").value.trim();
+  await run("Flushing the DNS cache…", async () => {
+    const r = await invoke("flush_dns_retry", { url, onEvent: channel() });
+    showReport(r.after);
+    if (r.after.verdict === "ok") setVerdict("fixed", r.flush.summary + " " + r.after.headline);
+    showMessage(r.flush.summary, r.flush.flushed);
+  });
+}
+
+async function openFixSite() {
+  await run("Looking for your browsers…", async () => {
+    const list = await invoke("list_browsers");
+    const ul = $("browsers");
+    ul.replaceChildren();
+    const open = [];
+    for (const b of list) {
+      const id = "br-" + b.id;
+      const cb = el("input", { type: "checkbox", id, value: b.id });
+      cb.checked = true;
+      const text = `${b.name}${b.version ? " " + b.version : ""} — ${b.profiles.length} profile(s)`;
+      const label = el("label", { for: id }, cb, text);
+      if (b.running) { label.append(el("span", { class: "badge" }, "open")); open.push(b.name); }
+      ul.append(el("li", {}, label));
+    }
+    if (!list.length) ul.append(el("li", { class: "muted" }, "No browser was found for this user."));
+    const warn = $("browsers-open");
+    warn.hidden = open.length === 0;
+    warn.textContent = open.length
+      ? `${open.join(", ")} ${open.length > 1 ? "are" : "is"} open. fix401 can only change a browser’s data while it is closed.`
+      : "";
+    $("close-browsers").hidden = open.length === 0;
+    $("fix-site-go").disabled = list.length === 0;
+    $("browsers-panel").hidden = false;
+  });
+  $("browsers-panel").hidden || (document.querySelector("#browsers input") || $("fix-site-go")).focus();
+}
+
+function chosenBrowsers() {
+  return [...document.querySelectorAll("#browsers input:checked")].map((c) => c.value);
+}
+
+async function closeBrowsers() {
+  await run("Closing the browsers…", async () => {
+    const res = await invoke("close_browsers", { ids: chosenBrowsers() });
+    showMessage(res.map((c) => c.summary).join(" "), res.every((c) => c.ok));
+  });
+  await openFixSite();
+}
+
+async function fixSite() {
+  const url = lastUrl || $("url").value.trim();
+  const browsers = chosenBrowsers();
+  await run("Clearing the site’s data…", async () => {
+    const r = await invoke("fix_site", { url, browsers, onEvent: channel() });
+    $("browsers-panel").hidden = true;
+    const after = r.after || r.before;
+    setVerdict(r.verdict, r.headline);
+    renderFindings(after.findings, after.ok);
+    const did = (r.actions || []).map((a) => a.summary).join(" ");
+    if (did) showMessage(did, r.verdict !== "still_failing");
+  });
+}
+
+async function undo() {
+  await run("Putting the data back…", async () => {
+    const r = await invoke("undo");
+    showMessage(`Undone: ${r.rows} cookie(s) and ${r.files} file(s) of ${r.site} are back.`, true);
+  });
+}
+
+async function copyReport() {
+  await run("Preparing the report…", async () => {
+    const text = await invoke("report_text");
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch (_) {
+      const ta = el("textarea", {});
+      ta.value = text;
+      document.body.append(ta);
+      ta.select();
+      document.execCommand("copy");
+      ta.remove();
+    }
+    showMessage("The report is on the clipboard: paste it into your e-mail or ticket.", true);
+  });
+}
+
+async function saveReport() {
+  await run("Saving the report…", async () => {
+    const path = await invoke("save_report");
+    showMessage(`Report saved to ${path}`, true);
+  });
+}
+
+function fillUrl(u) {
+  if (!u) return;
+  $("url").value = u;
+  check();
+}
+
+window.addEventListener("DOMContentLoaded", async () => {
+  $("check-form").addEventListener("submit", (e) => { e.preventDefault(); check(); });
+  $("flush-dns-retry").addEventListener("click", flushRetry);
+  $("fix-site").addEventListener("click", openFixSite);
+  $("fix-site-go").addEventListener("click", fixSite);
+  $("fix-site-cancel").addEventListener("click", () => { $("browsers-panel").hidden = true; $("fix-site").focus(); });
+  $("close-browsers").addEventListener("click", closeBrowsers);
+  $("undo").addEventListener("click", undo);
+  $("copy-report").addEventListener("click", copyReport);
+  $("save-report").addEventListener("click", saveReport);
+  T.event.listen("fill-url", (e) => fillUrl(e.payload));
+  $("url").focus();
+  try { fillUrl(await invoke("startup_url")); } catch (e) { showMessage(errorText(e)); }
+});
