@@ -3,5 +3,11 @@
 mod cli;
 
 fn main() {
+    // `fix401 browsers | head` must end quietly like other Unix tools, not panic in println!.
+    #[cfg(unix)]
+    // SAFETY: restoring the default SIGPIPE action before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     std::process::exit(cli::main());
 }

@@ -4,9 +4,11 @@
 //! Needs a display and the release binary, so it is `#[ignore]`d in plain `cargo test`;
 //! `scripts/test-all.sh` starts Xvfb, builds the app and runs it with `--ignored`
 //! (`FIX401_APP_BIN` = the binary, `DISPLAY` = the Xvfb display).
+#![cfg(unix)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -51,6 +53,9 @@ struct Driver {
 
 fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to tauri-driver");
+    // A wedged driver must fail the test, never hang CI.
+    let _ = s.set_read_timeout(Some(Duration::from_secs(90)));
+    let _ = s.set_write_timeout(Some(Duration::from_secs(30)));
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     write!(
         s,
@@ -108,7 +113,9 @@ impl Driver {
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::null())
+            // Its own process group, so cleanup ends WebKitWebDriver and the app with it.
+            .process_group(0)
             .spawn()
             .expect("start tauri-driver");
         // Wait for the driver to listen (bounded: a dead driver fails the test).
@@ -213,13 +220,18 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = http(
-            self.port,
-            "DELETE",
-            &format!("/session/{}", self.session),
-            None,
-        );
-        let _ = self.child.kill();
+        // Best effort: a panic here would abort the test run.
+        let port = self.port;
+        let path = format!("/session/{}", self.session);
+        let _ = std::thread::spawn(move || http(port, "DELETE", &path, None)).join();
+        // SAFETY: kill(2) on the driver's own process group; no memory is involved.
+        unsafe {
+            libc::kill(-(self.child.id() as i32), libc::SIGTERM);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        unsafe {
+            libc::kill(-(self.child.id() as i32), libc::SIGKILL);
+        }
         let _ = self.child.wait();
     }
 }

@@ -108,6 +108,7 @@ impl Context {
                 if os == Os::current() {
                     sys.runner = std::sync::Arc::new(fix401::system::RealRunner);
                     sys.processes = std::sync::Arc::new(fix401::system::RealProcesses);
+                    sys.admin = fix401::system::running_as_admin();
                 }
                 sys
             }
