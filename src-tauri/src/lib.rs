@@ -54,6 +54,9 @@ pub struct StartArgs {
     pub home: Option<PathBuf>,
     /// Where backups go (`--data-dir DIR` / `FIX401_DATA_DIR`).
     pub data_dir: Option<PathBuf>,
+    /// Root of the system files (hidden, as in the CLI): `--system-root DIR` /
+    /// `FIX401_SYSTEM_ROOT`, so tests show the app a resolver set-up of their own.
+    pub system_root: Option<PathBuf>,
     /// Test resolver (hidden, as in the CLI): `--dns-server IP:PORT` / `FIX401_DNS_SERVER`.
     pub dns_server: Option<std::net::SocketAddr>,
     /// Upstream to compare with (hidden): `--upstream-dns IP:PORT` / `FIX401_UPSTREAM_DNS`.
@@ -94,6 +97,7 @@ pub fn parse_args<I: IntoIterator<Item = String>>(
     let mut out = StartArgs {
         home: env("FIX401_HOME").map(PathBuf::from),
         data_dir: env("FIX401_DATA_DIR").map(PathBuf::from),
+        system_root: env("FIX401_SYSTEM_ROOT").map(PathBuf::from),
         ..StartArgs::default()
     };
     if let Some(v) = env("FIX401_DNS_SERVER") {
@@ -118,6 +122,7 @@ pub fn parse_args<I: IntoIterator<Item = String>>(
             "--url" => out.url = Some(value(&mut it)?),
             "--home" => out.home = Some(PathBuf::from(value(&mut it)?)),
             "--data-dir" => out.data_dir = Some(PathBuf::from(value(&mut it)?)),
+            "--system-root" => out.system_root = Some(PathBuf::from(value(&mut it)?)),
             "--dns-server" => out.dns_server = Some(addr("--dns-server", &value(&mut it)?)?),
             "--upstream-dns" => out.upstream_dns = Some(addr("--upstream-dns", &value(&mut it)?)?),
             _ => {
@@ -147,11 +152,15 @@ pub fn system_for(args: &StartArgs) -> Result<System, AppError> {
             let mut sys = System::simulated(Os::current(), home);
             sys.runner = std::sync::Arc::new(fix401::system::RealRunner);
             sys.processes = std::sync::Arc::new(fix401::system::RealProcesses);
+            sys.admin = fix401::system::running_as_admin();
             sys
         }
     };
     if let Some(d) = &args.data_dir {
         sys.data_dir = d.clone();
+    }
+    if let Some(root) = &args.system_root {
+        sys.system_root = root.clone();
     }
     sys.dns_server = args.dns_server;
     sys.upstream_dns = args.upstream_dns;

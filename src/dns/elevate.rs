@@ -61,10 +61,11 @@ pub struct ElevatedResult {
 
 /// The fix401 binary the elevated run starts (never a path the user chose).
 pub fn program(os: Os) -> String {
+    // The desktop app is a different executable: it ships the CLI beside itself.
     let here = || {
         std::env::current_exe()
             .ok()
-            .map(|p| p.display().to_string())
+            .map(|exe| cli_beside(&exe).display().to_string())
     };
     match os {
         // Must equal the policy's exec.path, or pkexec falls back to its generic prompt.
@@ -76,6 +77,22 @@ pub fn program(os: Os) -> String {
         }
         Os::Windows => WINDOWS_PROGRAM.to_string(),
     }
+}
+
+/// The `fix401` CLI for a running executable: itself, or the `fix401` beside it when the
+/// running program is another one (the desktop app `fix401-app`).
+fn cli_beside(exe: &Path) -> PathBuf {
+    let is_cli = exe
+        .file_stem()
+        .is_some_and(|s| s.eq_ignore_ascii_case("fix401"));
+    if is_cli {
+        return exe.to_path_buf();
+    }
+    let name = match exe.extension() {
+        Some(ext) if ext.eq_ignore_ascii_case("exe") => "fix401.exe",
+        _ => "fix401",
+    };
+    exe.with_file_name(name)
 }
 
 /// Quotes one word for `/bin/sh`.
@@ -343,6 +360,21 @@ pub fn write_result(path: &Path, result: &ElevatedResult) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_app_elevates_the_cli_beside_it() {
+        let p = |s: &str| Path::new(s).to_path_buf();
+        assert_eq!(cli_beside(&p("/opt/x/fix401")), p("/opt/x/fix401"));
+        assert_eq!(cli_beside(&p("/opt/x/fix401-app")), p("/opt/x/fix401"));
+        assert_eq!(
+            cli_beside(&p("C:/Program Files/fix401/fix401-app.exe")),
+            p("C:/Program Files/fix401/fix401.exe")
+        );
+        assert_eq!(
+            cli_beside(&p("C:/Program Files/fix401/FIX401.EXE")),
+            p("C:/Program Files/fix401/FIX401.EXE")
+        );
+    }
 
     #[test]
     fn elevated_arguments_are_checked_exactly() {
