@@ -31,13 +31,51 @@ pub async fn check(sys: &System, url: &str) -> Result<Report> {
     diagnosis::diagnose(sys, url, &DiagnoseOptions::default()).await
 }
 
-/// What "Flush DNS and retry" did: the flush, then the re-test.
+/// What "Flush DNS and retry" did: the flush, then the re-test, and what that means.
 #[derive(Debug, Clone, Serialize)]
 pub struct FlushAndRetest {
     /// Everything the flush did and found.
     pub flush: FlushReport,
     /// The re-test after the flush.
     pub after: Report,
+    /// `fixed` (the answer changed and the page works now), `working` (it works, but the
+    /// flush changed nothing), or `still_failing`.
+    pub verdict: &'static str,
+    /// One plain sentence for the person.
+    pub headline: String,
+}
+
+/// Judges a flush and its re-test. When the flush changed the answer and the page works
+/// now, the DNS answer was the fault: a "works from here, so it is your browser's stored
+/// data" finding would send the person after the wrong cause, so it is dropped.
+fn judge_flush(flush: FlushReport, mut after: Report) -> FlushAndRetest {
+    let works = after.verdict == "ok";
+    let changed = flush.changed == Some(true);
+    let host = flush.host.clone().unwrap_or_else(|| "the site".into());
+    let (verdict, headline) = match (works, changed) {
+        (true, true) => {
+            after
+                .findings
+                .retain(|f| f.cause != crate::diagnosis::Cause::SiteDataStale);
+            (
+                "fixed",
+                format!(
+                    "Fixed: this computer had an out-of-date address for {host}; after the DNS flush the page loads."
+                ),
+            )
+        }
+        (true, false) => ("working", format!("{} {}", flush.summary, after.headline)),
+        (false, _) => (
+            "still_failing",
+            format!("{} Still failing: {}", flush.summary, after.headline),
+        ),
+    };
+    FlushAndRetest {
+        flush,
+        after,
+        verdict,
+        headline,
+    }
 }
 
 /// Flushes the DNS caches (verifying `url`'s host before and after), then re-tests `url`.
@@ -81,7 +119,7 @@ pub async fn flush_dns_and_retest(
         step: Step::Retest,
         message: after.headline.clone(),
     });
-    Ok(FlushAndRetest { flush, after })
+    Ok(judge_flush(flush, after))
 }
 
 fn started(observer: &dyn Observer, step: Step) {

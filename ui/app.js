@@ -105,6 +105,7 @@ function setVerdict(id, headline) {
   v.className = "verdict " + (good ? "good" : "bad");
   v.dataset.verdict = id;
   $("headline").textContent = headline || "";
+  $("headline").hidden = !headline;
   $("result").hidden = false;
   v.focus();
 }
@@ -209,7 +210,9 @@ function renderTechnical(r) {
 }
 
 function showReport(r) {
-  setVerdict(r.verdict, r.headline);
+  // The headline often repeats the only finding word for word: say it once.
+  const repeated = (r.findings || []).some((f) => f.summary === r.headline);
+  setVerdict(r.verdict, repeated ? "" : r.headline);
   renderFindings(r.findings, r.verdict === "ok");
   renderTechnical(r);
 }
@@ -234,7 +237,7 @@ async function flushRetry() {
   await run("Flushing the DNS cache…", async () => {
     const r = await invoke("flush_dns_retry", { url, onEvent: channel() });
     showReport(r.after);
-    if (r.after.verdict === "ok") setVerdict("fixed", r.flush.summary + " " + r.after.headline);
+    setVerdict(r.verdict, r.headline);
     showMessage(r.flush.summary, r.flush.flushed);
   });
 }

@@ -120,7 +120,9 @@ fn last_markdown(state: &AppState) -> CmdResult<String> {
         }
         Some(Last::Check(r)) => Ok(r.to_markdown()),
         Some(Last::Flush(f)) => Ok(format!(
-            "# DNS flush\n\n{}\n\n{}\n\n## After the flush\n\n{}",
+            "# DNS flush: {}\n\n{}\n\n{}\n\n{}\n\n## After the flush\n\n{}",
+            f.verdict.replace('_', " "),
+            f.headline,
             f.flush.summary,
             f.flush.browser_note,
             f.after.to_markdown()

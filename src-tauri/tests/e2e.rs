@@ -424,6 +424,11 @@ fn flush_dns_and_retry_fixes_a_stale_answer_in_the_real_window() {
     let v = d.wait_verdict_change(&v);
     assert_eq!(v, "fixed", "{}", d.text("#headline"));
     assert_eq!(d.text("#verdict"), "Fixed");
+    let findings = d.text("#findings");
+    assert!(
+        !findings.contains("site_data.stale"),
+        "the DNS answer was the fault, not stored data: {findings}"
+    );
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
         Some(std::net::Ipv4Addr::LOCALHOST),
@@ -499,4 +504,64 @@ fn fix_this_site_clears_a_stale_chromium_cookie_then_undo_puts_it_back() {
         "undo put the cookies back"
     );
     screenshot("12-undone");
+}
+
+impl Driver {
+    /// Runs `script` in the page and returns its value.
+    fn eval(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(&json!({"script": script, "args": []})),
+        )["value"]
+            .clone()
+    }
+}
+
+#[test]
+#[ignore = "needs a display and the release build: run by scripts/test-all.sh"]
+fn follows_the_dark_setting_and_reflows_like_200_percent_zoom() {
+    let home = tempfile::tempdir().unwrap();
+    // The desktop's dark preference, as GNOME hands it to GTK apps.
+    let d = Driver::start_with(
+        &app_bin(),
+        home.path(),
+        &[("GTK_THEME", "Adwaita:dark".to_string())],
+    );
+    let failing = server(401);
+    d.type_into("#url", &failing);
+    d.click("#check");
+    assert_eq!(d.wait_verdict_change(""), "unauthorized");
+    let dark = d.eval("return matchMedia('(prefers-color-scheme: dark)').matches");
+    assert_eq!(dark, json!(true), "the page sees the dark preference");
+    let bg = d.eval("return getComputedStyle(document.body).backgroundColor");
+    assert_eq!(bg, json!("rgb(15, 20, 26)"), "dark background");
+    screenshot("13-dark");
+
+    // 200 % zoom of an 860 px window leaves 430 CSS px: nothing may need sideways scrolling.
+    d.call(
+        "POST",
+        "/window/rect",
+        Some(&json!({"width": 430, "height": 600})),
+    );
+    let t0 = Instant::now();
+    while d.eval("return window.innerWidth").as_f64().unwrap_or(1e9) > 440.0 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "window did not shrink"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let overflow = d
+        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    assert_eq!(overflow, json!(0), "no sideways scrolling at 430 px");
+    screenshot("14-narrow");
+
+    // Keyboard only: Tab from the address field reaches Check, Enter runs it.
+    d.eval("document.getElementById('url').focus()");
+    let active = |d: &Driver| d.eval("return document.activeElement.id");
+    let tab = json!({"actions": [{"type": "key", "id": "kb", "actions": [
+        {"type": "keyDown", "value": "\u{E004}"}, {"type": "keyUp", "value": "\u{E004}"}]}]});
+    d.call("POST", "/actions", Some(&tab));
+    assert_eq!(active(&d), json!("check"));
 }

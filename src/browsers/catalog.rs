@@ -754,6 +754,30 @@ pub fn store_kinds(family: Family, os: Os) -> (StoreKind, StoreKind, Option<&'st
     }
 }
 
+/// The "Site storage" cell: one scope, or each kind with its own when they differ
+/// (Chromium keeps IndexedDB per origin but Service Worker data is not split by site).
+fn storage_cell(storage: Option<&'static [StoreKind]>) -> String {
+    let Some(kinds) = storage else {
+        return Scope::NotSupported.label().to_string();
+    };
+    let first = kinds[0].scope();
+    if kinds.iter().all(|k| k.scope() == first) {
+        return first.label().to_string();
+    }
+    kinds
+        .iter()
+        .map(|k| {
+            let name = match k {
+                StoreKind::ChromiumIndexedDb => "IndexedDB",
+                StoreKind::ChromiumServiceWorker => "Service Worker",
+                _ => "storage",
+            };
+            format!("{name}: {}", k.scope().label())
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The catalog as a Markdown table (browser × OS × store), as printed in the README.
 pub fn markdown_table() -> String {
     let mut out = String::from(
@@ -782,10 +806,7 @@ pub fn markdown_table() -> String {
                     packagings.join(", "),
                     cookies.scope().label().to_string(),
                     format!("{}{cache_note}", cache.scope().label()),
-                    storage
-                        .map(|k| k[0].scope().label())
-                        .unwrap_or(Scope::NotSupported.label())
-                        .to_string(),
+                    storage_cell(storage),
                 ]
             };
             let channels = if spec.channels.len() > 1 {

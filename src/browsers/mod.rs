@@ -80,6 +80,8 @@ impl StoreKind {
     pub fn scope(self) -> Scope {
         match self {
             StoreKind::ChromiumBlockfileCache | StoreKind::SafariCache => Scope::Whole,
+            // Its database is not split by origin: listed, never cleared (the plan says so).
+            StoreKind::ChromiumServiceWorker => Scope::NotSupported,
             _ => Scope::PerSite,
         }
     }
