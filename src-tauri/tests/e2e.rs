@@ -55,6 +55,10 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
     try_http(port, method, path, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
 }
 
+/// tauri-driver closed the connection without a byte: its pooled connection to
+/// WebKitWebDriver had been closed, so the request was never forwarded and may be repeated.
+const NOTHING: &str = "closed without an answer";
+
 fn try_http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
     let mut s = TcpStream::connect(("127.0.0.1", port))
         .map_err(|e| format!("cannot connect to tauri-driver: {e}"))?;
@@ -71,6 +75,9 @@ fn try_http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result
     let mut resp = Vec::new();
     s.read_to_end(&mut resp)
         .map_err(|e| format!("no answer: {e}"))?;
+    if resp.is_empty() {
+        return Err(NOTHING.into());
+    }
     let text = String::from_utf8_lossy(&resp);
     let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let payload = if head
@@ -171,14 +178,14 @@ impl Driver {
 
     fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
         let path = format!("/session/{}{path}", self.session);
-        // tauri-driver 2.1 now and then drops a proxied request without an answer; reads and
-        // element look-ups are safe to repeat, a click is not (it could act twice).
-        let repeatable = method == "GET" || path.ends_with("/element");
+        // tauri-driver 2.1 now and then drops a proxied request without an answer. Reads and
+        // look-ups are safe to repeat; anything else only when nothing came back at all.
+        let reads = method == "GET" || path.ends_with("/element");
         let mut tries = 0;
         loop {
             match try_http(self.port, method, &path, body) {
                 Ok(v) => return v,
-                Err(e) if repeatable && tries < 5 => {
+                Err(e) if (reads || e == NOTHING) && tries < 5 => {
                     tries += 1;
                     eprintln!("{method} {path}: {e}; retrying");
                     std::thread::sleep(Duration::from_millis(300));
@@ -564,4 +571,135 @@ fn follows_the_dark_setting_and_reflows_like_200_percent_zoom() {
         {"type": "keyDown", "value": "\u{E004}"}, {"type": "keyUp", "value": "\u{E004}"}]}]});
     d.call("POST", "/actions", Some(&tab));
     assert_eq!(active(&d), json!("check"));
+}
+
+/// A private D-Bus session bus (the single-instance plugin meets the second launch there).
+struct SessionBus {
+    child: Child,
+    address: String,
+    _dir: tempfile::TempDir,
+}
+
+impl SessionBus {
+    fn start() -> SessionBus {
+        let dir = tempfile::tempdir().unwrap();
+        let address = format!("unix:path={}", dir.path().join("bus").display());
+        let child = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile"])
+            .arg(format!("--address={address}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon (package dbus)");
+        let t0 = Instant::now();
+        while !dir.path().join("bus").exists() {
+            assert!(t0.elapsed() < Duration::from_secs(10), "no session bus");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SessionBus {
+            child,
+            address,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs a display and the release build: run by scripts/test-all.sh"]
+fn a_second_launch_with_a_url_fills_the_open_window() {
+    let bus = SessionBus::start();
+    let home = tempfile::tempdir().unwrap();
+    let env = [("DBUS_SESSION_BUS_ADDRESS", bus.address.clone())];
+    let d = Driver::start_with(&app_bin(), home.path(), &env);
+    assert_eq!(
+        d.eval("return document.getElementById('url').value"),
+        json!("")
+    );
+
+    let failing = server(401);
+    let link = format!(
+        "fix401://check?url={}",
+        failing.replace(':', "%3A").replace('/', "%2F")
+    );
+    let mut second = Command::new(app_bin())
+        .arg(&link)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("FIX401_HOME", home.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("second launch");
+    // The second instance hands its link over and exits instead of opening a window.
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(s) = second.try_wait().unwrap() {
+            break s;
+        }
+        if t0.elapsed() > Duration::from_secs(20) {
+            let _ = second.kill();
+            panic!("the second launch kept running");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status}");
+    // The open window took the address and checked it.
+    assert_eq!(d.wait_verdict_change(""), "unauthorized");
+    assert_eq!(
+        d.eval("return document.getElementById('url').value"),
+        json!(failing)
+    );
+    screenshot("15-second-launch");
+}
+
+/// Every visible text on the page whose colour contrast with its background is below WCAG AA
+/// (4.5:1, or 3:1 for large text); disabled controls are exempt, as in WCAG.
+const CONTRAST_FAILURES: &str = r#"
+const lin = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+const parse = (s) => { const m = s.match(/rgba?\(([^)]+)\)/); if (!m) return null;
+  const p = m[1].split(',').map(Number); return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 }; };
+const lum = (c) => 0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b);
+const bgOf = (el) => { for (let e = el; e; e = e.parentElement) {
+  const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; }
+  return parse(getComputedStyle(document.body).backgroundColor); };
+const out = []; let checked = 0;
+for (const el of document.querySelectorAll('body *')) {
+  const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+  if (!own || !el.getClientRects().length || el.closest('[hidden]') || el.closest(':disabled')) continue;
+  const st = getComputedStyle(el);
+  if (st.visibility === 'hidden' || el.closest('.skip')) continue;
+  checked++;
+  const fg = parse(st.color), bg = bgOf(el);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  const ratio = (a + 0.05) / (b + 0.05);
+  const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
+  const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+  if (ratio < need) out.push(`${el.tagName}#${el.id}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)} < ${need}`);
+}
+return { checked, failures: out };
+"#;
+
+#[test]
+#[ignore = "needs a display and the release build: run by scripts/test-all.sh"]
+fn every_text_meets_wcag_aa_contrast_in_light_and_dark() {
+    for (theme, name) in [("Adwaita", "light"), ("Adwaita:dark", "dark")] {
+        let home = tempfile::tempdir().unwrap();
+        let d = Driver::start_with(&app_bin(), home.path(), &[("GTK_THEME", theme.into())]);
+        let failing = server(401);
+        d.type_into("#url", &failing);
+        d.click("#check");
+        assert_eq!(d.wait_verdict_change(""), "unauthorized");
+        d.click("#technical summary");
+        d.click("#fix-site");
+        d.wait_browsers();
+        let r = d.eval(CONTRAST_FAILURES);
+        assert!(r["checked"].as_u64().unwrap_or(0) > 30, "{name}: {r}");
+        assert_eq!(r["failures"], json!([]), "{name} theme");
+    }
 }
