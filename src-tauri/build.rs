@@ -4,6 +4,7 @@
 /// Every command the page may call; the capability file allows exactly these.
 const COMMANDS: &[&str] = &[
     "startup_url",
+    "settings",
     "check",
     "flush_dns_retry",
     "list_browsers",

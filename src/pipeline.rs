@@ -26,6 +26,26 @@ use crate::system::System;
 /// pipeline's events, so a front end renders both alike).
 pub use crate::repair::{Event, Step};
 
+/// The help-desk configuration as the app needs it: preset URLs, actions not offered, the
+/// support contact. A bad configuration file is an error (never silently permissive).
+pub fn settings(sys: &System) -> Result<Config> {
+    Config::load(sys, exe_dir().as_deref())
+}
+
+/// Saves a report (Markdown) in the configured reports folder, or `<data dir>/reports`;
+/// returns the file written.
+pub fn save_report(sys: &System, markdown: &str) -> Result<std::path::PathBuf> {
+    let dir = settings(sys)?
+        .reports_dir
+        .unwrap_or_else(|| sys.data_dir.join("reports"));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let path = repair::new_report_stem(&dir).with_extension("md");
+    std::fs::write(&path, markdown)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    Ok(path)
+}
+
 /// Re-tests `url` and explains the answer.
 pub async fn check(sys: &System, url: &str) -> Result<Report> {
     diagnosis::diagnose(sys, url, &DiagnoseOptions::default()).await
@@ -90,6 +110,12 @@ pub async fn flush_dns_and_retest(
             "{url}: not a usable address ({invalid}); type the full address, for example https://example.com/"
         ))
     })?;
+    if !settings(sys)?.allows(crate::diagnosis::Action::FlushDns) {
+        return Err(Error::Refused(
+            "flushing DNS is turned off by your help desk's configuration; ask them to flush it"
+                .into(),
+        ));
+    }
     started(observer, Step::FlushDns);
     let flush = match dns::flush(
         sys,
@@ -210,7 +236,7 @@ pub fn fix_site_and_retest(
     browser_ids: &[String],
     observer: &dyn Observer,
 ) -> Result<FixReport> {
-    let config = Config::load(sys, exe_dir().as_deref())?;
+    let config = settings(sys)?;
     let backend = LiveBackend::new(sys.clone());
     let opts = FixOptions {
         url: url.to_string(),

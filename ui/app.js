@@ -44,6 +44,8 @@ const ADVICE = {
 
 let busy = false;
 let lastUrl = "";
+// Action ids the help desk turned off (configuration): never offered.
+let disabled = new Set();
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -124,6 +126,7 @@ function renderFindings(findings, ok) {
       el("p", { class: "meta" }, `${f.cause} · ${f.confidence} confidence`));
     const fixes = el("div", { class: "fixes" });
     for (const a of f.actions || []) {
+      if (disabled.has(a)) continue;
       const label = ACTION_LABELS[a];
       if (label) {
         const b = el("button", { type: "button", "data-action": a }, label);
@@ -327,6 +330,23 @@ async function saveReport() {
   });
 }
 
+// The help desk's configuration: preset addresses, actions turned off, who to call.
+function applySettings(s) {
+  disabled = new Set(s.disabled_actions || []);
+  $("flush-dns-retry").hidden = disabled.has("flush-dns");
+  $("fix-site").hidden = disabled.has("clear-site-data");
+  const list = $("preset-urls");
+  list.replaceChildren(...(s.urls || []).map((u) => el("option", { value: u })));
+  const c = s.support;
+  const parts = c ? [c.phone, c.email, c.url].filter(Boolean) : [];
+  const foot = $("support");
+  foot.hidden = !(c && (c.name || parts.length));
+  if (!foot.hidden) {
+    foot.replaceChildren("Need help? ", el("strong", {}, c.name || "Your help desk"),
+      parts.length ? " · " + parts.join(" · ") : "");
+  }
+}
+
 function fillUrl(u) {
   if (!u) return;
   $("url").value = u;
@@ -345,5 +365,18 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("save-report").addEventListener("click", saveReport);
   T.event.listen("fill-url", (e) => fillUrl(e.payload));
   $("url").focus();
-  try { fillUrl(await invoke("startup_url")); } catch (e) { showMessage(errorText(e)); }
+  let presets = [];
+  try {
+    const s = await invoke("settings");
+    applySettings(s);
+    presets = s.urls || [];
+  } catch (e) {
+    // A broken configuration file: say which line, keep the window usable.
+    showMessage(errorText(e));
+  }
+  try {
+    const start = await invoke("startup_url");
+    if (start) fillUrl(start);
+    else if (presets.length) $("url").value = presets[0];
+  } catch (e) { showMessage(errorText(e)); }
 });

@@ -26,6 +26,13 @@ pub fn startup_url(state: State<'_, AppState>) -> Option<String> {
     state.startup_url.lock().ok().and_then(|mut u| u.take())
 }
 
+/// The help-desk configuration: preset URLs, actions not offered, the support contact.
+/// A bad configuration file reaches the page as a `bad_file` error naming its line.
+#[tauri::command]
+pub fn settings(state: State<'_, AppState>) -> CmdResult<fix401::config::Config> {
+    pipeline::settings(&state.sys).map_err(Into::into)
+}
+
 /// Re-tests `url` and explains the answer.
 #[tauri::command]
 pub async fn check(
@@ -137,19 +144,11 @@ pub fn report_text(state: State<'_, AppState>) -> CmdResult<String> {
     last_markdown(&state)
 }
 
-/// Saves the last result as a Markdown file in the reports folder and returns its path.
+/// Saves the last result as a Markdown report in the reports folder (the help desk's
+/// `reports_dir`, else the data folder) and returns its path.
 #[tauri::command]
 pub async fn save_report(state: State<'_, AppState>) -> CmdResult<String> {
     let text = last_markdown(&state)?;
-    let dir = state.sys.data_dir.join("reports");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| fix401::Error::io(format!("cannot create {}", dir.display()), e))?;
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    let path = dir.join(format!("fix401-report-{secs}.md"));
-    std::fs::write(&path, text)
-        .map_err(|e| fix401::Error::io(format!("cannot write {}", path.display()), e))?;
+    let path = pipeline::save_report(&state.sys, &text)?;
     Ok(path.display().to_string())
 }

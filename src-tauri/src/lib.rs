@@ -205,6 +205,7 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::startup_url,
+            commands::settings,
             commands::check,
             commands::flush_dns_retry,
             commands::list_browsers,

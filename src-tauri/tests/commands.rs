@@ -186,3 +186,58 @@ fn arguments_and_deep_links() {
     };
     assert_eq!(system_for(&missing).unwrap_err().code, "bad_input");
 }
+
+#[test]
+fn help_desk_settings_reach_the_page_and_are_honoured() {
+    let home = tempfile::tempdir().unwrap();
+    let reports = home.path().join("tickets");
+    let dir = home.path().join(".config/fix401");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "urls = [\"https://intranet.example.com/\"]\ndisabled_actions = [\"flush-dns\"]\n\
+             reports_dir = {:?}\n[support]\nname = \"IT Desk\"\nphone = \"+1 555 0100\"\n",
+            reports.display().to_string()
+        ),
+    )
+    .unwrap();
+    let app = app(home.path());
+    let s = serde_json::to_value(commands::settings(app.state()).unwrap()).unwrap();
+    assert_eq!(s["urls"][0], "https://intranet.example.com/");
+    assert_eq!(s["disabled_actions"][0], "flush-dns");
+    assert_eq!(s["support"]["name"], "IT Desk");
+    assert_eq!(s["support"]["phone"], "+1 555 0100");
+
+    // A disabled action is refused before anything runs, with words for the person.
+    let (ch, seen) = recorder();
+    let err =
+        tauri::async_runtime::block_on(commands::flush_dns_retry(app.state(), server(200), ch))
+            .unwrap_err();
+    assert_eq!(err.code, "refused");
+    assert!(err.message.contains("help desk"), "{}", err.message);
+    assert!(seen.lock().unwrap().is_empty());
+
+    // Reports go where the help desk wants them.
+    let (ch, _) = recorder();
+    tauri::async_runtime::block_on(commands::check(app.state(), server(401), ch)).unwrap();
+    let saved = tauri::async_runtime::block_on(commands::save_report(app.state())).unwrap();
+    assert!(saved.starts_with(&reports.display().to_string()), "{saved}");
+    assert!(saved.ends_with(".md"), "{saved}");
+}
+
+#[test]
+fn a_bad_configuration_file_is_an_error_naming_its_line() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".config/fix401");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        "urls = []\ndisabled_actions = [\"reboot\"]\n",
+    )
+    .unwrap();
+    let app = app(home.path());
+    let err = commands::settings(app.state()).unwrap_err();
+    assert_eq!(err.code, "bad_file");
+    assert!(err.message.contains("line 2"), "{}", err.message);
+}

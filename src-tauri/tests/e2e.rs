@@ -703,3 +703,44 @@ fn every_text_meets_wcag_aa_contrast_in_light_and_dark() {
         assert_eq!(r["failures"], json!([]), "{name} theme");
     }
 }
+
+#[test]
+#[ignore = "needs a display and the release build: run by scripts/test-all.sh"]
+fn the_help_desk_configuration_shapes_the_window() {
+    let home = tempfile::tempdir().unwrap();
+    let failing = server(401);
+    let dir = home.path().join(".config/fix401");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "urls = [{failing:?}]\ndisabled_actions = [\"flush-dns\"]\n\
+             [support]\nname = \"IT Service Desk\"\nphone = \"+1 555 0100\"\n"
+        ),
+    )
+    .unwrap();
+    let d = Driver::start(&app_bin(), home.path());
+    let t0 = Instant::now();
+    while d.eval("return document.getElementById('url').value") != json!(failing) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "preset URL not filled"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let support = d.text("#support");
+    assert!(support.contains("IT Service Desk"), "{support}");
+    assert!(support.contains("+1 555 0100"), "{support}");
+    d.click("#check");
+    assert_eq!(d.wait_verdict_change(""), "unauthorized");
+    // Turned off by the help desk: not offered anywhere.
+    assert_eq!(
+        d.eval("return document.getElementById('flush-dns-retry').hidden"),
+        json!(true)
+    );
+    assert_eq!(
+        d.eval("return document.querySelectorAll('[data-action=\"flush-dns\"]').length"),
+        json!(0)
+    );
+    screenshot("16-help-desk-config");
+}

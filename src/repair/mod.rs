@@ -1126,18 +1126,36 @@ fn environment(sys: &System, browsers: &[BrowserInfo]) -> Environment {
     }
 }
 
+/// A fresh `DIR/fix401-report-YYYYMMDD-HHMMSS` (UTC; `-2`, `-3`… when taken), to which the
+/// caller adds `.md` / `.json`.
+pub fn new_report_stem(dir: &std::path::Path) -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let digits: String = crate::stores::backup::rfc3339(secs)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let stamp = format!("{}-{}", &digits[..8], &digits[8..14]);
+    let taken = |p: &PathBuf| p.with_extension("md").exists() || p.with_extension("json").exists();
+    let mut stem = dir.join(format!("fix401-report-{stamp}"));
+    let mut n = 1;
+    while taken(&stem) {
+        n += 1;
+        stem = dir.join(format!("fix401-report-{stamp}-{n}"));
+    }
+    stem
+}
+
 /// Saves the report as Markdown and JSON in `dir` (created when missing) and records the
 /// file names in the report.
 pub fn save_in_dir(report: &mut FixReport, dir: &std::path::Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("creating the reports folder {}", dir.display()), e))?;
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let base = format!("fix401-report-{stamp}");
-    let md: PathBuf = dir.join(format!("{base}.md"));
-    let json: PathBuf = dir.join(format!("{base}.json"));
+    let base = new_report_stem(dir);
+    let md: PathBuf = base.with_extension("md");
+    let json: PathBuf = base.with_extension("json");
     report.saved_to = vec![md.display().to_string(), json.display().to_string()];
     std::fs::write(&md, render::markdown(report))
         .map_err(|e| Error::io(format!("writing {}", md.display()), e))?;
