@@ -355,6 +355,26 @@ impl System {
         })
     }
 
+    /// The machine as seen through a person's home folder (`--home`): files are looked up
+    /// below `home`, laid out as `os`. When `os` is this very OS, real commands run and
+    /// real processes are seen (a technician on a mounted disk, the tests' temporary
+    /// homes); otherwise commands stay refused, as in [`System::simulated`].
+    pub fn for_home(os: Os, home: &Path) -> Result<System> {
+        if !home.is_dir() {
+            return Err(Error::BadInput(format!(
+                "--home {}: no such directory; give the folder that holds the person's files",
+                home.display()
+            )));
+        }
+        let mut sys = System::simulated(os, home);
+        if os == Os::current() {
+            sys.runner = Arc::new(RealRunner);
+            sys.processes = Arc::new(RealProcesses);
+            sys.admin = running_as_admin();
+        }
+        Ok(sys)
+    }
+
     /// A simulated machine: `home` laid out as `os`. The environment is what that OS would
     /// set for such a home (`APPDATA`, `LOCALAPPDATA`, no `XDG_*` overrides), commands are
     /// refused unless a runner is supplied, and no process is running.

@@ -100,11 +100,18 @@ async function run(label, fn) {
   }
 }
 
-function setVerdict(id, headline) {
-  const [words, good] = VERDICT_WORDS[id] || [id, false];
+function setVerdict(id, headline, findings) {
+  let [words, good] = VERDICT_WORDS[id] || [id, false];
+  let tone = good ? "good" : "bad";
+  // Working from here while the person saw an error: their browser's stored data is the
+  // likely fault, so "This page works" alone would read as "nothing to do".
+  if (id === "ok" && (findings || []).some((f) => f.cause === "site_data.stale")) {
+    words = "It works from here: your browser’s saved data for this site is the likely problem";
+    tone = "warn";
+  }
   const v = $("verdict");
   v.textContent = words;
-  v.className = "verdict " + (good ? "good" : "bad");
+  v.className = "verdict " + tone;
   v.dataset.verdict = id;
   $("headline").textContent = headline || "";
   $("headline").hidden = !headline;
@@ -215,7 +222,7 @@ function renderTechnical(r) {
 function showReport(r) {
   // The headline often repeats the only finding word for word: say it once.
   const repeated = (r.findings || []).some((f) => f.summary === r.headline);
-  setVerdict(r.verdict, repeated ? "" : r.headline);
+  setVerdict(r.verdict, repeated ? "" : r.headline, r.findings);
   renderFindings(r.findings, r.verdict === "ok");
   renderTechnical(r);
 }

@@ -139,22 +139,9 @@ pub fn parse_args<I: IntoIterator<Item = String>>(
 pub fn system_for(args: &StartArgs) -> Result<System, AppError> {
     let mut sys = match &args.home {
         None => System::live()?,
-        Some(home) => {
-            if !home.is_dir() {
-                return Err(fix401::Error::BadInput(format!(
-                    "--home {}: no such directory; give the folder that holds the person's files",
-                    home.display()
-                ))
-                .into());
-            }
-            // Same rule as the CLI: a home simulated as this very OS runs real commands
-            // and sees real processes (so running browsers are detected).
-            let mut sys = System::simulated(Os::current(), home);
-            sys.runner = std::sync::Arc::new(fix401::system::RealRunner);
-            sys.processes = std::sync::Arc::new(fix401::system::RealProcesses);
-            sys.admin = fix401::system::running_as_admin();
-            sys
-        }
+        // Same rule as the CLI: a home laid out as this very OS runs real commands and sees
+        // real processes (so running browsers are detected).
+        Some(home) => System::for_home(Os::current(), home)?,
     };
     if let Some(d) = &args.data_dir {
         sys.data_dir = d.clone();

@@ -1,36 +1,15 @@
 //! The app's commands on Tauri's mock runtime: arguments, `{code, message}` errors and the
 //! progress events sent through the channel, against real loopback HTTP servers.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
+mod support;
+use support::server;
+
 use std::sync::{Arc, Mutex};
 
 use fix401_app::{AppState, StartArgs, commands, parse_args, system_for, url_from_deep_link};
 use tauri::Manager;
 use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::test::{MockRuntime, mock_context, noop_assets};
-
-/// A loopback server that answers every request with `status` (401 with a Basic challenge).
-fn server(status: u16) -> String {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let addr = l.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        for mut s in l.incoming().flatten() {
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-            let extra = if status == 401 {
-                "WWW-Authenticate: Basic realm=\"test\"\r\n"
-            } else {
-                ""
-            };
-            let _ = write!(
-                s,
-                "HTTP/1.1 {status} X\r\n{extra}Content-Length: 2\r\nConnection: close\r\n\r\nok"
-            );
-        }
-    });
-    format!("http://{addr}/")
-}
 
 fn app(home: &std::path::Path) -> tauri::App<MockRuntime> {
     let args = StartArgs {

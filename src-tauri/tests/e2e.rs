@@ -6,6 +6,9 @@
 //! (`FIX401_APP_BIN` = the binary, `DISPLAY` = the Xvfb display).
 #![cfg(unix)]
 
+mod support;
+use support::server;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -14,28 +17,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-
-/// A loopback server answering every request with `status`.
-fn server(status: u16) -> String {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let addr = l.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        for mut s in l.incoming().flatten() {
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-            let extra = if status == 401 {
-                "WWW-Authenticate: Basic realm=\"intranet\"\r\n"
-            } else {
-                ""
-            };
-            let _ = write!(
-                s,
-                "HTTP/1.1 {status} X\r\n{extra}Content-Type: text/html\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-            );
-        }
-    });
-    format!("http://{addr}/login")
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -487,6 +468,8 @@ fn fix_this_site_clears_a_stale_chromium_cookie_then_undo_puts_it_back() {
     d.wait_verdict_change("");
     let findings = d.text("#findings");
     assert!(findings.contains("site_data.stale"), "{findings}");
+    let verdict = d.text("#verdict");
+    assert!(verdict.contains("saved data"), "{verdict}");
     screenshot("09-site-data-stale");
 
     d.click("#fix-site");

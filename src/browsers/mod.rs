@@ -11,7 +11,7 @@ use serde::Serialize;
 
 pub mod catalog;
 pub mod discover;
-mod fsutil;
+pub(crate) mod fsutil;
 pub mod running;
 
 pub use catalog::{BrowserSpec, Layout, LockRule, Packaging, catalog};

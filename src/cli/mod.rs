@@ -72,7 +72,6 @@ enum Command {
 }
 
 /// What every subcommand gets: the global options and the machine to act on.
-#[allow(dead_code)] // until every subcommand is wired up
 pub struct Context {
     /// `--json` was given.
     pub json: bool,
@@ -82,7 +81,6 @@ pub struct Context {
     pub sys: System,
 }
 
-#[allow(dead_code)] // until every subcommand is wired up
 impl Context {
     fn new(cli: &Cli) -> Result<Context> {
         let os = cli.os.as_deref().map(str::parse::<Os>).transpose()?;
@@ -95,22 +93,9 @@ impl Context {
                         Error::BadInput("cannot find your home directory: pass --home DIR".into())
                     })?,
                 };
-                if !home.is_dir() {
-                    return Err(Error::BadInput(format!(
-                        "--home {}: no such directory; give the folder that holds the person's files",
-                        home.display()
-                    )));
-                }
-                let os = os.unwrap_or(Os::current());
-                let mut sys = System::simulated(os, home);
-                // A technician cleaning a mounted disk still runs real commands here only when
-                // the home is simulated as this very OS; DNS commands stay refused otherwise.
-                if os == Os::current() {
-                    sys.runner = std::sync::Arc::new(fix401::system::RealRunner);
-                    sys.processes = std::sync::Arc::new(fix401::system::RealProcesses);
-                    sys.admin = fix401::system::running_as_admin();
-                }
-                sys
+                // A technician cleaning a mounted disk still runs real commands only when
+                // the home is laid out as this very OS.
+                System::for_home(os.unwrap_or(Os::current()), &home)?
             }
         };
         if let Some(dir) = &cli.data_dir {

@@ -391,6 +391,26 @@ struct DaemonInfo {
     notes: Vec<String>,
 }
 
+impl DaemonInfo {
+    /// A daemon listening on `listen` that forwards to `servers`: loopback ones are the next
+    /// cache in the stack, the others the upstream name servers.
+    fn new(
+        listen: Vec<SocketAddr>,
+        servers: &[SocketAddr],
+        config: Option<PathBuf>,
+        notes: Vec<String>,
+    ) -> DaemonInfo {
+        let (forwards_to, upstreams) = servers.iter().partition(|s| s.ip().is_loopback());
+        DaemonInfo {
+            listen,
+            forwards_to,
+            upstreams,
+            config,
+            notes,
+        }
+    }
+}
+
 fn dnsmasq_info(sys: &System, args: &[String]) -> DaemonInfo {
     let conf_path = opt_values(args, "--conf-file", Some("-C"))
         .pop()
@@ -416,21 +436,7 @@ fn dnsmasq_info(sys: &System, args: &[String]) -> DaemonInfo {
     let mut servers = opt_values(args, "--server", Some("-S"));
     servers.extend(dnsmasq_conf_values(&conf, "server"));
     let servers: Vec<SocketAddr> = servers.iter().filter_map(|s| dnsmasq_server(s)).collect();
-    DaemonInfo {
-        listen,
-        forwards_to: servers
-            .iter()
-            .copied()
-            .filter(|s| s.ip().is_loopback())
-            .collect(),
-        upstreams: servers
-            .iter()
-            .copied()
-            .filter(|s| !s.ip().is_loopback())
-            .collect(),
-        config: None,
-        notes: Vec::new(),
-    }
+    DaemonInfo::new(listen, &servers, None, Vec::new())
 }
 
 /// Parses an unbound address with an optional port: `1.2.3.4@5353`.
@@ -489,21 +495,7 @@ fn unbound_info(sys: &System, args: &[String]) -> DaemonInfo {
         .iter()
         .filter_map(|f| unbound_addr(f, 53))
         .collect();
-    DaemonInfo {
-        listen,
-        forwards_to: servers
-            .iter()
-            .copied()
-            .filter(|s| s.ip().is_loopback())
-            .collect(),
-        upstreams: servers
-            .iter()
-            .copied()
-            .filter(|s| !s.ip().is_loopback())
-            .collect(),
-        config,
-        notes,
-    }
+    DaemonInfo::new(listen, &servers, config, notes)
 }
 
 #[cfg(unix)]

@@ -37,31 +37,8 @@ pub fn is_link(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
-/// Bytes below `path`, links counted as links.
-pub fn tree_size(path: &Path) -> u64 {
-    let Ok(meta) = fs::symlink_metadata(path) else {
-        return 0;
-    };
-    if !meta.is_dir() {
-        return meta.len();
-    }
-    let mut total = 0;
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(m) = entry.metadata() else { continue };
-            if m.is_dir() {
-                stack.push(entry.path());
-            } else {
-                total += m.len();
-            }
-        }
-    }
-    total
-}
+/// Bytes below `path`, links counted as links (one walker for the whole crate).
+pub(crate) use crate::browsers::fsutil::tree_size;
 
 /// True when a tree holds a symbolic link anywhere (such a folder is never moved: its
 /// link could point outside the store).
