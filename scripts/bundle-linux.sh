@@ -14,7 +14,7 @@ elif command -v npm >/dev/null 2>&1; then
   if [ ! -x .tools/node_modules/.bin/tauri ]; then
     npm install --silent --no-audit --no-fund --prefix .tools "@tauri-apps/cli@$TAURI_CLI_VERSION"
   fi
-  tauri=(.tools/node_modules/.bin/tauri)
+  tauri=("$PWD/.tools/node_modules/.bin/tauri")
 else
   cargo install tauri-cli --version "$TAURI_CLI_VERSION" --locked
   tauri=(cargo tauri)
