@@ -23,6 +23,7 @@ const VERDICT_WORDS = {
   fixed: ["Fixed", true],
   working: ["This page works", true],
   still_failing: ["Still not working", false],
+  undone: ["Undone: the site’s data is back as it was", null],
 };
 
 const ACTION_LABELS = {
@@ -102,7 +103,7 @@ async function run(label, fn) {
 
 function setVerdict(id, headline, findings) {
   let [words, good] = VERDICT_WORDS[id] || [id, false];
-  let tone = good ? "good" : "bad";
+  let tone = good === null ? "neutral" : good ? "good" : "bad";
   // Working from here while the person saw an error: their browser's stored data is the
   // likely fault, so "This page works" alone would read as "nothing to do".
   if (id === "ok" && (findings || []).some((f) => f.cause === "site_data.stale")) {
@@ -310,6 +311,10 @@ async function undo() {
   await run("Putting the data back…", async () => {
     const r = await invoke("undo");
     showMessage(`Undone: ${r.rows} cookie(s) and ${r.files} file(s) of ${r.site} are back.`, true);
+    // The last result no longer describes the browser: say what is true now.
+    setVerdict("undone", "Press Check to test the page again.");
+    $("findings").replaceChildren(el("li", { class: "finding none" },
+      el("p", { class: "summary" }, "Not tested since the undo.")));
   });
 }
 

@@ -491,6 +491,7 @@ fn fix_this_site_clears_a_stale_chromium_cookie_then_undo_puts_it_back() {
 
     d.click("#undo");
     let m = d.wait_message("Undone");
+    assert_eq!(d.wait_verdict_change("fixed"), "undone");
     assert!(m.contains("2 cookie"), "{m}");
     assert_eq!(
         cookie_names(home.path()),
