@@ -28,7 +28,20 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
+# Rust: the toolchain from rustup (Debian's own cargo is too old for edition 2024 and Tauri 2).
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "Rust is missing: install it from https://rustup.rs (or 'apt-get install cargo'), then run this again." >&2
-  exit 1
+  echo "Installing Rust (rustup, stable toolchain) into ${CARGO_HOME:-$HOME/.cargo}"
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal \
+    --component clippy,rustfmt
+fi
+need=1.85
+have=$(rustc --version | awk '{print $2}')
+if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -n 1)" != "$need" ]; then
+  if command -v rustup >/dev/null 2>&1; then
+    rustup update stable
+  else
+    echo "rustc $have is older than $need: install Rust from https://rustup.rs, then run this again." >&2
+    exit 1
+  fi
 fi

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH" # a Rust just installed by rustup
 cargo build --release -p fix401-app --features custom-protocol --bin fix401-app
 cargo build --release --bin fix401
 exec target/release/fix401-app "$@"

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH" # a Rust just installed by rustup
 
 export CARGO_TERM_COLOR=never
 echo "== cargo fmt --check"
