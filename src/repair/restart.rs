@@ -47,8 +47,9 @@ pub fn open_command(os: Os, url: &str) -> CommandSpec {
     match os {
         Os::Linux => CommandSpec::new("xdg-open", [url]),
         Os::Macos => CommandSpec::new("open", [url]),
-        // `start` is a cmd built-in; the empty title keeps a quoted URL from becoming one.
-        Os::Windows => CommandSpec::new("cmd", ["/C", "start", "", url]),
+        // Not `cmd /C start`: cmd would read `&` in a query string as a second command.
+        // url.dll's handler hands the URL to the default browser without any shell.
+        Os::Windows => CommandSpec::new("rundll32", ["url.dll,FileProtocolHandler", url]),
     }
 }
 
@@ -115,8 +116,17 @@ pub fn close(
     })
 }
 
-/// Opens `url` in the default browser.
+/// Opens `url` in the default browser. Only http(s) addresses are handed over: a `file:` or
+/// custom-scheme link must never start another program.
 pub fn reopen(sys: &System, url: &str) -> Result<ActionReport> {
+    let web = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    if !web {
+        return Ok(ActionReport {
+            ok: false,
+            summary: "only web addresses (http, https) are opened; open the page yourself".into(),
+            ..ActionReport::default()
+        });
+    }
     let cmd = open_command(sys.os, url);
     match sys.run(&cmd) {
         Ok(out) if out.success() => Ok(ActionReport {
@@ -192,9 +202,25 @@ mod tests {
             open_command(Os::Linux, "http://a.test/").program,
             "xdg-open"
         );
+        // A query string with `&` stays one argument of a program that runs no shell.
         assert_eq!(
-            open_command(Os::Windows, "http://a.test/").argv(),
-            vec!["cmd", "/C", "start", "", "http://a.test/"]
+            open_command(Os::Windows, "http://a.test/?a=1&calc").argv(),
+            vec![
+                "rundll32",
+                "url.dll,FileProtocolHandler",
+                "http://a.test/?a=1&calc"
+            ]
         );
+        assert_eq!(open_command(Os::Macos, "http://a.test/").program, "open");
+    }
+
+    #[test]
+    fn only_web_addresses_are_reopened() {
+        let sys = System::simulated(Os::Linux, "/tmp/none");
+        for bad in ["file:///etc/passwd", "javascript:alert(1)", "not a url"] {
+            let rep = reopen(&sys, bad).unwrap();
+            assert!(!rep.ok, "{bad}");
+            assert!(rep.summary.contains("only web addresses"), "{bad}");
+        }
     }
 }
