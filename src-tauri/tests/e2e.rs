@@ -368,7 +368,7 @@ fn check_a_401_then_a_working_page_in_the_real_window() {
 #[path = "../../tests/cli/support/fixsite.rs"]
 mod fixsite;
 
-use fixsite::{Dnsmasq, StaleCookieSite, TestDns, chromium_visit, query_a};
+use fixsite::{Dnsmasq, RunningChromium, StaleCookieSite, TestDns, chromium_visit, query_a};
 
 #[test]
 #[ignore = "needs a display and the release build: run by scripts/test-all.sh"]
@@ -731,4 +731,63 @@ fn the_help_desk_configuration_shapes_the_window() {
         json!(0)
     );
     screenshot("16-help-desk-config");
+}
+
+#[test]
+#[ignore = "needs a display and the release build: run by scripts/test-all.sh"]
+fn an_open_browser_is_shown_closed_on_request_then_cleared() {
+    let site = StaleCookieSite::start();
+    let dns = TestDns::start(300);
+    dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
+    let home = tempfile::tempdir().unwrap();
+    chromium_visit(home.path(), &site.url("a.test", "/login"));
+    // The person still has the browser open on the failing page.
+    let browser = RunningChromium::start(home.path(), &site.url("a.test", "/"));
+
+    let d = Driver::start_with(
+        &app_bin(),
+        home.path(),
+        &[
+            ("FIX401_DNS_SERVER", dns.addr.to_string()),
+            (
+                "FIX401_DATA_DIR",
+                home.path().join("data").display().to_string(),
+            ),
+        ],
+    );
+    d.type_into("#url", &site.url("a.test", "/"));
+    d.click("#check");
+    d.wait_verdict_change("");
+    d.click("#fix-site");
+    let list = d.wait_browsers();
+    assert!(list.contains("open"), "{list}");
+    let warning = d.text("#browsers-open");
+    assert!(warning.contains("Chromium is open"), "{warning}");
+    screenshot("17-browser-open");
+
+    d.click("#close-browsers");
+    let t0 = Instant::now();
+    while !browser.exited() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "Chromium still runs"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The chooser is refreshed: nothing is open any more.
+    let t0 = Instant::now();
+    while d.eval("return document.getElementById('browsers-open').hidden") != json!(true) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "{}",
+            d.text("#browsers-open")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    fixsite::wait_for_home_processes(home.path());
+    d.click("#fix-site-go");
+    let v = d.wait_verdict_change("ok");
+    assert_eq!(v, "fixed", "{}", d.text("#headline"));
+    assert!(cookie_names(home.path()).is_empty());
+    screenshot("18-closed-and-fixed");
 }
