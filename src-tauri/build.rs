@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "check",
     "flush_dns_retry",
     "list_browsers",
+    "site_plan",
     "close_browsers",
     "fix_site",
     "undo",

@@ -105,11 +105,7 @@ pub async fn flush_dns_and_retest(
     url: &str,
     observer: &dyn Observer,
 ) -> Result<FlushAndRetest> {
-    let target = crate::target::Target::parse(url).map_err(|invalid| {
-        Error::BadInput(format!(
-            "{url}: not a usable address ({invalid}); type the full address, for example https://example.com/"
-        ))
-    })?;
+    let target = parse_url(url)?;
     if !settings(sys)?.allows(crate::diagnosis::Action::FlushDns) {
         return Err(Error::Refused(
             "flushing DNS is turned off by your help desk's configuration; ask them to flush it"
@@ -146,6 +142,15 @@ pub async fn flush_dns_and_retest(
         message: after.headline.clone(),
     });
     Ok(judge_flush(flush, after))
+}
+
+/// The address typed into the app, or a bad-input error that says what to type.
+fn parse_url(url: &str) -> Result<crate::target::Target> {
+    crate::target::Target::parse(url).map_err(|invalid| {
+        Error::BadInput(format!(
+            "{url}: not a usable address ({invalid}); type the full address, for example https://example.com/"
+        ))
+    })
 }
 
 fn started(observer: &dyn Observer, step: Step) {
@@ -185,6 +190,19 @@ pub fn browsers(sys: &System) -> Result<Vec<BrowserChoice>> {
             version: b.version,
         })
         .collect())
+}
+
+/// What "Clear and retry" would remove for `url`'s site, per browser: the same plan as
+/// `fix401 clear --site HOST --dry-run` (cookie names, never values; cache entries and bytes;
+/// storage folders; what is skipped and why).
+pub fn site_plan(sys: &System, url: &str) -> Result<stores::Plan> {
+    let target = parse_url(url)?;
+    let installations = crate::browsers::discover(sys)?;
+    let selection = stores::Selection {
+        site: target.host.clone(),
+        ..stores::Selection::default()
+    };
+    stores::plan(sys, &installations, &selection)
 }
 
 /// The outcome of closing one browser.

@@ -253,20 +253,52 @@ async function flushRetry() {
   });
 }
 
+function fmtBytes(n) {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1048576) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1048576).toFixed(1)} MiB`;
+}
+
+// One line per profile of what clearing would remove (the core's plan; names, never values).
+function planLines(plan, browserId) {
+  const lines = [];
+  for (const p of (plan && plan.profiles) || []) {
+    if (p.browser_id !== browserId) continue;
+    const parts = [];
+    for (const it of p.items || []) {
+      const a = it.action;
+      if (a.type === "cookies") parts.push(`${a.count} cookie(s): ${a.names.join(", ")}`);
+      else if (a.type === "cache_entries") parts.push(`${a.count} cached file(s), ${fmtBytes(a.bytes)}`);
+      else if (a.type === "whole_cache") parts.push(`the whole cache (${fmtBytes(a.bytes)}): ${a.reason}`);
+      else if (a.type === "storage_folders") parts.push(`${a.folders.length} storage folder(s), ${fmtBytes(a.bytes)}`);
+    }
+    for (const k of p.skipped || []) {
+      if (k.code !== "browser_running") parts.push(`left alone: ${k.reason}`);
+    }
+    lines.push(`${p.profile_name}: ${parts.length ? parts.join(" · ") : "nothing stored for this site"}`);
+  }
+  return lines;
+}
+
 async function openFixSite() {
+  const url = lastUrl || $("url").value.trim();
   await run("Looking for your browsers…", async () => {
     const list = await invoke("list_browsers");
+    let plan = null;
+    try { plan = await invoke("site_plan", { url }); } catch (_) { /* shown when clearing */ }
     const ul = $("browsers");
     ul.replaceChildren();
     const open = [];
     for (const b of list) {
       const id = "br-" + b.id;
-      const cb = el("input", { type: "checkbox", id, value: b.id });
+      const cb = el("input", { type: "checkbox", id, value: b.id, "aria-describedby": id + "-plan" });
       cb.checked = true;
       const text = `${b.name}${b.version ? " " + b.version : ""} — ${b.profiles.length} profile(s)`;
       const label = el("label", { for: id }, cb, text);
       if (b.running) { label.append(el("span", { class: "badge" }, "open")); open.push(b.name); }
-      ul.append(el("li", {}, label));
+      const details = el("ul", { class: "plan", id: id + "-plan" },
+        ...planLines(plan, b.id).map((l) => el("li", {}, l)));
+      ul.append(el("li", {}, label, details));
     }
     if (!list.length) ul.append(el("li", { class: "muted" }, "No browser was found for this user."));
     const warn = $("browsers-open");

@@ -78,6 +78,16 @@ pub async fn list_browsers(state: State<'_, AppState>) -> CmdResult<Vec<BrowserC
         .map_err(Into::into)
 }
 
+/// What clearing `url`'s site would remove, per browser and profile (never cookie values).
+#[tauri::command]
+pub async fn site_plan(state: State<'_, AppState>, url: String) -> CmdResult<fix401::stores::Plan> {
+    let sys = state.sys.clone();
+    tauri::async_runtime::spawn_blocking(move || pipeline::site_plan(&sys, &url))
+        .await
+        .map_err(internal)?
+        .map_err(Into::into)
+}
+
 /// Closes the given running browsers gracefully.
 #[tauri::command]
 pub async fn close_browsers(

@@ -196,6 +196,7 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::check,
             commands::flush_dns_retry,
             commands::list_browsers,
+            commands::site_plan,
             commands::close_browsers,
             commands::fix_site,
             commands::undo,

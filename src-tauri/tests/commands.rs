@@ -120,11 +120,21 @@ fn startup_url_is_handed_over_once() {
 }
 
 #[test]
-fn empty_home_lists_no_browsers() {
+fn empty_home_lists_no_browsers_and_plans_nothing() {
     let home = tempfile::tempdir().unwrap();
     let app = app(home.path());
     let list = tauri::async_runtime::block_on(commands::list_browsers(app.state())).unwrap();
     assert!(list.is_empty(), "{list:?}");
+    let plan = tauri::async_runtime::block_on(commands::site_plan(
+        app.state(),
+        "https://intranet.example.com/login".into(),
+    ))
+    .unwrap();
+    assert!(plan.profiles.is_empty());
+    assert_eq!(plan.total_cookies, 0);
+    let err = tauri::async_runtime::block_on(commands::site_plan(app.state(), "http://".into()))
+        .unwrap_err();
+    assert_eq!(err.code, "bad_input");
 }
 
 #[test]
