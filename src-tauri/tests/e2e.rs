@@ -429,6 +429,22 @@ fn flush_dns_and_retry_fixes_a_stale_answer_in_the_real_window() {
     screenshot("08-dns-flushed");
 }
 
+/// Starts the app on `home` (names resolved by `dns`, backups in `home/data`) and checks `url`.
+fn check_in_app(home: &Path, dns: &TestDns, url: &str) -> Driver {
+    let d = Driver::start_with(
+        &app_bin(),
+        home,
+        &[
+            ("FIX401_DNS_SERVER", dns.addr.to_string()),
+            ("FIX401_DATA_DIR", home.join("data").display().to_string()),
+        ],
+    );
+    d.type_into("#url", url);
+    d.click("#check");
+    d.wait_verdict_change("");
+    d
+}
+
 fn cookie_names(home: &Path) -> Vec<String> {
     let out = Command::new("sqlite3")
         .arg(home.join(".config/chromium/Default/Cookies"))
@@ -456,20 +472,7 @@ fn fix_this_site_clears_a_stale_chromium_cookie_then_undo_puts_it_back() {
     );
     assert!(cookie_names(home.path()).contains(&"sid".to_string()));
 
-    let d = Driver::start_with(
-        &app_bin(),
-        home.path(),
-        &[
-            ("FIX401_DNS_SERVER", dns.addr.to_string()),
-            (
-                "FIX401_DATA_DIR",
-                home.path().join("data").display().to_string(),
-            ),
-        ],
-    );
-    d.type_into("#url", &site.url("a.test", "/"));
-    d.click("#check");
-    d.wait_verdict_change("");
+    let d = check_in_app(home.path(), &dns, &site.url("a.test", "/"));
     let findings = d.text("#findings");
     assert!(findings.contains("site_data.stale"), "{findings}");
     let verdict = d.text("#verdict");
@@ -748,20 +751,7 @@ fn an_open_browser_is_shown_closed_on_request_then_cleared() {
     // The person still has the browser open on the failing page.
     let browser = RunningChromium::start(home.path(), &site.url("a.test", "/"));
 
-    let d = Driver::start_with(
-        &app_bin(),
-        home.path(),
-        &[
-            ("FIX401_DNS_SERVER", dns.addr.to_string()),
-            (
-                "FIX401_DATA_DIR",
-                home.path().join("data").display().to_string(),
-            ),
-        ],
-    );
-    d.type_into("#url", &site.url("a.test", "/"));
-    d.click("#check");
-    d.wait_verdict_change("");
+    let d = check_in_app(home.path(), &dns, &site.url("a.test", "/"));
     d.click("#fix-site");
     let list = d.wait_browsers();
     assert!(list.contains("open"), "{list}");
