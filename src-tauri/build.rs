@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "close_browsers",
     "fix_site",
     "undo",
+    "open_page",
     "report_text",
     "save_report",
 ];

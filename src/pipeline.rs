@@ -266,6 +266,29 @@ pub fn fix_site_and_retest(
     repair::run(sys, &backend, &config, &opts, &Unattended, observer)
 }
 
+/// The outcome of opening the page in the person's default browser.
+#[derive(Debug, Clone, Serialize)]
+pub struct Opened {
+    /// True when the browser was asked to open it.
+    pub ok: bool,
+    /// One plain sentence.
+    pub summary: String,
+}
+
+/// Opens `url` in the default browser, so the person sees the page fixed where it failed.
+/// Only http(s) addresses, and never with a user name or password from the address (it would
+/// show on a command line).
+pub fn open_page(sys: &System, url: &str) -> Result<Opened> {
+    let mut web = parse_url(url)?.url;
+    let _ = web.set_username("");
+    let _ = web.set_password(None);
+    let r = repair::restart::reopen(sys, web.as_str())?;
+    Ok(Opened {
+        ok: r.ok,
+        summary: r.summary,
+    })
+}
+
 /// Restores the newest clear not yet undone.
 pub fn undo_last(sys: &System) -> Result<Restored> {
     stores::undo(sys, None)

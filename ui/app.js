@@ -113,6 +113,8 @@ function setVerdict(id, headline, findings) {
   const v = $("verdict");
   v.textContent = words;
   v.className = "verdict " + tone;
+  // Once the page works, the person goes back to it in their own browser.
+  $("open-page").hidden = tone !== "good";
   v.dataset.verdict = id;
   $("headline").textContent = headline || "";
   $("headline").hidden = !headline;
@@ -339,6 +341,14 @@ async function fixSite() {
   });
 }
 
+async function openPage() {
+  const url = lastUrl || $("url").value.trim();
+  await run("Opening the page…", async () => {
+    const r = await invoke("open_page", { url });
+    showMessage(r.summary.charAt(0).toUpperCase() + r.summary.slice(1) + ".", r.ok);
+  });
+}
+
 async function undo() {
   await run("Putting the data back…", async () => {
     const r = await invoke("undo");
@@ -405,6 +415,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("fix-site-cancel").addEventListener("click", () => { $("browsers-panel").hidden = true; $("fix-site").focus(); });
   $("close-browsers").addEventListener("click", closeBrowsers);
   $("undo").addEventListener("click", undo);
+  $("open-page").addEventListener("click", openPage);
   $("copy-report").addEventListener("click", copyReport);
   $("save-report").addEventListener("click", saveReport);
   T.event.listen("fill-url", (e) => fillUrl(e.payload));

@@ -129,6 +129,19 @@ pub async fn undo(state: State<'_, AppState>) -> CmdResult<Restored> {
         .map_err(Into::into)
 }
 
+/// Opens the page in the person's default browser (http and https only).
+#[tauri::command]
+pub async fn open_page(
+    state: State<'_, AppState>,
+    url: String,
+) -> CmdResult<fix401::pipeline::Opened> {
+    let sys = state.sys.clone();
+    tauri::async_runtime::spawn_blocking(move || pipeline::open_page(&sys, &url))
+        .await
+        .map_err(internal)?
+        .map_err(Into::into)
+}
+
 fn last_markdown(state: &AppState) -> CmdResult<String> {
     let last = state.last.lock().map_err(internal)?.clone();
     match last {

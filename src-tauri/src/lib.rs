@@ -200,6 +200,7 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::close_browsers,
             commands::fix_site,
             commands::undo,
+            commands::open_page,
             commands::report_text,
             commands::save_report
         ])

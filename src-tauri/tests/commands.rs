@@ -99,6 +99,11 @@ fn errors_reach_the_page_as_code_and_message() {
     // Undo with no backup is an error, not a panic.
     let err = tauri::async_runtime::block_on(commands::undo(app.state())).unwrap_err();
     assert!(!err.message.is_empty());
+    // Only web pages are opened in the browser: anything else never starts a program.
+    for url in ["file:///etc/passwd", "javascript:alert(1)"] {
+        let r = tauri::async_runtime::block_on(commands::open_page(app.state(), url.into()));
+        assert!(r.map(|o| !o.ok).unwrap_or(true), "{url}");
+    }
     // Closing a browser that is not installed is bad input.
     let err = tauri::async_runtime::block_on(commands::close_browsers(
         app.state(),

@@ -429,14 +429,49 @@ fn flush_dns_and_retry_fixes_a_stale_answer_in_the_real_window() {
     screenshot("08-dns-flushed");
 }
 
-/// Starts the app on `home` (names resolved by `dns`, backups in `home/data`) and checks `url`.
-fn check_in_app(home: &Path, dns: &TestDns, url: &str) -> Driver {
+/// A stand-in `xdg-open` first on the app's PATH: it records what it was asked to open, so no
+/// real browser starts (and no real home is touched).
+struct FakeOpener(tempfile::TempDir);
+
+impl FakeOpener {
+    fn new() -> FakeOpener {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("xdg-open");
+        let log = dir.path().join("opened.txt");
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n", log.display()),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        FakeOpener(dir)
+    }
+
+    fn dir(&self) -> &Path {
+        self.0.path()
+    }
+
+    fn opened(&self) -> String {
+        std::fs::read_to_string(self.0.path().join("opened.txt")).unwrap_or_default()
+    }
+}
+
+/// Starts the app on `home` (names resolved by `dns`, backups in `home/data`, `bin` first on
+/// its PATH) and checks `url`.
+fn check_in_app(home: &Path, dns: &TestDns, url: &str, bin: &Path) -> Driver {
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let d = Driver::start_with(
         &app_bin(),
         home,
         &[
             ("FIX401_DNS_SERVER", dns.addr.to_string()),
             ("FIX401_DATA_DIR", home.join("data").display().to_string()),
+            ("PATH", path),
         ],
     );
     d.type_into("#url", url);
@@ -472,7 +507,8 @@ fn fix_this_site_clears_a_stale_chromium_cookie_then_undo_puts_it_back() {
     );
     assert!(cookie_names(home.path()).contains(&"sid".to_string()));
 
-    let d = check_in_app(home.path(), &dns, &site.url("a.test", "/"));
+    let opener = FakeOpener::new();
+    let d = check_in_app(home.path(), &dns, &site.url("a.test", "/"), opener.dir());
     let findings = d.text("#findings");
     assert!(findings.contains("site_data.stale"), "{findings}");
     let verdict = d.text("#verdict");
@@ -495,6 +531,11 @@ fn fix_this_site_clears_a_stale_chromium_cookie_then_undo_puts_it_back() {
         "the stale cookie is gone"
     );
     screenshot("11-fixed");
+
+    // Back to the person's own browser, on the page that works again.
+    d.click("#open-page");
+    d.wait_message("Opened the page");
+    assert_eq!(opener.opened().trim(), site.url("a.test", "/"));
 
     d.click("#undo");
     let m = d.wait_message("Undone");
@@ -751,7 +792,8 @@ fn an_open_browser_is_shown_closed_on_request_then_cleared() {
     // The person still has the browser open on the failing page.
     let browser = RunningChromium::start(home.path(), &site.url("a.test", "/"));
 
-    let d = check_in_app(home.path(), &dns, &site.url("a.test", "/"));
+    let opener = FakeOpener::new();
+    let d = check_in_app(home.path(), &dns, &site.url("a.test", "/"), opener.dir());
     d.click("#fix-site");
     let list = d.wait_browsers();
     assert!(list.contains("open"), "{list}");
