@@ -7,7 +7,10 @@
 //!   gracefully so their stores may be changed.
 //! - [`fix_site_and_retest`]: clear the site's data in the chosen browsers (backup first),
 //!   then re-test, through the repair pipeline ([`crate::repair`]).
+//! - [`site_plan`]: what clearing the site would remove, before anything is touched.
 //! - [`undo_last`]: put the newest clear back exactly.
+//! - [`open_page`]: hand a page that works again to the person's default browser.
+//! - [`settings`] / [`save_report`]: the help-desk configuration, and reports where it says.
 
 use serde::Serialize;
 
@@ -63,6 +66,20 @@ pub struct FlushAndRetest {
     pub verdict: &'static str,
     /// One plain sentence for the person.
     pub headline: String,
+}
+
+impl FlushAndRetest {
+    /// The result as a Markdown report (redacted like every report), for a ticket.
+    pub fn to_markdown(&self) -> String {
+        format!(
+            "# DNS flush: {}\n\n{}\n\n{}\n\n{}\n\n## After the flush\n\n{}",
+            self.verdict.replace('_', " "),
+            self.headline,
+            self.flush.summary,
+            self.flush.browser_note,
+            self.after.to_markdown()
+        )
+    }
 }
 
 /// Judges a flush and its re-test. When the flush changed the answer and the page works

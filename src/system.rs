@@ -313,6 +313,20 @@ pub struct System {
     pub admin: bool,
 }
 
+/// Settings that replace a [`System`]'s defaults: `--data-dir`, and the hidden
+/// `--system-root`, `--dns-server` and `--upstream-dns` the tests use (same in CLI and app).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Where backups and state go.
+    pub data_dir: Option<PathBuf>,
+    /// Root of the system files (`/etc/resolv.conf`, `/proc`…).
+    pub system_root: Option<PathBuf>,
+    /// The resolver to ask instead of the system's.
+    pub dns_server: Option<std::net::SocketAddr>,
+    /// The upstream name server to compare with.
+    pub upstream_dns: Option<std::net::SocketAddr>,
+}
+
 impl fmt::Debug for System {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("System")
@@ -353,6 +367,19 @@ impl System {
             upstream_dns: None,
             admin: running_as_admin(),
         })
+    }
+
+    /// Applies what a technician or a test set on the command line (or in the app's
+    /// environment) over the defaults.
+    pub fn apply(&mut self, o: &Overrides) {
+        if let Some(dir) = &o.data_dir {
+            self.data_dir = dir.clone();
+        }
+        if let Some(root) = &o.system_root {
+            self.system_root = root.clone();
+        }
+        self.dns_server = o.dns_server;
+        self.upstream_dns = o.upstream_dns;
     }
 
     /// The machine as seen through a person's home folder (`--home`): files are looked up

@@ -20,6 +20,19 @@ impl Observer for ChannelObserver {
     }
 }
 
+/// Runs `work` on the app's machine off the async runtime (store and process work blocks).
+async fn on_system<T, F>(state: &State<'_, AppState>, work: F) -> CmdResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&fix401::System) -> fix401::Result<T> + Send + 'static,
+{
+    let sys = state.sys.clone();
+    tauri::async_runtime::spawn_blocking(move || work(&sys))
+        .await
+        .map_err(internal)?
+        .map_err(Into::into)
+}
+
 /// The URL the app was started with (taken once).
 #[tauri::command]
 pub fn startup_url(state: State<'_, AppState>) -> Option<String> {
@@ -71,21 +84,13 @@ pub async fn flush_dns_retry(
 /// The browsers installed, with profiles and whether they run.
 #[tauri::command]
 pub async fn list_browsers(state: State<'_, AppState>) -> CmdResult<Vec<BrowserChoice>> {
-    let sys = state.sys.clone();
-    tauri::async_runtime::spawn_blocking(move || pipeline::browsers(&sys))
-        .await
-        .map_err(internal)?
-        .map_err(Into::into)
+    on_system(&state, pipeline::browsers).await
 }
 
 /// What clearing `url`'s site would remove, per browser and profile (never cookie values).
 #[tauri::command]
 pub async fn site_plan(state: State<'_, AppState>, url: String) -> CmdResult<fix401::stores::Plan> {
-    let sys = state.sys.clone();
-    tauri::async_runtime::spawn_blocking(move || pipeline::site_plan(&sys, &url))
-        .await
-        .map_err(internal)?
-        .map_err(Into::into)
+    on_system(&state, move |sys| pipeline::site_plan(sys, &url)).await
 }
 
 /// Closes the given running browsers gracefully.
@@ -94,11 +99,7 @@ pub async fn close_browsers(
     state: State<'_, AppState>,
     ids: Vec<String>,
 ) -> CmdResult<Vec<Closed>> {
-    let sys = state.sys.clone();
-    tauri::async_runtime::spawn_blocking(move || pipeline::close_browsers(&sys, &ids))
-        .await
-        .map_err(internal)?
-        .map_err(Into::into)
+    on_system(&state, move |sys| pipeline::close_browsers(sys, &ids)).await
 }
 
 /// Clears the site's data in the chosen browsers (all when empty), then re-tests.
@@ -109,12 +110,10 @@ pub async fn fix_site(
     browsers: Vec<String>,
     on_event: Channel<Event>,
 ) -> CmdResult<FixReport> {
-    let sys = state.sys.clone();
-    let report = tauri::async_runtime::spawn_blocking(move || {
-        pipeline::fix_site_and_retest(&sys, &url, &browsers, &ChannelObserver(on_event))
+    let report = on_system(&state, move |sys| {
+        pipeline::fix_site_and_retest(sys, &url, &browsers, &ChannelObserver(on_event))
     })
-    .await
-    .map_err(internal)??;
+    .await?;
     state.remember(Last::Fix(Box::new(report.clone())));
     Ok(report)
 }
@@ -122,11 +121,7 @@ pub async fn fix_site(
 /// Puts the newest clear back exactly.
 #[tauri::command]
 pub async fn undo(state: State<'_, AppState>) -> CmdResult<Restored> {
-    let sys = state.sys.clone();
-    tauri::async_runtime::spawn_blocking(move || pipeline::undo_last(&sys))
-        .await
-        .map_err(internal)?
-        .map_err(Into::into)
+    on_system(&state, pipeline::undo_last).await
 }
 
 /// Opens the page in the person's default browser (http and https only).
@@ -135,11 +130,7 @@ pub async fn open_page(
     state: State<'_, AppState>,
     url: String,
 ) -> CmdResult<fix401::pipeline::Opened> {
-    let sys = state.sys.clone();
-    tauri::async_runtime::spawn_blocking(move || pipeline::open_page(&sys, &url))
-        .await
-        .map_err(internal)?
-        .map_err(Into::into)
+    on_system(&state, move |sys| pipeline::open_page(sys, &url)).await
 }
 
 fn last_markdown(state: &AppState) -> CmdResult<String> {
@@ -149,14 +140,7 @@ fn last_markdown(state: &AppState) -> CmdResult<String> {
             Err(fix401::Error::BadInput("there is no result yet: press Check first".into()).into())
         }
         Some(Last::Check(r)) => Ok(r.to_markdown()),
-        Some(Last::Flush(f)) => Ok(format!(
-            "# DNS flush: {}\n\n{}\n\n{}\n\n{}\n\n## After the flush\n\n{}",
-            f.verdict.replace('_', " "),
-            f.headline,
-            f.flush.summary,
-            f.flush.browser_note,
-            f.after.to_markdown()
-        )),
+        Some(Last::Flush(f)) => Ok(f.to_markdown()),
         Some(Last::Fix(r)) => Ok(render::markdown(&r)),
     }
 }

@@ -143,14 +143,12 @@ pub fn system_for(args: &StartArgs) -> Result<System, AppError> {
         // real processes (so running browsers are detected).
         Some(home) => System::for_home(Os::current(), home)?,
     };
-    if let Some(d) = &args.data_dir {
-        sys.data_dir = d.clone();
-    }
-    if let Some(root) = &args.system_root {
-        sys.system_root = root.clone();
-    }
-    sys.dns_server = args.dns_server;
-    sys.upstream_dns = args.upstream_dns;
+    sys.apply(&fix401::system::Overrides {
+        data_dir: args.data_dir.clone(),
+        system_root: args.system_root.clone(),
+        dns_server: args.dns_server,
+        upstream_dns: args.upstream_dns,
+    });
     Ok(sys)
 }
 

@@ -98,14 +98,12 @@ impl Context {
                 System::for_home(os.unwrap_or(Os::current()), &home)?
             }
         };
-        if let Some(dir) = &cli.data_dir {
-            sys.data_dir = dir.clone();
-        }
-        if let Some(root) = &cli.system_root {
-            sys.system_root = root.clone();
-        }
-        sys.dns_server = cli.dns_server;
-        sys.upstream_dns = cli.upstream_dns;
+        sys.apply(&fix401::system::Overrides {
+            data_dir: cli.data_dir.clone(),
+            system_root: cli.system_root.clone(),
+            dns_server: cli.dns_server,
+            upstream_dns: cli.upstream_dns,
+        });
         Ok(Context {
             json: cli.json,
             stdout_tty: std::io::stdout().is_terminal(),
