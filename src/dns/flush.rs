@@ -395,7 +395,17 @@ pub async fn flush(sys: &System, opts: &FlushOptions) -> Result<FlushReport> {
     report.flushed = all_ok && report.detected.problems.is_empty();
 
     if let Some(h) = &host {
-        let after = check(sys, &report.detected, h, !report.hosts_entries.is_empty()).await;
+        let pinned = !report.hosts_entries.is_empty();
+        let mut after = check(sys, &report.detected, h, pinned).await;
+        // A signal is delivered at once but acted on when the daemon next runs: give a
+        // signalled cache a moment before calling its answer still stale.
+        if after.stale && signalled(&report.ran) {
+            let deadline = std::time::Instant::now() + SIGNAL_SETTLE;
+            while after.stale && std::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                after = check(sys, &report.detected, h, pinned).await;
+            }
+        }
         let addrs = |v: &Option<Verification>| -> Option<Vec<std::net::IpAddr>> {
             v.as_ref()?
                 .system
@@ -413,6 +423,23 @@ pub async fn flush(sys: &System, opts: &FlushOptions) -> Result<FlushReport> {
     report.problems = problems;
     finish(&mut report);
     Ok(report)
+}
+
+/// How long a cache flushed by a signal (`kill -HUP`, `killall -HUP`) may take to drop its
+/// answers before the verification believes what it sees.
+const SIGNAL_SETTLE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Some command that succeeded flushed its cache by sending a signal, which the daemon
+/// handles asynchronously.
+pub(crate) fn signalled(ran: &[CommandRun]) -> bool {
+    ran.iter().any(|r| {
+        r.outcome == RunOutcome::Done
+            && r.argv.iter().any(|a| a == "-HUP" || a == "HUP")
+            && matches!(
+                r.argv.first().map(String::as_str),
+                Some("kill" | "killall" | "pkill")
+            )
+    })
 }
 
 fn label_of(plan: &FlushPlan, kind: ResolverKind) -> String {

@@ -932,6 +932,39 @@ fn windows_result_file_is_read_after_uac() {
     assert!(steps[0].elevated && steps[0].outcome == RunOutcome::Done);
 }
 
+#[test]
+fn only_a_successful_signal_makes_the_verification_wait_for_the_daemon() {
+    let run = |argv_: &[&str], outcome| CommandRun {
+        resolver: ResolverKind::Dnsmasq,
+        argv: argv(argv_),
+        elevated: false,
+        outcome,
+        message: String::new(),
+    };
+    use super::flush::signalled;
+    assert!(signalled(&[run(
+        &["kill", "-s", "HUP", "42"],
+        RunOutcome::Done
+    )]));
+    assert!(signalled(&[run(
+        &["killall", "-HUP", "mDNSResponder"],
+        RunOutcome::Done
+    )]));
+    assert!(!signalled(&[run(
+        &["kill", "-s", "HUP", "42"],
+        RunOutcome::Failed
+    )]));
+    // Synchronous flushes answer only once the cache is empty.
+    assert!(!signalled(&[run(
+        &["resolvectl", "flush-caches"],
+        RunOutcome::Done
+    )]));
+    assert!(!signalled(&[run(
+        &["nscd", "-i", "hosts"],
+        RunOutcome::Done
+    )]));
+}
+
 mod never_panics {
     use super::*;
     use proptest::prelude::*;
