@@ -312,6 +312,34 @@ pub async fn diagnose(
 /// module has nothing to say, the probe's failure becomes the `dns.failure` finding.
 fn merge_dns(out: &mut Vec<Finding>, dns: Vec<Finding>, ev: &crate::probe::Evidence) {
     let has_failure = dns.iter().any(|f| f.cause == Cause::DnsFailure);
+    // A server that cannot be reached at an address the DNS module knows to be wrong is the
+    // consequence of that address, not something for the site's owner.
+    let wrong_address = dns
+        .iter()
+        .find(|f| matches!(f.cause, Cause::DnsStale | Cause::DnsHostsOverride))
+        .map(|f| f.cause);
+    if let Some(cause) = wrong_address {
+        for f in out
+            .iter_mut()
+            .filter(|f| f.cause == Cause::NetworkUnreachable)
+        {
+            let (summary, actions) = if cause == Cause::DnsStale {
+                (
+                    "Nothing answers at the out-of-date address this computer has for the site: \
+                     flushing the DNS cache should fix it.",
+                    vec![Action::FlushDns, Action::Retry],
+                )
+            } else {
+                (
+                    "Nothing answers at the address the hosts file gives for the site: correct \
+                     or remove that line.",
+                    vec![Action::Retry],
+                )
+            };
+            f.summary = summary.to_string();
+            f.actions = actions;
+        }
+    }
     for f in dns {
         if !out
             .iter()

@@ -474,6 +474,14 @@ pub(crate) async fn check(
     verify::compare(host, system, upstream, hosts_pinned)
 }
 
+fn caches(n: usize) -> String {
+    if n == 1 {
+        "1 cache".to_string()
+    } else {
+        format!("{n} caches")
+    }
+}
+
 /// Fills the summary and the next actions.
 fn finish(r: &mut FlushReport) {
     let n = r.plan.steps.len();
@@ -483,12 +491,12 @@ fn finish(r: &mut FlushReport) {
     } else if n == 0 {
         "No local DNS cache is in use on this machine: there is nothing to flush here.".to_string()
     } else if r.dry_run {
-        format!("Would flush {n} cache(s): {}.", names.join(", "))
+        format!("Would flush {}: {}.", caches(n), names.join(", "))
     } else if r.declined {
         "The administrator prompt was declined: the caches that need it were not flushed."
             .to_string()
     } else if r.flushed {
-        format!("Flushed {n} cache(s): {}.", names.join(", "))
+        format!("Flushed {}: {}.", caches(n), names.join(", "))
     } else {
         format!("Not every cache could be flushed ({}).", names.join(", "))
     };

@@ -186,6 +186,24 @@ fn stale_dns_answer_is_flushed_and_the_retest_succeeds() {
             .any(|f| f["cause"] == "dns.stale"),
         "{report:#}"
     );
+    // Nothing listens at the stale address: that is the stale answer's doing, not the owner's.
+    let unreachable = report["before"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["cause"] == "network.unreachable")
+        .expect("the stale address refuses the connection");
+    assert!(
+        unreachable["summary"]
+            .as_str()
+            .unwrap()
+            .contains("out-of-date address"),
+        "{unreachable:#}"
+    );
+    assert_eq!(
+        unreachable["actions"],
+        serde_json::json!(["flush-dns", "retry"])
+    );
     let flush = report["actions"]
         .as_array()
         .unwrap()
