@@ -476,7 +476,7 @@ pub fn findings(
                 "The site keeps sending the browser round in a circle of redirects, so the page never loads.",
                 [Action::ClearSiteData, Action::RestartBrowser, Action::ContactSiteOwner],
             )
-            .with_evidence(format!("{} came back after {} redirect(s)", r.url_str(url), ev.hops.len())),
+            .with_evidence(format!("{} came back after {}", r.url_str(url), crate::words::count(ev.hops.len(), "redirect", "redirects"))),
             RedirectProblem::TooMany => Finding::new(
                 Cause::RedirectTooMany,
                 Confidence::High,

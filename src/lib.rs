@@ -23,6 +23,7 @@ pub mod report;
 pub mod stores;
 pub mod system;
 pub mod target;
+pub mod words;
 
 pub use error::{Error, Result};
 pub use system::{Os, System};

@@ -255,8 +255,13 @@ async function flushRetry() {
   });
 }
 
+// "1 cookie", "2 cookies": never "cookie(s)".
+function plural(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function fmtBytes(n) {
-  if (n < 1024) return `${n} bytes`;
+  if (n < 1024) return plural(n, "byte", "bytes");
   if (n < 1048576) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1048576).toFixed(1)} MiB`;
 }
@@ -269,10 +274,10 @@ function planLines(plan, browserId) {
     const parts = [];
     for (const it of p.items || []) {
       const a = it.action;
-      if (a.type === "cookies") parts.push(`${a.count} cookie(s): ${a.names.join(", ")}`);
-      else if (a.type === "cache_entries") parts.push(`${a.count} cached file(s), ${fmtBytes(a.bytes)}`);
+      if (a.type === "cookies") parts.push(`${plural(a.count, "cookie", "cookies")}: ${a.names.join(", ")}`);
+      else if (a.type === "cache_entries") parts.push(`${plural(a.count, "cached file", "cached files")}, ${fmtBytes(a.bytes)}`);
       else if (a.type === "whole_cache") parts.push(`the whole cache (${fmtBytes(a.bytes)}): ${a.reason}`);
-      else if (a.type === "storage_folders") parts.push(`${a.folders.length} storage folder(s), ${fmtBytes(a.bytes)}`);
+      else if (a.type === "storage_folders") parts.push(`${plural(a.folders.length, "storage folder", "storage folders")}, ${fmtBytes(a.bytes)}`);
     }
     for (const k of p.skipped || []) {
       if (k.code !== "browser_running") parts.push(`left alone: ${k.reason}`);
@@ -295,7 +300,7 @@ async function openFixSite() {
       const id = "br-" + b.id;
       const cb = el("input", { type: "checkbox", id, value: b.id, "aria-describedby": id + "-plan" });
       cb.checked = true;
-      const text = `${b.name}${b.version ? " " + b.version : ""} — ${b.profiles.length} profile(s)`;
+      const text = `${b.name}${b.version ? " " + b.version : ""} — ${plural(b.profiles.length, "profile", "profiles")}`;
       const label = el("label", { for: id }, cb, text);
       if (b.running) { label.append(el("span", { class: "badge" }, "open")); open.push(b.name); }
       const details = el("ul", { class: "plan", id: id + "-plan" },
@@ -352,7 +357,7 @@ async function openPage() {
 async function undo() {
   await run("Putting the data back…", async () => {
     const r = await invoke("undo");
-    showMessage(`Undone: ${r.rows} cookie(s) and ${r.files} file(s) of ${r.site} are back.`, true);
+    showMessage(`Undone: ${plural(r.rows, "cookie", "cookies")} and ${plural(r.files, "file", "files")} of ${r.site} are back.`, true);
     // The last result no longer describes the browser: say what is true now.
     setVerdict("undone", "Press Check to test the page again.");
     $("findings").replaceChildren(el("li", { class: "finding none" },

@@ -519,7 +519,7 @@ fn fix_this_site_clears_a_stale_chromium_cookie_then_undo_puts_it_back() {
     let browsers = d.wait_browsers();
     assert!(browsers.contains("Chromium"), "{browsers}");
     // The plan before the click: what goes, by cookie name (never by value).
-    assert!(browsers.contains("2 cookie(s)"), "{browsers}");
+    assert!(browsers.contains("2 cookies"), "{browsers}");
     assert!(browsers.contains("sid"), "{browsers}");
     assert!(!browsers.contains("stale-session"), "{browsers}");
     screenshot("10-fix-site-chooser");

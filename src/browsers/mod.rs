@@ -59,6 +59,17 @@ pub enum StoreKind {
 }
 
 impl StoreKind {
+    /// The store holds cookies (rows or records), not files.
+    pub fn holds_cookies(self) -> bool {
+        matches!(
+            self,
+            StoreKind::ChromiumCookies
+                | StoreKind::FirefoxCookies
+                | StoreKind::FirefoxSessionStore
+                | StoreKind::SafariCookies
+        )
+    }
+
     /// A short label for people (`cookies`, `cache (Simple)`…).
     pub fn label(self) -> &'static str {
         match self {

@@ -46,14 +46,14 @@ pub fn explain(parsed: &Parsed, proxy: bool) -> Vec<String> {
         });
     } else if proxy {
         out.push(format!(
-            "A proxy between you and the site (not the site itself) asks for a login, offering {} way(s) to sign in.",
-            parsed.challenges.len()
+            "A proxy between you and the site (not the site itself) asks for a login, offering {} to sign in.",
+            crate::words::count(parsed.challenges.len(), "way", "ways")
         ));
         out.push("Enter your proxy (usually your company) credentials or check the proxy settings; clearing the site's cookies or cache does not help with this.".into());
     } else {
         out.push(format!(
-            "The site asks you to sign in and offers {} way(s) to do it.",
-            parsed.challenges.len()
+            "The site asks you to sign in and offers {} to do it.",
+            crate::words::count(parsed.challenges.len(), "way", "ways")
         ));
     }
     let mut notes = Vec::new();
@@ -62,8 +62,8 @@ pub fn explain(parsed: &Parsed, proxy: bool) -> Vec<String> {
     }
     if !parsed.problems.is_empty() {
         out.push(format!(
-            "{who} sent this header with {} mistake(s), so some browsers or apps may handle it differently from others.",
-            parsed.problems.len()
+            "{who} sent this header with {}, so some browsers or apps may handle it differently from others.",
+            crate::words::count(parsed.problems.len(), "mistake", "mistakes")
         ));
         for p in &parsed.problems {
             out.push(format!("Problem: {p}."));

@@ -157,7 +157,8 @@ impl Parser {
                     .position(|&b| b == b'\r' || b == b'\n' || b == 0)
                     .unwrap_or(0);
                 self.problem(format!(
-                    "{label} contains {bad} CR, LF or NUL byte(s) (first at byte {first}), which are not allowed in a field value; they were read as spaces"
+                    "{label} contains {} (first at byte {first}), which are not allowed in a field value; they were read as spaces",
+                    crate::words::count(bad, "CR, LF or NUL byte", "CR, LF or NUL bytes")
                 ));
                 for b in l.iter_mut() {
                     if *b == b'\r' || *b == b'\n' || *b == 0 {

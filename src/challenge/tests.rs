@@ -156,7 +156,7 @@ fn cr_lf_nul_are_reported_and_read_as_spaces() {
     check(
         &["Basic\r\n realm=\"x\""],
         &[ch("Basic", None, &[("realm", "x")])],
-        &["2 CR, LF or NUL byte(s) (first at byte 5)"],
+        &["2 CR, LF or NUL bytes (first at byte 5)"],
     );
     check(
         &["Basic realm=\"a\0b\""],

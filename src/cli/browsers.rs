@@ -96,7 +96,7 @@ fn to_text(ctx: &Context, found: &[Installation]) -> String {
                     out,
                     "    {:<30} {:>10}  {}",
                     s.kind.label(),
-                    human_bytes(s.size()),
+                    fix401::words::bytes(s.size()),
                     s.path.display()
                 );
             }
@@ -107,20 +107,4 @@ fn to_text(ctx: &Context, found: &[Installation]) -> String {
         out.push('\n');
     }
     out
-}
-
-/// 1536 → "1.5 KiB".
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
 }

@@ -95,10 +95,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
             print_plan(&plan);
         }
         println!(
-            "Cleared {} cookie(s) and {} cache/storage file(s) ({} bytes) for {}.",
-            applied.cookies,
-            applied.files,
-            applied.bytes,
+            "Cleared {} and {} ({}) for {}.",
+            fix401::words::count(applied.cookies, "cookie", "cookies"),
+            fix401::words::count(applied.files, "cache/storage file", "cache/storage files"),
+            fix401::words::bytes(applied.bytes),
             plan.matched.key()
         );
         println!(
@@ -133,18 +133,27 @@ fn print_plan(plan: &Plan) {
         for item in &p.items {
             let what = match &item.action {
                 Action::Cookies { count, names } => {
-                    format!("{count} cookie(s): {}", names.join(", "))
+                    format!(
+                        "{}: {}",
+                        fix401::words::count(*count, "cookie", "cookies"),
+                        names.join(", ")
+                    )
                 }
                 Action::CacheEntries { count, bytes } => {
-                    format!("{count} cache entr(y/ies), {bytes} bytes")
+                    format!(
+                        "{}, {}",
+                        fix401::words::count(*count, "cache entry", "cache entries"),
+                        fix401::words::bytes(*bytes)
+                    )
                 }
                 Action::WholeCache { bytes, reason } => {
-                    format!("WHOLE cache, {bytes} bytes ({reason})")
+                    format!("WHOLE cache, {} ({reason})", fix401::words::bytes(*bytes))
                 }
                 Action::StorageFolders { folders, bytes } => {
                     format!(
-                        "{} storage folder(s), {bytes} bytes: {}",
-                        folders.len(),
+                        "{}, {}: {}",
+                        fix401::words::count(folders.len(), "storage folder", "storage folders"),
+                        fix401::words::bytes(*bytes),
                         folders.join(", ")
                     )
                 }

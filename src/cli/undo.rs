@@ -27,8 +27,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         } else {
             for b in &list {
                 println!(
-                    "{}  {}  {}  {:?}  {} row(s), {} file(s)",
-                    b.id, b.created, b.site, b.status, b.rows, b.files
+                    "{}  {}  {}  {:?}  {}, {}",
+                    b.id,
+                    b.created,
+                    b.site,
+                    b.status,
+                    fix401::words::count(b.rows, "row", "rows"),
+                    fix401::words::count(b.files, "file", "files")
                 );
             }
         }
@@ -39,8 +44,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         ctx.print_json(&serde_json::json!({ "restored": restored }))?;
     } else {
         println!(
-            "Restored backup {} ({}): {} row(s), {} file(s).",
-            restored.backup_id, restored.site, restored.rows, restored.files
+            "Restored backup {} ({}): {}, {}.",
+            restored.backup_id,
+            restored.site,
+            fix401::words::count(restored.rows, "row", "rows"),
+            fix401::words::count(restored.files, "file", "files")
         );
         for w in &restored.warnings {
             println!("  warning: {w}");

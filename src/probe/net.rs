@@ -258,8 +258,10 @@ pub async fn preflight(
                         .push(format!("ALPN: {}", String::from_utf8_lossy(alpn)));
                 }
                 if let Some(certs) = conn.peer_certificates() {
-                    out.tls_details
-                        .push(format!("certificate chain: {} certificate(s)", certs.len()));
+                    out.tls_details.push(format!(
+                        "certificate chain: {}",
+                        crate::words::count(certs.len(), "certificate", "certificates")
+                    ));
                 }
             }
         }

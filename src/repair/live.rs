@@ -171,7 +171,10 @@ impl Backend for LiveBackend {
                 s.commands.iter().filter_map(move |alts| {
                     alts.first().map(|c| {
                         let alt = if alts.len() > 1 {
-                            format!(" (or {} more alternative(s))", alts.len() - 1)
+                            format!(
+                                " (or {} more)",
+                                crate::words::count(alts.len() - 1, "alternative", "alternatives")
+                            )
                         } else {
                             String::new()
                         };
@@ -237,18 +240,23 @@ impl Backend for LiveBackend {
                 let store = redact::path(&item.store, home);
                 touches.push(match &item.action {
                     stores::Action::Cookies { count, names } => format!(
-                        "{who}: delete {count} cookie row(s) [{}] from {store}",
+                        "{who}: delete {} [{}] from {store}",
+                        crate::words::count(*count, "cookie row", "cookie rows"),
                         names.join(", ")
                     ),
                     stores::Action::CacheEntries { count, bytes } => format!(
-                        "{who}: move cache entries ({count}), {bytes} bytes, out of {store}"
+                        "{who}: move {}, {}, out of {store}",
+                        crate::words::count(*count, "cache entry", "cache entries"),
+                        crate::words::bytes(*bytes)
                     ),
                     stores::Action::WholeCache { bytes, reason } => format!(
-                        "{who}: move the whole cache, {bytes} bytes, out of {store} ({reason})"
+                        "{who}: move the whole cache, {}, out of {store} ({reason})",
+                        crate::words::bytes(*bytes)
                     ),
                     stores::Action::StorageFolders { folders, bytes } => format!(
-                        "{who}: move site storage [{}], {bytes} bytes, out of {store}",
-                        folders.join(", ")
+                        "{who}: move site storage [{}], {}, out of {store}",
+                        folders.join(", "),
+                        crate::words::bytes(*bytes)
                     ),
                 });
             }
@@ -293,11 +301,18 @@ impl Backend for LiveBackend {
             .items
             .iter()
             .map(|i| {
+                let what = if i.kind.holds_cookies() {
+                    crate::words::count(i.count, "cookie", "cookies")
+                } else {
+                    format!(
+                        "{}, {}",
+                        crate::words::count(i.count, "file", "files"),
+                        crate::words::bytes(i.bytes)
+                    )
+                };
                 format!(
-                    "{}: {} item(s), {} bytes in {}",
+                    "{}: {what} from {}",
                     i.browser_id,
-                    i.count,
-                    i.bytes,
                     redact::path(&i.store, home)
                 )
             })
@@ -305,9 +320,12 @@ impl Backend for LiveBackend {
         Ok(ActionReport {
             ok: true,
             summary: format!(
-                "Removed {} cookie(s) and {} cache/storage item(s) ({} bytes) of {}; all backed \
-                 up (undo: fix401 undo {}).",
-                applied.cookies, applied.files, applied.bytes, applied.site, applied.backup_id
+                "Removed {} and {} ({}) of {}; all backed up (undo: fix401 undo {}).",
+                crate::words::count(applied.cookies, "cookie", "cookies"),
+                crate::words::count(applied.files, "cache/storage item", "cache/storage items"),
+                crate::words::bytes(applied.bytes),
+                applied.site,
+                applied.backup_id
             ),
             details,
             undo_id: Some(applied.backup_id),

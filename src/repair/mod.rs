@@ -160,8 +160,12 @@ pub fn run(
         r.done(
             Step::CacheLookup,
             format!(
-                "{} cached error response(s) for this address",
-                cached_errors.len()
+                "{} for this address",
+                crate::words::count(
+                    cached_errors.len(),
+                    "cached error response",
+                    "cached error responses"
+                )
             ),
         );
         let evidence: Vec<String> = cached_errors
@@ -421,7 +425,7 @@ pub fn run(
         Step::Plan,
         match plan.actions.len() {
             0 => "nothing to do".to_string(),
-            n => format!("{n} action(s) planned"),
+            n => format!("{} planned", crate::words::count(n, "action", "actions")),
         },
     );
 
@@ -825,11 +829,11 @@ fn merge_proof_finding(findings: &mut Vec<Finding>, proof: &CookieProof, before_
                 .filter(|p| p.ok_with_cookies == Some(false))
                 .map(|p| {
                     format!(
-                        "{} ({}): HTTP {} with its {} cookie(s) [{}], HTTP {} without",
+                        "{} ({}): HTTP {} with its {} [{}], HTTP {} without",
                         p.browser_name,
                         p.profile,
                         p.status_with_cookies.map_or("-".into(), |s| s.to_string()),
-                        p.cookie_names.len(),
+                        crate::words::count(p.cookie_names.len(), "cookie", "cookies"),
                         p.cookie_names.join(", "),
                         proof
                             .status_without_cookies
@@ -946,8 +950,8 @@ fn retest(
                 JarRead::Cookies(c) => {
                     let p = backend.diagnose(url, Some(&cookie_jar::cookie_header(&c)))?;
                     summary.technical.push(format!(
-                        "with the {} cookie(s) {} ({}) holds now: HTTP {}",
-                        c.len(),
+                        "with the {} {} ({}) holds now: HTTP {}",
+                        crate::words::count(c.len(), "cookie", "cookies"),
                         row.browser_name,
                         row.profile,
                         p.summary.status.map_or("-".into(), |s| s.to_string())

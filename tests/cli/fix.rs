@@ -281,10 +281,7 @@ fn on_a_terminal_both_questions_answered_yes_fix_the_stale_cookie() {
         text.contains("Test with your browser's cookies? [y/N]"),
         "{text}"
     );
-    assert!(
-        text.contains("delete 2 cookie row(s) [sid, theme]"),
-        "{text}"
-    );
+    assert!(text.contains("delete 2 cookie rows [sid, theme]"), "{text}");
     assert!(text.contains("Go ahead? [y/N]"), "{text}");
     assert!(!text.contains("stale-session"), "{text}");
     assert_eq!(code, Some(0), "{text}");

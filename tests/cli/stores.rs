@@ -570,7 +570,7 @@ fn firefox_session_store_cookies_are_cleared_and_restored_byte_for_byte() {
         .code(0);
     assert!(
         out.stdout
-            .contains("session store: 3 cookie(s): part_a, sess_a, win_a"),
+            .contains("session store: 3 cookies: part_a, sess_a, win_a"),
         "{}",
         out.stdout
     );
@@ -754,7 +754,7 @@ fn a_left_over_chromium_journal_is_backed_up_before_sqlite_touches_it() {
     env.cmd(["clear", "--site", "a.test", "--cookies", "--dry-run"])
         .run()
         .code(0)
-        .stdout_has("5 cookie(s)");
+        .stdout_has("5 cookies");
     assert_eq!(
         std::fs::read(&journal).unwrap(),
         junk,

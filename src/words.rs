@@ -1,0 +1,47 @@
+//! Words for people: counts with the right plural and sizes in readable units, so no message
+//! says "1 cookie(s)" or "1048576 bytes".
+
+/// `count(1, "cookie", "cookies")` → "1 cookie"; `count(3, …)` → "3 cookies".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// 1536 → "1.5 KiB"; below 1 KiB the exact byte count ("1 byte", "332 bytes").
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 7] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return count(n as usize, "byte", "bytes");
+    }
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_use_the_right_plural() {
+        assert_eq!(count(0, "cookie", "cookies"), "0 cookies");
+        assert_eq!(count(1, "cookie", "cookies"), "1 cookie");
+        assert_eq!(count(2, "entry", "entries"), "2 entries");
+    }
+
+    #[test]
+    fn sizes_are_readable() {
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(332), "332 bytes");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(3 * 1024 * 1024), "3.0 MiB");
+        assert_eq!(bytes(u64::MAX), "16.0 EiB");
+    }
+}
