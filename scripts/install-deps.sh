@@ -8,7 +8,7 @@ packages=(
   build-essential pkg-config curl file libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev
   libayatana-appindicator3-dev
   # run the window headless and drive it end to end
-  xvfb xauth x11-utils webkit2gtk-driver imagemagick dbus-daemon dbus-x11 fonts-dejavu-core
+  xvfb xauth x11-utils xdotool webkit2gtk-driver imagemagick dbus-daemon dbus-x11 fonts-dejavu-core
   # real browsers, real DNS daemons, real stores for the tests
   chromium firefox-esr sqlite3 dnsmasq unbound nscd procps
   # benchmarks and bundles

@@ -10,7 +10,8 @@
 //! - [`site_plan`]: what clearing the site would remove, before anything is touched.
 //! - [`undo_last`]: put the newest clear back exactly.
 //! - [`open_page`]: hand a page that works again to the person's default browser.
-//! - [`settings`] / [`save_report`]: the help-desk configuration, and reports where it says.
+//! - [`settings`] / [`report_destination`] / [`save_report_in`]: the help-desk configuration,
+//!   and reports where it says (or where the person chooses).
 
 use serde::Serialize;
 
@@ -35,18 +36,54 @@ pub fn settings(sys: &System) -> Result<Config> {
     Config::load(sys, exe_dir().as_deref())
 }
 
-/// Saves a report (Markdown) in the configured reports folder, or `<data dir>/reports`;
-/// returns the file written.
-pub fn save_report(sys: &System, markdown: &str) -> Result<std::path::PathBuf> {
-    let dir = settings(sys)?
-        .reports_dir
-        .unwrap_or_else(|| sys.data_dir.join("reports"));
-    std::fs::create_dir_all(&dir)
+/// Where "Save report…" puts a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportDestination {
+    /// The help desk's `reports_dir`: saved there at once, under a fresh name.
+    Folder(std::path::PathBuf),
+    /// Nobody decided: ask the person, starting in `folder` with `file_name` proposed.
+    Ask {
+        /// Their documents folder (else their home).
+        folder: std::path::PathBuf,
+        /// `fix401-report-YYYYMMDD-HHMMSS.md`, not taken in `folder`.
+        file_name: String,
+    },
+}
+
+/// Where a report goes: the help desk's `reports_dir` when the configuration sets one,
+/// otherwise wherever the person chooses (the app asks with a save dialog).
+pub fn report_destination(sys: &System) -> Result<ReportDestination> {
+    if let Some(dir) = settings(sys)?.reports_dir {
+        return Ok(ReportDestination::Folder(dir));
+    }
+    let documents = sys.home.join("Documents");
+    let folder = if documents.is_dir() {
+        documents
+    } else {
+        sys.home.clone()
+    };
+    let file_name = repair::new_report_stem(&folder)
+        .with_extension("md")
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "fix401-report.md".into());
+    Ok(ReportDestination::Ask { folder, file_name })
+}
+
+/// Saves a report (Markdown) under a fresh name in `dir` (created when missing).
+pub fn save_report_in(dir: &std::path::Path, markdown: &str) -> Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    let path = repair::new_report_stem(&dir).with_extension("md");
-    std::fs::write(&path, markdown)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    let path = repair::new_report_stem(dir).with_extension("md");
+    write_report(&path, markdown)?;
     Ok(path)
+}
+
+/// Writes a report to the file the person chose (replacing it: the save dialog has already
+/// asked whether to).
+pub fn write_report(path: &std::path::Path, markdown: &str) -> Result<()> {
+    std::fs::write(path, markdown)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
 
 /// Re-tests `url` and explains the answer.
@@ -315,4 +352,73 @@ fn exe_dir() -> Option<std::path::PathBuf> {
     std::env::current_exe()
         .ok()
         .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::system::Os;
+
+    fn machine() -> (tempfile::TempDir, System) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        std::fs::create_dir_all(dir.path().join("root")).unwrap();
+        let mut sys = System::simulated(Os::Linux, dir.path().join("home"));
+        sys.system_root = dir.path().join("root");
+        (dir, sys)
+    }
+
+    #[test]
+    fn reports_go_where_the_help_desk_says_without_asking() {
+        let (dir, sys) = machine();
+        let config = dir.path().join("root/etc/fix401");
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(
+            config.join("config.toml"),
+            "reports_dir = \"/srv/tickets\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            report_destination(&sys).unwrap(),
+            ReportDestination::Folder("/srv/tickets".into())
+        );
+    }
+
+    #[test]
+    fn otherwise_the_person_is_asked_starting_in_their_documents() {
+        let (_dir, sys) = machine();
+        let ReportDestination::Ask { folder, file_name } = report_destination(&sys).unwrap() else {
+            panic!("no reports_dir: the person chooses");
+        };
+        assert_eq!(folder, sys.home, "no Documents folder: the home");
+        assert!(
+            file_name.starts_with("fix401-report-") && file_name.ends_with(".md"),
+            "{file_name}"
+        );
+
+        let docs = sys.home.join("Documents");
+        std::fs::create_dir_all(&docs).unwrap();
+        std::fs::write(docs.join(&file_name), "an earlier report").unwrap();
+        let ReportDestination::Ask {
+            folder,
+            file_name: next,
+        } = report_destination(&sys).unwrap()
+        else {
+            panic!("no reports_dir: the person chooses");
+        };
+        assert_eq!(folder, docs);
+        assert_ne!(
+            next, file_name,
+            "an existing report is never proposed for overwriting"
+        );
+    }
+
+    #[test]
+    fn a_report_is_written_where_asked_and_a_bad_place_is_a_clear_error() {
+        let (dir, _sys) = machine();
+        let saved = save_report_in(&dir.path().join("new/reports"), "# fix401 report").unwrap();
+        assert_eq!(std::fs::read_to_string(&saved).unwrap(), "# fix401 report");
+        let err = write_report(&dir.path().join("missing/x.md"), "x").unwrap_err();
+        assert!(err.to_string().contains("cannot write"), "{err}");
+    }
 }

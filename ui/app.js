@@ -385,7 +385,8 @@ async function copyReport() {
 async function saveReport() {
   await run("Saving the report…", async () => {
     const path = await invoke("save_report");
-    showMessage(`Report saved to ${path}`, true);
+    // Cancelling the dialog is not an error: nothing to say.
+    showMessage(path ? `Report saved to ${path}` : "", true);
   });
 }
 

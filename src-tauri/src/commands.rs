@@ -1,12 +1,14 @@
 //! The commands the page may call (each one listed in `build.rs` and allowed by
 //! `capabilities/default.json`). Each is a thin wrapper over [`fix401::pipeline`].
 
+use fix401::pipeline::ReportDestination;
 use fix401::pipeline::{self, BrowserChoice, Closed, Event, FlushAndRetest};
 use fix401::repair::{FixReport, Observer, Step, render};
 use fix401::report::Report;
 use fix401::stores::Restored;
-use tauri::State;
 use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_plugin_dialog::Dialog;
 
 use crate::{AppState, CmdResult, Last, internal};
 
@@ -151,11 +153,40 @@ pub fn report_text(state: State<'_, AppState>) -> CmdResult<String> {
     last_markdown(&state)
 }
 
-/// Saves the last result as a Markdown report in the reports folder (the help desk's
-/// `reports_dir`, else the data folder) and returns its path.
+/// Saves the last result as a Markdown report and returns its path: straight into the help
+/// desk's `reports_dir` when the configuration sets one, else where the person chooses in a
+/// save dialog (`None` when they cancel). The dialog is opened from here, never by the page:
+/// the page gets no dialog or file-system permission.
 #[tauri::command]
-pub async fn save_report(state: State<'_, AppState>) -> CmdResult<String> {
+pub async fn save_report<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> CmdResult<Option<String>> {
     let text = last_markdown(&state)?;
-    let path = pipeline::save_report(&state.sys, &text)?;
-    Ok(path.display().to_string())
+    let path = match pipeline::report_destination(&state.sys)? {
+        ReportDestination::Folder(dir) => pipeline::save_report_in(&dir, &text)?,
+        ReportDestination::Ask { folder, file_name } => {
+            let Some(dialog) = app.try_state::<Dialog<R>>() else {
+                return Err(internal("the save dialog is not available"));
+            };
+            let mut builder = dialog.file();
+            // Modal over the window, like every Save dialog.
+            if let Some(window) = app.get_webview_window("main") {
+                builder = builder.set_parent(&window);
+            }
+            let picked = builder
+                .set_title("Save the fix401 report")
+                .set_directory(folder)
+                .set_file_name(file_name)
+                .add_filter("Markdown report", &["md"])
+                .blocking_save_file();
+            let Some(picked) = picked else {
+                return Ok(None);
+            };
+            let path = picked.into_path().map_err(internal)?;
+            pipeline::write_report(&path, &text)?;
+            path
+        }
+    };
+    Ok(Some(path.display().to_string()))
 }

@@ -242,6 +242,8 @@ pub fn run() {
             focus_with_url(app, url);
         }))
         .plugin(tauri_plugin_deep_link::init())
+        // Used by the save_report command only; the capability grants the page nothing of it.
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             use tauri_plugin_deep_link::DeepLinkExt;
             let handle = app.handle().clone();

@@ -59,11 +59,9 @@ fn check_reports_401_and_streams_progress() {
     assert_eq!(events.first().unwrap()["event"], "started");
     assert_eq!(events.first().unwrap()["step"], "diagnose");
     assert_eq!(events.last().unwrap()["event"], "done");
-    // The report can now be copied and saved.
+    // The report can now be copied (saving asks with a dialog: the e2e test drives it).
     let text = commands::report_text(app.state()).unwrap();
     assert!(text.contains("401"), "{text}");
-    let saved = tauri::async_runtime::block_on(commands::save_report(app.state())).unwrap();
-    assert!(std::fs::read_to_string(saved).unwrap().contains("401"));
 }
 
 #[test]
@@ -215,9 +213,13 @@ fn help_desk_settings_reach_the_page_and_are_honoured() {
     // Reports go where the help desk wants them.
     let (ch, _) = recorder();
     tauri::async_runtime::block_on(commands::check(app.state(), server(401), ch)).unwrap();
-    let saved = tauri::async_runtime::block_on(commands::save_report(app.state())).unwrap();
+    let saved =
+        tauri::async_runtime::block_on(commands::save_report(app.handle().clone(), app.state()))
+            .unwrap()
+            .expect("saved without asking");
     assert!(saved.starts_with(&reports.display().to_string()), "{saved}");
     assert!(saved.ends_with(".md"), "{saved}");
+    assert!(std::fs::read_to_string(&saved).unwrap().contains("401"));
 }
 
 #[test]

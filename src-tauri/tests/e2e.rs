@@ -265,6 +265,19 @@ impl Driver {
         }
     }
 
+    /// Waits until no operation is in progress.
+    fn wait_idle(&self) {
+        let t0 = Instant::now();
+        while self.progress_visible() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "still busy: {}",
+                self.text("#progress")
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     fn progress_visible(&self) -> bool {
         let id = self.find("#progress");
         self.call("GET", &format!("/element/{id}/displayed"), None)["value"]
@@ -304,6 +317,69 @@ fn screenshot(name: &str) {
     assert!(ok, "screenshot {name} failed (is DISPLAY set?)");
 }
 
+/// Answers the native "Save report" dialog the way a person does, through the X server:
+/// waits for it, gives it the focus (no window manager runs here to do that), presses `key`
+/// (`Return` saves under the proposed name, `Escape` cancels), and repeats the key while the
+/// dialog is still up (a key pressed before GTK is ready is lost). `shot` names a screenshot
+/// of the open dialog.
+fn answer_save_dialog(key: &str, shot: Option<&str>) {
+    let visible = || -> Option<String> {
+        let out = Command::new("xdotool")
+            .args([
+                "search",
+                "--onlyvisible",
+                "--name",
+                "Save the fix401 report",
+            ])
+            .output()
+            .expect("xdotool (package xdotool)");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .map(str::to_string)
+    };
+    let t0 = Instant::now();
+    let mut id = visible();
+    while id.is_none() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "no save dialog appeared"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+        id = visible();
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    if let Some(name) = shot {
+        screenshot(name);
+    }
+    while let Some(window) = id {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the save dialog did not close on {key}"
+        );
+        let _ = Command::new("xdotool")
+            .args(["windowfocus", "--sync", &window])
+            .status();
+        let _ = Command::new("xdotool")
+            .args(["key", "--clearmodifiers", key])
+            .status();
+        std::thread::sleep(Duration::from_millis(700));
+        id = visible();
+    }
+}
+
+/// The reports in `dir`.
+fn reports_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    found.retain(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("fix401-report-"))
+    });
+    found
+}
+
 fn app_bin() -> PathBuf {
     PathBuf::from(std::env::var("FIX401_APP_BIN").unwrap_or_else(|_| {
         concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/fix401-app").into()
@@ -314,9 +390,30 @@ fn app_bin() -> PathBuf {
 #[ignore = "needs a display and the release build: run by scripts/test-all.sh"]
 fn check_a_401_then_a_working_page_in_the_real_window() {
     let home = tempfile::tempdir().unwrap();
+    let documents = home.path().join("Documents");
+    std::fs::create_dir(&documents).unwrap();
     let d = Driver::start(&app_bin(), home.path());
     let failing = server(401);
     let working = server(200);
+
+    // The page may call fix401's own commands and nothing else: not the dialog plugin the
+    // Rust side uses for "Save report…", not a file-system plugin.
+    let answers = d.eval_async(
+        "const invoke = window.__TAURI_INTERNALS__.invoke;
+         Promise.allSettled([
+           invoke('plugin:dialog|save', { options: {} }),
+           invoke('plugin:dialog|open', { options: {} }),
+           invoke('plugin:fs|write_text_file', { path: '/tmp/x', data: 'x' }),
+           invoke('settings'),
+         ]).then((rs) => done(rs.map((r) =>
+           r.status + ': ' + String(r.status === 'rejected' ? (r.reason.message || r.reason) : ''))));",
+    );
+    let answers: Vec<String> = serde_json::from_value(answers).unwrap();
+    for refused in &answers[..3] {
+        assert!(refused.starts_with("rejected"), "{answers:?}");
+    }
+    assert!(answers[0].contains("not allowed"), "{answers:?}");
+    assert_eq!(answers[3], "fulfilled: ", "{answers:?}");
 
     d.type_into("#url", &failing);
     screenshot("01-start");
@@ -357,8 +454,27 @@ fn check_a_401_then_a_working_page_in_the_real_window() {
     );
     screenshot("05-check-200");
 
+    // Save report…: a native dialog proposes a new file in the person's Documents.
     d.click("#save-report");
-    d.wait_message("saved");
+    answer_save_dialog("Escape", None);
+    d.wait_idle();
+    assert_eq!(d.text("#message"), "", "cancelling is not an error");
+    assert!(
+        reports_in(&documents).is_empty(),
+        "cancelled: nothing written"
+    );
+
+    d.click("#save-report");
+    answer_save_dialog("Return", Some("06-save-dialog"));
+    let message = d.wait_message("saved");
+    let saved = reports_in(&documents);
+    assert_eq!(saved.len(), 1, "{message}");
+    assert!(
+        message.contains(&saved[0].display().to_string()),
+        "{message}"
+    );
+    let text = std::fs::read_to_string(&saved[0]).unwrap();
+    assert!(text.contains(&working) && text.contains("200"), "{text}");
     screenshot("06-saved");
 }
 
@@ -550,6 +666,17 @@ fn fix_this_site_clears_a_stale_chromium_cookie_then_undo_puts_it_back() {
 }
 
 impl Driver {
+    /// Runs `script` in the page; it hands its value to `done(value)`.
+    fn eval_async(&self, script: &str) -> Value {
+        let body = format!("const done = arguments[arguments.length - 1];\n{script}");
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(&json!({"script": body, "args": []})),
+        )["value"]
+            .clone()
+    }
+
     /// Runs `script` in the page and returns its value.
     fn eval(&self, script: &str) -> Value {
         self.call(
