@@ -116,6 +116,13 @@ function setVerdict(id, headline, findings) {
   // Once the page works, the person goes back to it in their own browser.
   $("open-page").hidden = tone !== "good";
   v.dataset.verdict = id;
+  // The big verdict already says "Fixed": the sentence below need not start with it again.
+  if (headline && headline.startsWith(words + ": ")) {
+    const rest = headline.slice(words.length + 2);
+    // "this computer…" → "This computer…", but a host name keeps its case ("a.test loads…").
+    const first = rest.split(" ")[0];
+    headline = /^[a-z]+$/.test(first) ? rest.charAt(0).toUpperCase() + rest.slice(1) : rest;
+  }
   $("headline").textContent = headline || "";
   $("headline").hidden = !headline;
   $("result").hidden = false;
