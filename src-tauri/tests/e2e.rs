@@ -435,7 +435,10 @@ fn check_a_401_then_a_working_page_in_the_real_window() {
     d.click("#technical summary");
     assert!(d.text("#tech-status").contains("401"));
     assert!(d.text("#tech-challenges").contains("intranet"));
+    // The section opens below the fold: show it, as the person would scroll to it.
+    d.eval("document.getElementById('technical').scrollIntoView()");
     screenshot("03-technical");
+    d.eval("window.scrollTo(0, 0)");
 
     d.click("#fix-site");
     let browsers = d.wait_browsers();
