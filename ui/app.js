@@ -209,10 +209,14 @@ function renderTechnical(r) {
   waterfall(r.timings_ms || {});
   const red = $("tech-redirects");
   red.replaceChildren();
-  for (const h of r.redirects || []) {
-    red.append(el("li", {}, `${h.status ?? "–"} ${h.url}` + (h.location ? ` → ${h.location}` : "")));
+  const hops = r.redirects || [];
+  // One hop without a Location is the request itself: there was no redirect.
+  if (hops.length > 1 || (hops[0] && hops[0].location)) {
+    for (const h of hops) {
+      red.append(el("li", {}, `${h.status ?? "–"} ${h.url}` + (h.location ? ` → ${h.location}` : "")));
+    }
   }
-  if (!red.childElementCount) red.append(el("li", { class: "muted" }, "none"));
+  if (!red.childElementCount) red.append(el("li", { class: "muted" }, "none: the address answered directly"));
   const ch = $("tech-challenges");
   ch.replaceChildren();
   for (const c of r.challenges || []) {

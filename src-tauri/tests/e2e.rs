@@ -435,6 +435,11 @@ fn check_a_401_then_a_working_page_in_the_real_window() {
     d.click("#technical summary");
     assert!(d.text("#tech-status").contains("401"));
     assert!(d.text("#tech-challenges").contains("intranet"));
+    assert!(
+        d.text("#tech-redirects").contains("answered directly"),
+        "{}",
+        d.text("#tech-redirects")
+    );
     // The section opens below the fold: show it, as the person would scroll to it.
     d.eval("document.getElementById('technical').scrollIntoView()");
     screenshot("03-technical");
