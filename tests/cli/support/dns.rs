@@ -160,11 +160,35 @@ pub fn query_a(server: SocketAddr, name: &str) -> Option<Vec<Ipv4Addr>> {
 
 /// A free loopback UDP port (bound, then released for the daemon).
 pub fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    // DNS daemons bind UDP and TCP on their port, and control ports are TCP: a port free for
+    // one protocol only would make them fail to start.
+    loop {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = tcp.local_addr().unwrap().port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// Starts a daemon with `spawn(port, control_port)` on fresh free ports until it answers:
+/// another test may take a port between `free_port` and the daemon's bind, which the daemon
+/// reports as "Address already in use"; that alone is retried (a few times).
+fn start_on_free_ports(
+    what: &str,
+    mut spawn: impl FnMut(u16, u16) -> Child,
+) -> (Child, SocketAddr) {
+    for attempt in 1..=5 {
+        let port = free_port();
+        let mut child = spawn(port, free_port());
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        match wait_ready(&mut child, addr, what) {
+            Ok(()) => return (child, addr),
+            Err(e) if e.contains("Address already in use") && attempt < 5 => continue,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    unreachable!("the last attempt panics")
 }
 
 /// A real daemon the test started; killed on drop.
@@ -191,8 +215,9 @@ impl Drop for Daemon {
     }
 }
 
-/// Waits until the daemon at `addr` answers queries (readiness, not a timing assertion).
-fn wait_ready(child: &mut Child, addr: SocketAddr, what: &str) {
+/// Waits until the daemon at `addr` answers queries (readiness, not a timing assertion);
+/// `Err` with its error output when it exited.
+fn wait_ready(child: &mut Child, addr: SocketAddr, what: &str) -> Result<(), String> {
     for _ in 0..100 {
         if let Ok(Some(status)) = child.try_wait() {
             let mut err = String::new();
@@ -200,10 +225,10 @@ fn wait_ready(child: &mut Child, addr: SocketAddr, what: &str) {
                 use std::io::Read;
                 let _ = e.read_to_string(&mut err);
             }
-            panic!("{what} exited early ({status}): {err}");
+            return Err(format!("{what} exited early ({status}): {err}"));
         }
         if query_a(addr, "ready.probe.invalid").is_some() {
-            return;
+            return Ok(());
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -221,29 +246,28 @@ pub fn sbin(name: &str) -> Option<PathBuf> {
 /// Starts real `dnsmasq` on a free loopback port as a caching forwarder to `upstream`.
 pub fn start_dnsmasq(upstream: SocketAddr) -> Daemon {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
     let bin = sbin("dnsmasq").expect("dnsmasq is installed (scripts/install-deps.sh)");
-    let mut child = Command::new(bin)
-        .args([
-            "--no-daemon".to_string(),
-            "--keep-in-foreground".to_string(),
-            "--listen-address=127.0.0.1".to_string(),
-            format!("--port={port}"),
-            "--bind-interfaces".to_string(),
-            "--no-resolv".to_string(),
-            "--no-hosts".to_string(),
-            format!("--server=127.0.0.1#{}", upstream.port()),
-            "--cache-size=100".to_string(),
-            format!("--pid-file={}", dir.path().join("dnsmasq.pid").display()),
-            "--conf-file=/dev/null".to_string(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start dnsmasq");
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    wait_ready(&mut child, addr, "dnsmasq");
+    let (mut child, addr) = start_on_free_ports("dnsmasq", |port, _| {
+        Command::new(&bin)
+            .args([
+                "--no-daemon".to_string(),
+                "--keep-in-foreground".to_string(),
+                "--listen-address=127.0.0.1".to_string(),
+                format!("--port={port}"),
+                "--bind-interfaces".to_string(),
+                "--no-resolv".to_string(),
+                "--no-hosts".to_string(),
+                format!("--server=127.0.0.1#{}", upstream.port()),
+                "--cache-size=100".to_string(),
+                format!("--pid-file={}", dir.path().join("dnsmasq.pid").display()),
+                "--conf-file=/dev/null".to_string(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start dnsmasq")
+    });
     // Drain its log so it never blocks on a full pipe.
     if let Some(mut e) = child.stderr.take() {
         std::thread::spawn(move || {
@@ -264,37 +288,35 @@ pub fn start_dnsmasq(upstream: SocketAddr) -> Daemon {
 /// remote-control on another loopback port (no certificates) so `unbound-control` works.
 pub fn start_unbound(upstream: SocketAddr, control: bool) -> Daemon {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let control_port = free_port();
     let conf = dir.path().join("unbound.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "server:\n  interface: 127.0.0.1\n  port: {port}\n  do-daemonize: no\n  \
-             chroot: \"\"\n  username: \"\"\n  directory: \"{dir}\"\n  pidfile: \"{dir}/unbound.pid\"\n  \
-             use-syslog: no\n  logfile: \"\"\n  verbosity: 0\n  do-ip6: no\n  \
-             do-not-query-localhost: no\n  module-config: \"iterator\"\n  \
-             access-control: 127.0.0.0/8 allow\n  num-threads: 1\n  \
-             outgoing-range: 16\n  so-reuseport: no\n\
-             remote-control:\n  control-enable: {enable}\n  control-interface: 127.0.0.1\n  \
-             control-port: {control_port}\n  control-use-cert: no\n\
-             forward-zone:\n  name: \".\"\n  forward-addr: 127.0.0.1@{up}\n",
-            dir = dir.path().display(),
-            enable = if control { "yes" } else { "no" },
-            up = upstream.port(),
-        ),
-    )
-    .unwrap();
     let bin = sbin("unbound").expect("unbound is installed (scripts/install-deps.sh)");
-    let mut child = Command::new(bin)
-        .args(["-d".as_ref(), "-c".as_ref(), conf.as_os_str()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start unbound");
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    wait_ready(&mut child, addr, "unbound");
+    let (mut child, addr) = start_on_free_ports("unbound", |port, control_port| {
+        std::fs::write(
+            &conf,
+            format!(
+                "server:\n  interface: 127.0.0.1\n  port: {port}\n  do-daemonize: no\n  \
+                 chroot: \"\"\n  username: \"\"\n  directory: \"{dir}\"\n  pidfile: \"{dir}/unbound.pid\"\n  \
+                 use-syslog: no\n  logfile: \"\"\n  verbosity: 0\n  do-ip6: no\n  \
+                 do-not-query-localhost: no\n  module-config: \"iterator\"\n  \
+                 access-control: 127.0.0.0/8 allow\n  num-threads: 1\n  \
+                 outgoing-range: 16\n  so-reuseport: no\n\
+                 remote-control:\n  control-enable: {enable}\n  control-interface: 127.0.0.1\n  \
+                 control-port: {control_port}\n  control-use-cert: no\n\
+                 forward-zone:\n  name: \".\"\n  forward-addr: 127.0.0.1@{up}\n",
+                dir = dir.path().display(),
+                enable = if control { "yes" } else { "no" },
+                up = upstream.port(),
+            ),
+        )
+        .unwrap();
+        Command::new(&bin)
+            .args(["-d".as_ref(), "-c".as_ref(), conf.as_os_str()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start unbound")
+    });
     if let Some(mut e) = child.stderr.take() {
         std::thread::spawn(move || {
             let _ = std::io::copy(&mut e, &mut std::io::sink());

@@ -437,45 +437,59 @@ pub struct Dnsmasq {
 impl Dnsmasq {
     /// Starts dnsmasq forwarding to `upstream`, with its own config (none) and pid file.
     pub fn start(upstream: SocketAddr) -> Dnsmasq {
-        let dir = tempfile::tempdir().unwrap();
-        let port = UdpSocket::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let child = Command::new("dnsmasq")
-            .args([
-                "--keep-in-foreground",
-                "--conf-file=/dev/null",
-                "--no-resolv",
-                "--no-hosts",
-                "--no-negcache",
-                "--bind-interfaces",
-                "--listen-address=127.0.0.1",
-                "--cache-size=150",
-                "--user=root",
-            ])
-            .arg(format!("--port={port}"))
-            .arg(format!("--server=127.0.0.1#{}", upstream.port()))
-            .arg(format!("--pid-file={}", dir.path().join("pid").display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dnsmasq (scripts/install-deps.sh installs it)");
-        let d = Dnsmasq {
-            addr,
-            child,
-            _dir: dir,
-        };
-        for _ in 0..100 {
-            // Any answer (even "no such name") means it is up.
-            if ask(d.addr, "ready.invalid").is_some() {
-                return d;
+        // Another test may take the port between choosing it and dnsmasq's bind: dnsmasq
+        // then exits at once, and a fresh port is tried (a few times).
+        for _ in 0..5 {
+            let port = UdpSocket::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+                continue; // dnsmasq binds TCP on its port too
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            let dir = tempfile::tempdir().unwrap();
+            let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            let child = Command::new("dnsmasq")
+                .args([
+                    "--keep-in-foreground",
+                    "--conf-file=/dev/null",
+                    "--no-resolv",
+                    "--no-hosts",
+                    "--no-negcache",
+                    "--bind-interfaces",
+                    "--listen-address=127.0.0.1",
+                    "--cache-size=150",
+                    "--user=root",
+                ])
+                .arg(format!("--port={port}"))
+                .arg(format!("--server=127.0.0.1#{}", upstream.port()))
+                .arg(format!("--pid-file={}", dir.path().join("pid").display()))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start dnsmasq (scripts/install-deps.sh installs it)");
+            let mut d = Dnsmasq {
+                addr,
+                child,
+                _dir: dir,
+            };
+            for _ in 0..100 {
+                // Any answer (even "no such name") means it is up.
+                if ask(d.addr, "ready.invalid").is_some() {
+                    return d;
+                }
+                if let Ok(Some(_)) = d.child.try_wait() {
+                    break; // it could not bind: next port
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            assert!(
+                matches!(d.child.try_wait(), Ok(Some(_))),
+                "dnsmasq did not answer on {addr}"
+            );
         }
-        panic!("dnsmasq did not answer on {addr}");
+        panic!("no free loopback port for dnsmasq after 5 tries");
     }
 }
 
