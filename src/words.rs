@@ -10,6 +10,15 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// `["a", "b", "c"]` → "a, b and c"; one item alone; nothing → "".
+pub fn join(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// 1536 → "1.5 KiB"; below 1 KiB the exact byte count ("1 byte", "332 bytes").
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 7] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
@@ -34,6 +43,15 @@ mod tests {
         assert_eq!(count(0, "cookie", "cookies"), "0 cookies");
         assert_eq!(count(1, "cookie", "cookies"), "1 cookie");
         assert_eq!(count(2, "entry", "entries"), "2 entries");
+    }
+
+    #[test]
+    fn lists_read_as_a_sentence() {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(join(&v(&[])), "");
+        assert_eq!(join(&v(&["2 cookies"])), "2 cookies");
+        assert_eq!(join(&v(&["a", "b"])), "a and b");
+        assert_eq!(join(&v(&["a", "b", "c"])), "a, b and c");
     }
 
     #[test]

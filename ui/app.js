@@ -113,8 +113,13 @@ function setVerdict(id, headline, findings) {
   const v = $("verdict");
   v.textContent = words;
   v.className = "verdict " + tone;
-  // Once the page works, the person goes back to it in their own browser.
-  $("open-page").hidden = tone !== "good";
+  // Once the page works, the person goes back to it in their own browser: that becomes the
+  // main button, first in the row, and the repairs step back.
+  const works = tone === "good";
+  $("open-page").hidden = !works;
+  $("open-page").classList.toggle("primary", works);
+  $("open-page").classList.toggle("first", works);
+  for (const b of ["flush-dns-retry", "fix-site"]) $(b).classList.toggle("primary", !works);
   v.dataset.verdict = id;
   // The big verdict already says "Fixed": the sentence below need not start with it again.
   if (headline && headline.startsWith(words + ": ")) {
@@ -129,12 +134,12 @@ function setVerdict(id, headline, findings) {
   v.focus();
 }
 
-function renderFindings(findings, ok) {
+function renderFindings(findings, ok, okText) {
   const list = $("findings");
   list.replaceChildren();
   if (!findings || findings.length === 0) {
     list.append(el("li", { class: "finding none" },
-      el("p", { class: "summary" }, ok ? "Nothing is wrong from here." : "No specific cause was found.")));
+      el("p", { class: "summary" }, ok ? okText || "Nothing is wrong from here." : "No specific cause was found.")));
     return;
   }
   for (const f of findings) {
@@ -262,6 +267,7 @@ async function flushRetry() {
     const r = await invoke("flush_dns_retry", { url, onEvent: channel() });
     showReport(r.after);
     setVerdict(r.verdict, r.headline);
+    if (r.verdict === "fixed") renderFindings(r.after.findings, r.after.verdict === "ok", "Nothing is wrong any more.");
     showMessage(r.flush.summary, r.flush.flushed);
   });
 }
@@ -351,7 +357,7 @@ async function fixSite() {
     $("browsers-panel").hidden = true;
     const after = r.after || r.before;
     setVerdict(r.verdict, r.headline);
-    renderFindings(after.findings, after.ok);
+    renderFindings(after.findings, after.ok, r.verdict === "fixed" ? "Nothing is wrong any more." : "");
     const did = (r.actions || []).map((a) => a.summary).join(" ");
     if (did) showMessage(did, r.verdict !== "still_failing");
   });

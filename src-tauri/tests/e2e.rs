@@ -654,6 +654,30 @@ fn fix_this_site_clears_a_stale_chromium_cookie_then_undo_puts_it_back() {
         cookie_names(home.path()).is_empty(),
         "the stale cookie is gone"
     );
+    let m = d.text("#message");
+    assert!(
+        m.contains("Removed 2 cookies and 1 cached file (") && m.contains("fix401 undo "),
+        "{m}"
+    );
+    assert_eq!(d.text("#findings"), "Nothing is wrong any more.");
+    // The page works: going back to it is the main button now, the repairs step back.
+    let class = |id: &str| {
+        d.eval(&format!("return document.getElementById('{id}').className"))
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        class("open-page").contains("primary"),
+        "{}",
+        class("open-page")
+    );
+    assert!(
+        !class("fix-site").contains("primary"),
+        "{}",
+        class("fix-site")
+    );
+    assert!(!class("flush-dns-retry").contains("primary"));
     screenshot("11-fixed");
 
     // Back to the person's own browser, on the page that works again.

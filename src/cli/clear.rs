@@ -94,13 +94,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         if args.yes {
             print_plan(&plan);
         }
-        println!(
-            "Cleared {} and {} ({}) for {}.",
-            fix401::words::count(applied.cookies, "cookie", "cookies"),
-            fix401::words::count(applied.files, "cache/storage file", "cache/storage files"),
-            fix401::words::bytes(applied.bytes),
-            plan.matched.key()
-        );
+        println!("Cleared {} for {}.", applied.describe(), plan.matched.key());
         println!(
             "Backup {} (undo with `fix401 undo {}`).",
             applied.backup_id, applied.backup_id

@@ -320,10 +320,8 @@ impl Backend for LiveBackend {
         Ok(ActionReport {
             ok: true,
             summary: format!(
-                "Removed {} and {} ({}) of {}; all backed up (undo: fix401 undo {}).",
-                crate::words::count(applied.cookies, "cookie", "cookies"),
-                crate::words::count(applied.files, "cache/storage item", "cache/storage items"),
-                crate::words::bytes(applied.bytes),
+                "Removed {} of {}; all backed up (undo: fix401 undo {}).",
+                applied.describe(),
                 applied.site,
                 applied.backup_id
             ),

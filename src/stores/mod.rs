@@ -248,6 +248,44 @@ pub struct Applied {
     pub items: Vec<AppliedItem>,
 }
 
+impl Applied {
+    /// What was removed, for people: "2 cookies, 1 cached file and 1 storage folder
+    /// (1.5 KiB)", or "nothing" when the site had nothing stored.
+    pub fn describe(&self) -> String {
+        use crate::words::count;
+        let (mut cookies, mut cached, mut whole, mut storage) = (0, 0, 0, 0);
+        for i in &self.items {
+            match i.kind {
+                k if k.holds_cookies() => cookies += i.count,
+                StoreKind::ChromiumBlockfileCache | StoreKind::SafariCache => whole += i.count,
+                StoreKind::ChromiumSimpleCache | StoreKind::FirefoxCache2 => cached += i.count,
+                _ => storage += i.count,
+            }
+        }
+        let mut parts = Vec::new();
+        if cookies > 0 {
+            parts.push(count(cookies, "cookie", "cookies"));
+        }
+        if cached > 0 {
+            parts.push(count(cached, "cached file", "cached files"));
+        }
+        if whole > 0 {
+            parts.push(count(whole, "whole cache", "whole caches"));
+        }
+        if storage > 0 {
+            parts.push(count(storage, "storage folder", "storage folders"));
+        }
+        if parts.is_empty() {
+            return "nothing".into();
+        }
+        let mut text = crate::words::join(&parts);
+        if cached + whole + storage > 0 {
+            text.push_str(&format!(" ({})", crate::words::bytes(self.bytes)));
+        }
+        text
+    }
+}
+
 /// One store changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AppliedItem {
@@ -784,6 +822,43 @@ fn apply_item(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn item(kind: StoreKind, count: usize, bytes: u64) -> AppliedItem {
+        AppliedItem {
+            browser_id: "chromium".into(),
+            profile_dir: PathBuf::from("/p"),
+            kind,
+            store: PathBuf::from("/p/store"),
+            count,
+            bytes,
+        }
+    }
+
+    #[test]
+    fn applied_says_what_was_removed_in_words() {
+        let mut a = Applied {
+            backup_id: "id".into(),
+            backup_dir: PathBuf::from("/b"),
+            site: "a.test".into(),
+            cookies: 0,
+            files: 0,
+            bytes: 0,
+            items: Vec::new(),
+        };
+        assert_eq!(a.describe(), "nothing");
+        a.items.push(item(StoreKind::ChromiumCookies, 2, 0));
+        assert_eq!(a.describe(), "2 cookies");
+        a.items.push(item(StoreKind::ChromiumSimpleCache, 1, 332));
+        a.bytes = 332;
+        assert_eq!(a.describe(), "2 cookies and 1 cached file (332 bytes)");
+        a.items.push(item(StoreKind::FirefoxSiteStorage, 2, 1204));
+        a.items.push(item(StoreKind::SafariCache, 1, 0));
+        a.bytes = 1536;
+        assert_eq!(
+            a.describe(),
+            "2 cookies, 1 cached file, 1 whole cache and 2 storage folders (1.5 KiB)"
+        );
+    }
 
     #[test]
     fn permission_denied_on_macos_points_to_full_disk_access() {

@@ -269,7 +269,8 @@ fn exact_host_and_kind_flags() {
         "--yes",
     ])
     .run()
-    .code(0);
+    .code(0)
+    .stdout_has("Cleared 2 cookies for sub.a.test.");
     let left = names_left(&p.cookies, "cookies", "host_key");
     assert!(!left.contains(&"sub".to_string()) && !left.contains(&"subdomain".to_string()));
     assert!(left.contains(&"host_only".to_string()) && left.contains(&"domain".to_string()));
