@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "fix_site",
     "undo",
     "open_page",
+    "restart_browsers",
     "report_text",
     "save_report",
 ];

@@ -293,10 +293,61 @@ pub fn close_browsers(sys: &System, ids: &[String]) -> Result<Vec<Closed>> {
         out.push(Closed {
             id: id.clone(),
             ok: r.ok,
-            summary: r.summary,
+            summary: crate::words::sentence(&r.summary),
         });
     }
     Ok(out)
+}
+
+/// The outcome of `restart-browser` in the window.
+#[derive(Debug, Clone, Serialize)]
+pub struct Restarted {
+    /// The browsers that were open and are closed now (catalog ids).
+    pub closed: Vec<String>,
+    /// True when every open browser closed and the page was opened again.
+    pub ok: bool,
+    /// Plain sentences for the person.
+    pub summary: String,
+}
+
+/// `restart-browser`: asks every open browser to close (gracefully, never a hard kill), then
+/// opens `url` in the default browser, which starts with empty in-memory DNS and connection
+/// caches that nothing outside the browser can flush. A browser that will not close stops
+/// here: the page is not opened behind it.
+pub fn restart_browsers(sys: &System, url: &str) -> Result<Restarted> {
+    // The address is checked before anything is closed.
+    parse_url(url)?;
+    let backend = LiveBackend::new(sys.clone());
+    let open: Vec<String> = backend
+        .browsers()?
+        .into_iter()
+        .filter(|b| !b.running_pids.is_empty())
+        .map(|b| b.id)
+        .collect();
+    let results = close_browsers(sys, &open)?;
+    let mut summary: Vec<String> = results.iter().map(|c| c.summary.clone()).collect();
+    let closed = results
+        .iter()
+        .filter(|c| c.ok)
+        .map(|c| c.id.clone())
+        .collect();
+    if results.iter().any(|c| !c.ok) {
+        return Ok(Restarted {
+            closed,
+            ok: false,
+            summary: summary.join(" "),
+        });
+    }
+    if open.is_empty() {
+        summary.push("No browser was open, so none needed closing.".into());
+    }
+    let opened = open_page(sys, url)?;
+    summary.push(crate::words::sentence(&opened.summary));
+    Ok(Restarted {
+        closed,
+        ok: opened.ok,
+        summary: summary.join(" "),
+    })
 }
 
 /// Clears `url`'s site data in `browser_ids` (all when empty), backup first, then re-tests,
@@ -339,7 +390,7 @@ pub fn open_page(sys: &System, url: &str) -> Result<Opened> {
     let r = repair::restart::reopen(sys, web.as_str())?;
     Ok(Opened {
         ok: r.ok,
-        summary: r.summary,
+        summary: crate::words::sentence(&r.summary),
     })
 }
 
@@ -410,6 +461,38 @@ mod tests {
         assert_ne!(
             next, file_name,
             "an existing report is never proposed for overwriting"
+        );
+    }
+
+    #[test]
+    fn restarting_with_no_browser_open_just_opens_the_page() {
+        let (_dir, mut sys) = machine();
+        let runner = std::sync::Arc::new(crate::system::RecordingRunner::new());
+        sys.runner = runner.clone();
+        let r = restart_browsers(&sys, "https://intranet.example/login").unwrap();
+        assert!(r.ok && r.closed.is_empty(), "{r:?}");
+        assert_eq!(
+            r.summary,
+            "No browser was open, so none needed closing. Opened the page in your default browser."
+        );
+        let calls = runner.calls();
+        assert_eq!(calls.len(), 1, "nothing but the opener ran");
+        assert_eq!(
+            calls[0].argv(),
+            vec!["xdg-open", "https://intranet.example/login"]
+        );
+    }
+
+    #[test]
+    fn restarting_with_a_bad_address_changes_nothing() {
+        let (_dir, mut sys) = machine();
+        let runner = std::sync::Arc::new(crate::system::RecordingRunner::new());
+        sys.runner = runner.clone();
+        let err = restart_browsers(&sys, "http://").unwrap_err();
+        assert!(matches!(err, Error::BadInput(_)), "{err}");
+        assert!(
+            runner.calls().is_empty(),
+            "no browser closed, nothing opened"
         );
     }
 

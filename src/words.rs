@@ -19,6 +19,20 @@ pub fn join(items: &[String]) -> String {
     }
 }
 
+/// "chromium closed" → "Chromium closed.": a fragment made a sentence of its own.
+pub fn sentence(fragment: &str) -> String {
+    let t = fragment.trim();
+    let mut chars = t.chars();
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let mut out: String = first.to_uppercase().chain(chars).collect();
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 /// 1536 → "1.5 KiB"; below 1 KiB the exact byte count ("1 byte", "332 bytes").
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 7] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
@@ -52,6 +66,13 @@ mod tests {
         assert_eq!(join(&v(&["2 cookies"])), "2 cookies");
         assert_eq!(join(&v(&["a", "b"])), "a and b");
         assert_eq!(join(&v(&["a", "b", "c"])), "a, b and c");
+    }
+
+    #[test]
+    fn fragments_become_sentences() {
+        assert_eq!(sentence("opened the page"), "Opened the page.");
+        assert_eq!(sentence("Chromium closed."), "Chromium closed.");
+        assert_eq!(sentence("  "), "");
     }
 
     #[test]

@@ -31,7 +31,7 @@ const ACTION_LABELS = {
   "fix-url": "Use the corrected address",
   "flush-dns": "Flush DNS and retry",
   "clear-site-data": "Fix this site…",
-  "restart-browser": "Close the browser",
+  "restart-browser": "Restart the browser",
   "check-credentials": null,
   "fix-clock": null,
   "contact-site-owner": null,
@@ -165,7 +165,8 @@ function renderFindings(findings, ok, okText) {
 function doAction(a) {
   if (a === "retry") return check();
   if (a === "flush-dns") return flushRetry();
-  if (a === "clear-site-data" || a === "restart-browser") return openFixSite();
+  if (a === "clear-site-data") return openFixSite();
+  if (a === "restart-browser") return restartBrowsers();
   if (a === "fix-url") return check();
 }
 
@@ -367,7 +368,16 @@ async function openPage() {
   const url = lastUrl || $("url").value.trim();
   await run("Opening the page…", async () => {
     const r = await invoke("open_page", { url });
-    showMessage(r.summary.charAt(0).toUpperCase() + r.summary.slice(1) + ".", r.ok);
+    showMessage(r.summary, r.ok);
+  });
+}
+
+// "Close the browser": its own DNS and connection caches go with it; the page opens again.
+async function restartBrowsers() {
+  const url = lastUrl || $("url").value.trim();
+  await run("Closing your browser…", async () => {
+    const r = await invoke("restart_browsers", { url });
+    showMessage(r.summary, r.ok);
   });
 }
 

@@ -135,6 +135,15 @@ pub async fn open_page(
     on_system(&state, move |sys| pipeline::open_page(sys, &url)).await
 }
 
+/// Closes every open browser gracefully, then opens the page again in the default browser.
+#[tauri::command]
+pub async fn restart_browsers(
+    state: State<'_, AppState>,
+    url: String,
+) -> CmdResult<fix401::pipeline::Restarted> {
+    on_system(&state, move |sys| pipeline::restart_browsers(sys, &url)).await
+}
+
 fn last_markdown(state: &AppState) -> CmdResult<String> {
     let last = state.last.lock().map_err(internal)?.clone();
     match last {

@@ -199,6 +199,7 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::fix_site,
             commands::undo,
             commands::open_page,
+            commands::restart_browsers,
             commands::report_text,
             commands::save_report
         ])

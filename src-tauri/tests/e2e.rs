@@ -986,3 +986,35 @@ fn an_open_browser_is_shown_closed_on_request_then_cleared() {
     assert!(cookie_names(home.path()).is_empty());
     screenshot("18-closed-and-fixed");
 }
+
+#[test]
+#[ignore = "needs a display and the release build: run by scripts/test-all.sh"]
+fn restart_the_browser_closes_it_and_opens_the_page_again() {
+    let site = StaleCookieSite::start();
+    let dns = TestDns::start(300);
+    dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
+    let home = tempfile::tempdir().unwrap();
+    chromium_visit(home.path(), &site.url("a.test", "/login"));
+    let browser = RunningChromium::start(home.path(), &site.url("a.test", "/"));
+
+    let opener = FakeOpener::new();
+    let d = check_in_app(home.path(), &dns, &site.url("a.test", "/"), opener.dir());
+    let restart = "#findings [data-action=\"restart-browser\"]";
+    assert_eq!(d.text(restart), "Restart the browser");
+    d.click(restart);
+    let t0 = Instant::now();
+    while !browser.exited() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "Chromium still runs"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let m = d.wait_message("Opened the page");
+    assert_eq!(
+        m,
+        "Chromium closed. Opened the page in your default browser."
+    );
+    assert_eq!(opener.opened().trim(), site.url("a.test", "/"));
+    screenshot("19-browser-restarted");
+}
