@@ -103,11 +103,9 @@ fn errors_reach_the_page_as_code_and_message() {
         assert!(r.map(|o| !o.ok).unwrap_or(true), "{url}");
     }
     // Restarting the browser for an unusable address closes nothing.
-    let err = tauri::async_runtime::block_on(commands::restart_browsers(
-        app.state(),
-        "http://".into(),
-    ))
-    .unwrap_err();
+    let err =
+        tauri::async_runtime::block_on(commands::restart_browsers(app.state(), "http://".into()))
+            .unwrap_err();
     assert_eq!(err.code, "bad_input");
     // Closing a browser that is not installed is bad input.
     let err = tauri::async_runtime::block_on(commands::close_browsers(

@@ -30,6 +30,20 @@ pub enum Family {
     Safari,
 }
 
+/// What a store keeps, as told to people: "2 cookies", "1 cached file", "the whole cache",
+/// "1 storage folder".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreCategory {
+    /// Cookie rows or records.
+    Cookies,
+    /// Cache entries of one site (one file each).
+    CachedFiles,
+    /// A cache that can only be moved aside whole.
+    WholeCache,
+    /// Per-origin storage folders.
+    StorageFolders,
+}
+
 /// The kinds of store fix401 knows how to read and clear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -68,6 +82,16 @@ impl StoreKind {
                 | StoreKind::FirefoxSessionStore
                 | StoreKind::SafariCookies
         )
+    }
+
+    /// What the store keeps, in the words a removal is told in.
+    pub fn category(self) -> StoreCategory {
+        match self {
+            k if k.holds_cookies() => StoreCategory::Cookies,
+            StoreKind::ChromiumSimpleCache | StoreKind::FirefoxCache2 => StoreCategory::CachedFiles,
+            StoreKind::ChromiumBlockfileCache | StoreKind::SafariCache => StoreCategory::WholeCache,
+            _ => StoreCategory::StorageFolders,
+        }
     }
 
     /// A short label for people (`cookies`, `cache (Simple)`…).

@@ -136,7 +136,7 @@ fn print_plan(plan: &Plan) {
                 Action::CacheEntries { count, bytes } => {
                     format!(
                         "{}, {}",
-                        fix401::words::count(*count, "cache entry", "cache entries"),
+                        fix401::words::count(*count, "cached file", "cached files"),
                         fix401::words::bytes(*bytes)
                     )
                 }

@@ -1,6 +1,6 @@
 //! The backend over the real fix401 modules: diagnosis, DNS, browsers, stores, cookie jar.
 
-use crate::browsers::{self, Family, Installation, Profile, RunningState};
+use crate::browsers::{self, Family, Installation, Profile, RunningState, StoreCategory};
 use crate::cookie_jar::{self, JarRead};
 use crate::diagnosis::{self, DiagnoseOptions};
 use crate::dns;
@@ -246,7 +246,7 @@ impl Backend for LiveBackend {
                     ),
                     stores::Action::CacheEntries { count, bytes } => format!(
                         "{who}: move {}, {}, out of {store}",
-                        crate::words::count(*count, "cache entry", "cache entries"),
+                        crate::words::count(*count, "cached file", "cached files"),
                         crate::words::bytes(*bytes)
                     ),
                     stores::Action::WholeCache { bytes, reason } => format!(
@@ -301,20 +301,32 @@ impl Backend for LiveBackend {
             .items
             .iter()
             .map(|i| {
-                let what = if i.kind.holds_cookies() {
-                    crate::words::count(i.count, "cookie", "cookies")
-                } else {
-                    format!(
+                // The same "Browser (Profile)" as the plan's lines.
+                let who = plan
+                    .profiles
+                    .iter()
+                    .find(|p| p.browser_id == i.browser_id && p.profile_dir == i.profile_dir)
+                    .map_or_else(
+                        || i.browser_id.clone(),
+                        |p| format!("{} ({})", p.browser_name, p.profile_name),
+                    );
+                let what = match i.kind.category() {
+                    StoreCategory::Cookies => crate::words::count(i.count, "cookie", "cookies"),
+                    StoreCategory::CachedFiles => format!(
                         "{}, {}",
-                        crate::words::count(i.count, "file", "files"),
+                        crate::words::count(i.count, "cached file", "cached files"),
                         crate::words::bytes(i.bytes)
-                    )
+                    ),
+                    StoreCategory::WholeCache => {
+                        format!("the whole cache, {}", crate::words::bytes(i.bytes))
+                    }
+                    StoreCategory::StorageFolders => format!(
+                        "{}, {}",
+                        crate::words::count(i.count, "storage folder", "storage folders"),
+                        crate::words::bytes(i.bytes)
+                    ),
                 };
-                format!(
-                    "{}: {what} from {}",
-                    i.browser_id,
-                    redact::path(&i.store, home)
-                )
+                format!("{who}: {what} from {}", redact::path(&i.store, home))
             })
             .collect();
         Ok(ActionReport {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::browsers::{Installation, Profile, StoreKind};
+use crate::browsers::{Installation, Profile, StoreCategory, StoreKind};
 use crate::error::{Error, Result};
 use crate::system::{Os, System};
 
@@ -255,11 +255,11 @@ impl Applied {
         use crate::words::count;
         let (mut cookies, mut cached, mut whole, mut storage) = (0, 0, 0, 0);
         for i in &self.items {
-            match i.kind {
-                k if k.holds_cookies() => cookies += i.count,
-                StoreKind::ChromiumBlockfileCache | StoreKind::SafariCache => whole += i.count,
-                StoreKind::ChromiumSimpleCache | StoreKind::FirefoxCache2 => cached += i.count,
-                _ => storage += i.count,
+            match i.kind.category() {
+                StoreCategory::Cookies => cookies += i.count,
+                StoreCategory::CachedFiles => cached += i.count,
+                StoreCategory::WholeCache => whole += i.count,
+                StoreCategory::StorageFolders => storage += i.count,
             }
         }
         let mut parts = Vec::new();

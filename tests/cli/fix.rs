@@ -482,6 +482,24 @@ fn chromium_stale_cookie_is_proven_cleared_retested_and_undone() {
     assert_eq!(report["after"]["status"], 200);
     let undo_id = clear_undo_id(&report);
     assert!(!out.stdout.contains("stale-session"));
+    // What was removed, told per browser and profile in words, as the plan told it.
+    let clear = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "clear-site-data")
+        .unwrap();
+    assert!(
+        clear["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Removed 2 cookies and 1 cached file ("),
+        "{clear:#}"
+    );
+    assert_eq!(
+        clear["details"][0],
+        "Chromium (Your Chromium): 2 cookies from ~/.config/chromium/Default/Cookies"
+    );
     let html = std::fs::read_to_string(&report_file).unwrap();
     assert!(html.contains("FIXED") && html.contains(&undo_id));
     assert!(chromium_cookie_names(&env).is_empty());
