@@ -228,6 +228,8 @@ pub struct Report {
     pub tls: Vec<String>,
     /// Findings, most important first.
     pub findings: Vec<Finding>,
+    /// When the test ran (HTTP date, UTC), so a ticket says when it was true.
+    pub tested_at: String,
     /// The fix401 version.
     pub fix401_version: &'static str,
 }
@@ -275,6 +277,7 @@ impl Report {
             headers: Vec::new(),
             tls: Vec::new(),
             findings: vec![f],
+            tested_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
             fix401_version: env!("CARGO_PKG_VERSION"),
         }
     }
@@ -367,6 +370,7 @@ impl Report {
                     f
                 })
                 .collect(),
+            tested_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
             fix401_version: env!("CARGO_PKG_VERSION"),
         }
     }
@@ -497,7 +501,10 @@ impl Report {
         let _ = writeln!(o, "**{}**\n", md(&self.headline));
         let _ = writeln!(o, "| | |\n|---|---|");
         let _ = writeln!(o, "| URL | `{}` |", md(&self.url));
-        let _ = writeln!(o, "| Final URL | `{}` |", md(&self.final_url));
+        if self.final_url != self.url {
+            let _ = writeln!(o, "| Final URL | `{}` |", md(&self.final_url));
+        }
+        let _ = writeln!(o, "| Tested | {} |", self.tested_at);
         let _ = writeln!(
             o,
             "| Status | {} |",
@@ -506,7 +513,9 @@ impl Report {
                 .unwrap_or_else(|| "no answer".into())
         );
         let _ = writeln!(o, "| Verdict | `{}` |", self.verdict);
-        let _ = writeln!(o, "| Addresses | {} |", md(&self.resolved.join(", ")));
+        if !self.resolved.is_empty() {
+            let _ = writeln!(o, "| Addresses | {} |", md(&self.resolved.join(", ")));
+        }
         let _ = writeln!(o, "| Timings | {} |", self.timings_line());
         if let Some(p) = &self.proxy {
             let _ = writeln!(o, "| Proxy | `{}` |", md(p));
@@ -591,21 +600,28 @@ impl Report {
         let _ = writeln!(o, "<h1>fix401 diagnosis</h1>");
         let _ = writeln!(o, "<p class=\"headline\">{}</p>", esc(&self.headline));
         let _ = writeln!(o, "<table>");
+        // Rows that would only repeat the URL or say nothing are left out.
+        let final_url = (self.final_url != self.url).then(|| self.final_url.clone());
+        let addresses = (!self.resolved.is_empty()).then(|| self.resolved.join(", "));
         for (k, v) in [
-            ("URL", self.url.clone()),
-            ("Final URL", self.final_url.clone()),
+            ("URL", Some(self.url.clone())),
+            ("Final URL", final_url),
+            ("Tested", Some(self.tested_at.clone())),
             (
                 "Status",
-                self.status
-                    .map(status_text)
-                    .unwrap_or_else(|| "no answer".into()),
+                Some(
+                    self.status
+                        .map(status_text)
+                        .unwrap_or_else(|| "no answer".into()),
+                ),
             ),
-            ("Verdict", self.verdict.to_string()),
-            ("Addresses", self.resolved.join(", ")),
-            ("Timings", self.timings_line()),
-            ("Proxy", self.proxy.clone().unwrap_or_default()),
-            ("fix401", self.fix401_version.to_string()),
+            ("Verdict", Some(self.verdict.to_string())),
+            ("Addresses", addresses),
+            ("Timings", Some(self.timings_line())),
+            ("Proxy", self.proxy.clone()),
+            ("fix401", Some(self.fix401_version.to_string())),
         ] {
+            let Some(v) = v else { continue };
             let _ = writeln!(o, "<tr><th>{k}</th><td><code>{}</code></td></tr>", esc(&v));
         }
         let _ = writeln!(o, "</table>\n<h2>Findings</h2>");

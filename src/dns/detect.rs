@@ -533,7 +533,7 @@ fn detect_linux(sys: &System, d: &mut Detection) {
                     .map(|v| v.trim().trim_matches('"').to_string())
             });
             if let Some(v) = &d.os_version {
-                d.tried.push(format!("{rel}: {v}"));
+                d.tried.push(format!("/{rel}: {v}"));
             }
             break;
         }

@@ -113,6 +113,8 @@ fn plain_401_is_credentials_missing_with_the_full_json_contract() {
             .any(|a| a == "check-credentials")
     );
     assert_eq!(causes(&v)[0], "credentials.missing");
+    let tested = httpdate::parse_http_date(v["tested_at"].as_str().unwrap()).unwrap();
+    assert!(tested.elapsed().unwrap_or_default() < std::time::Duration::from_secs(600));
 }
 
 #[test]
@@ -664,6 +666,15 @@ fn report_file_format_follows_the_extension() {
         let body = std::fs::read_to_string(&p).unwrap();
         assert!(body.contains(marker), "{ext}: {body}");
         assert!(body.contains("credentials.missing"));
+        if ext != "json" {
+            // For a ticket: when it was tested; no row that only repeats the URL or is empty.
+            assert!(
+                body.contains("Tested") && body.contains(" GMT"),
+                "{ext}: {body}"
+            );
+            assert!(!body.contains("Final URL"), "{ext}: {body}");
+            assert!(!body.contains("Proxy"), "{ext}: {body}");
+        }
     }
     env.cmd(["diagnose", "--report", "r.txt", &srv.url("/")])
         .run()
