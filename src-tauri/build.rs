@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "close_browsers",
     "fix_site",
     "undo",
+    "undo_available",
     "open_page",
     "restart_browsers",
     "report_text",

@@ -399,6 +399,13 @@ pub fn undo_last(sys: &System) -> Result<Restored> {
     stores::undo(sys, None)
 }
 
+/// The clear [`undo_last`] would put back, if any: the window offers Undo only then.
+pub fn last_undoable(sys: &System) -> Result<Option<stores::BackupSummary>> {
+    Ok(stores::backup::list(sys)?
+        .into_iter()
+        .find(|b| b.status != stores::backup::Status::Undone))
+}
+
 fn exe_dir() -> Option<std::path::PathBuf> {
     std::env::current_exe()
         .ok()
@@ -494,6 +501,23 @@ mod tests {
             runner.calls().is_empty(),
             "no browser closed, nothing opened"
         );
+    }
+
+    #[test]
+    fn undo_is_offered_only_while_a_clear_is_not_undone() {
+        let (_dir, sys) = machine();
+        assert_eq!(last_undoable(&sys).unwrap(), None, "no backup yet");
+        let mut w = stores::backup::Writer::create(&sys, "a.test", "a.test").unwrap();
+        w.manifest.status = stores::backup::Status::Complete;
+        w.save().unwrap();
+        let id = w.manifest.id.clone();
+        let offered = last_undoable(&sys).unwrap().expect("a clear to undo");
+        assert_eq!(
+            (offered.id.as_str(), offered.site.as_str()),
+            (id.as_str(), "a.test")
+        );
+        undo_last(&sys).unwrap();
+        assert_eq!(last_undoable(&sys).unwrap(), None, "undone: nothing left");
     }
 
     #[test]

@@ -202,6 +202,8 @@ pub struct Report {
     pub final_url: String,
     /// The last status received (`null` when no answer came).
     pub status: Option<u16>,
+    /// The status with its reason phrase ("401 Unauthorized"), `null` when no answer came.
+    pub status_text: Option<String>,
     /// A short stable id: `ok`, `invalid_url`, `unauthorized`, `forbidden`,
     /// `proxy_auth_required`, `not_found`, `server_error`, `redirect_loop`,
     /// `too_many_redirects`, `tls_error`, `dns_failure`, `unreachable`, `failing`.
@@ -259,6 +261,7 @@ impl Report {
             url: shown.clone(),
             final_url: shown,
             status: None,
+            status_text: None,
             verdict: "invalid_url",
             headline: f.summary.clone(),
             url_notes: Vec::new(),
@@ -334,6 +337,7 @@ impl Report {
                 .map(|h| r.url(&h.url))
                 .unwrap_or_else(|| r.url(&target.url)),
             status,
+            status_text: status.map(status_text),
             verdict,
             headline: r.text(&headline),
             url_notes: target

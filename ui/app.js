@@ -170,7 +170,11 @@ function doAction(a) {
   if (a === "fix-url") return check();
 }
 
-function fmtMs(v) { return v == null ? "–" : `${Math.round(v)} ms`; }
+// Loopback and LAN phases take fractions of a millisecond: "0.2 ms", not "0 ms".
+function fmtMs(v) {
+  if (v == null) return "–";
+  return v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`;
+}
 
 function waterfall(t) {
   const NS = "http://www.w3.org/2000/svg";
@@ -209,7 +213,7 @@ function waterfall(t) {
 }
 
 function renderTechnical(r) {
-  $("tech-status").textContent = r.status == null ? "no answer" : String(r.status);
+  $("tech-status").textContent = r.status == null ? "no answer" : r.status_text || String(r.status);
   $("tech-url").textContent = r.final_url && r.final_url !== r.url ? `${r.url} → ${r.final_url}` : r.url;
   $("tech-resolved").textContent = (r.resolved || []).join(", ") || "–";
   waterfall(r.timings_ms || {});
@@ -362,6 +366,7 @@ async function fixSite() {
     const did = (r.actions || []).map((a) => a.summary).join(" ");
     if (did) showMessage(did, r.verdict !== "still_failing");
   });
+  await refreshUndo();
 }
 
 async function openPage() {
@@ -381,6 +386,14 @@ async function restartBrowsers() {
   });
 }
 
+// Undo is offered only while a clear can be put back, naming the site it would restore.
+async function refreshUndo() {
+  let last = null;
+  try { last = await invoke("undo_available"); } catch (_) { /* then it is not offered */ }
+  $("undo").hidden = !last;
+  $("undo").textContent = last ? `Undo last fix (${last.site})` : "Undo last fix";
+}
+
 async function undo() {
   await run("Putting the data back…", async () => {
     const r = await invoke("undo");
@@ -390,6 +403,7 @@ async function undo() {
     $("findings").replaceChildren(el("li", { class: "finding none" },
       el("p", { class: "summary" }, "Not tested since the undo.")));
   });
+  await refreshUndo();
 }
 
 async function copyReport() {
@@ -453,6 +467,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("save-report").addEventListener("click", saveReport);
   T.event.listen("fill-url", (e) => fillUrl(e.payload));
   $("url").focus();
+  refreshUndo();
   let presets = [];
   try {
     const s = await invoke("settings");

@@ -126,6 +126,14 @@ pub async fn undo(state: State<'_, AppState>) -> CmdResult<Restored> {
     on_system(&state, pipeline::undo_last).await
 }
 
+/// The clear that Undo would put back, if any (the window offers Undo only then).
+#[tauri::command]
+pub async fn undo_available(
+    state: State<'_, AppState>,
+) -> CmdResult<Option<fix401::stores::BackupSummary>> {
+    on_system(&state, pipeline::last_undoable).await
+}
+
 /// Opens the page in the person's default browser (http and https only).
 #[tauri::command]
 pub async fn open_page(

@@ -198,6 +198,7 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::close_browsers,
             commands::fix_site,
             commands::undo,
+            commands::undo_available,
             commands::open_page,
             commands::restart_browsers,
             commands::report_text,

@@ -94,7 +94,9 @@ fn errors_reach_the_page_as_code_and_message() {
     .unwrap_err();
     assert_eq!(err.code, "bad_input");
     assert!(seen.lock().unwrap().is_empty());
-    // Undo with no backup is an error, not a panic.
+    // With no backup the window offers no Undo; pressed anyway, it is an error, not a panic.
+    let offered = tauri::async_runtime::block_on(commands::undo_available(app.state())).unwrap();
+    assert!(offered.is_none());
     let err = tauri::async_runtime::block_on(commands::undo(app.state())).unwrap_err();
     assert!(!err.message.is_empty());
     // Only web pages are opened in the browser: anything else never starts a program.

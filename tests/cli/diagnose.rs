@@ -80,6 +80,7 @@ fn plain_401_is_credentials_missing_with_the_full_json_contract() {
     let (out, v) = diagnose(&[&srv.url("/private")]);
     out.code(1);
     assert_eq!(v["status"], 401);
+    assert_eq!(v["status_text"], "401 Unauthorized");
     assert_eq!(v["verdict"], "unauthorized");
     assert_eq!(v["url"], srv.url("/private"));
     assert_eq!(v["final_url"], srv.url("/private"));
