@@ -116,7 +116,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
     }
     if !args.yes && !std::io::stdin().is_terminal() {
         return Err(Error::BadInput(
-            "fix401 fix asks before it changes anything, but there is no terminal to ask on. \
+            "`fix` asks before it changes anything, but there is no terminal to ask on. \
              Run it in a terminal, or pass --yes to allow the fixes unattended (help-desk \
              scripts, RMM tools)"
                 .into(),

@@ -1111,6 +1111,11 @@ fn environment(sys: &System, browsers: &[BrowserInfo]) -> Environment {
                     .find_map(|l| l.strip_prefix("PRETTY_NAME="))
                     .map(|v| v.trim_matches('"').to_string())
             }),
+        // Windows and macOS keep their version outside any file a home could hold: asked of
+        // the running system only, never reported for a home examined as another OS.
+        _ if sys.live && sys.os == crate::system::Os::current() => {
+            sysinfo::System::long_os_version().ok()
+        }
         _ => None,
     };
     Environment {
