@@ -61,7 +61,8 @@ function setBusy(on, text) {
   busy = on;
   $("progress").hidden = !on;
   if (text) $("progress-text").textContent = text;
-  for (const b of document.querySelectorAll("button")) b.disabled = on;
+  // A button the page turned off (data-off) stays off when the wait ends.
+  for (const b of document.querySelectorAll("button")) b.disabled = on || b.dataset.off === "1";
   $("url").readOnly = on;
 }
 
@@ -301,10 +302,14 @@ function planLines(plan, browserId) {
       else if (a.type === "whole_cache") parts.push(`the whole cache (${fmtBytes(a.bytes)}): ${a.reason}`);
       else if (a.type === "storage_folders") parts.push(`${plural(a.folders.length, "storage folder", "storage folders")}, ${fmtBytes(a.bytes)}`);
     }
+    let open = false;
     for (const k of p.skipped || []) {
-      if (k.code !== "browser_running") parts.push(`left alone: ${k.reason}`);
+      if (k.code === "browser_running") open = true;
+      else parts.push(`left alone: ${k.reason}`);
     }
-    lines.push(`${p.profile_name}: ${parts.length ? parts.join(" · ") : "nothing stored for this site"}`);
+    // An open browser's stores are not read: "nothing stored" would be a guess.
+    const none = open ? "not looked at while the browser is open" : "nothing stored for this site";
+    lines.push(`${p.profile_name}: ${parts.length ? parts.join(" · ") : none}`);
   }
   return lines;
 }
@@ -336,7 +341,7 @@ async function openFixSite() {
       ? `${open.join(", ")} ${open.length > 1 ? "are" : "is"} open. fix401 can only change a browser’s data while it is closed.`
       : "";
     $("close-browsers").hidden = open.length === 0;
-    $("fix-site-go").disabled = list.length === 0;
+    $("fix-site-go").dataset.off = list.length === 0 ? "1" : "";
     $("browsers-panel").hidden = false;
   });
   $("browsers-panel").hidden || (document.querySelector("#browsers input") || $("fix-site-go")).focus();

@@ -456,6 +456,11 @@ fn check_a_401_then_a_working_page_in_the_real_window() {
     d.click("#fix-site");
     let browsers = d.wait_browsers();
     assert!(browsers.contains("No browser"), "{browsers}");
+    assert_eq!(
+        d.eval("return document.getElementById('fix-site-go').disabled"),
+        json!(true),
+        "nothing to clear in: the button is off"
+    );
     screenshot("04-fix-site-no-browsers");
     d.click("#fix-site-cancel");
 
@@ -1011,6 +1016,10 @@ fn an_open_browser_is_shown_closed_on_request_then_cleared() {
     d.click("#fix-site");
     let list = d.wait_browsers();
     assert!(list.contains("open"), "{list}");
+    assert!(
+        list.contains("not looked at while the browser is open"),
+        "{list}"
+    );
     let warning = d.text("#browsers-open");
     assert!(warning.contains("Chromium is open"), "{warning}");
     screenshot("17-browser-open");
