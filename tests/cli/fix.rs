@@ -440,13 +440,18 @@ fn a_mistyped_address_is_corrected_and_the_corrected_one_tested() {
 }
 
 /// The undo id of the `clear-site-data` action of a fix report.
-fn clear_undo_id(report: &serde_json::Value) -> String {
-    let clear = report["actions"]
+/// The report's `clear-site-data` action.
+fn clear_action(report: &serde_json::Value) -> &serde_json::Value {
+    report["actions"]
         .as_array()
         .unwrap()
         .iter()
         .find(|a| a["action"] == "clear-site-data")
-        .unwrap_or_else(|| panic!("no clear-site-data action: {report:#}"));
+        .unwrap_or_else(|| panic!("no clear-site-data action: {report:#}"))
+}
+
+fn clear_undo_id(report: &serde_json::Value) -> String {
+    let clear = clear_action(report);
     assert_eq!(clear["status"], "done", "{report:#}");
     clear["undo_id"]
         .as_str()
@@ -483,12 +488,7 @@ fn chromium_stale_cookie_is_proven_cleared_retested_and_undone() {
     let undo_id = clear_undo_id(&report);
     assert!(!out.stdout.contains("stale-session"));
     // What was removed, told per browser and profile in words, as the plan told it.
-    let clear = report["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["action"] == "clear-site-data")
-        .unwrap();
+    let clear = clear_action(&report);
     assert!(
         clear["summary"]
             .as_str()
