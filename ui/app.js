@@ -364,6 +364,8 @@ async function fixSite() {
   const browsers = chosenBrowsers();
   await run("Clearing the site’s data…", async () => {
     const r = await invoke("fix_site", { url, browsers, onEvent: channel() });
+    // Before the verdict shows: the window is consistent the moment it changes.
+    await refreshUndo();
     $("browsers-panel").hidden = true;
     const after = r.after || r.before;
     setVerdict(r.verdict, r.headline);
@@ -371,7 +373,6 @@ async function fixSite() {
     const did = (r.actions || []).map((a) => a.summary).join(" ");
     if (did) showMessage(did, r.verdict !== "still_failing");
   });
-  await refreshUndo();
 }
 
 async function openPage() {
@@ -402,13 +403,13 @@ async function refreshUndo() {
 async function undo() {
   await run("Putting the data back…", async () => {
     const r = await invoke("undo");
+    await refreshUndo();
     showMessage(`Undone: ${plural(r.rows, "cookie", "cookies")} and ${plural(r.files, "file", "files")} of ${r.site} are back.`, true);
     // The last result no longer describes the browser: say what is true now.
     setVerdict("undone", "Press Check to test the page again.");
     $("findings").replaceChildren(el("li", { class: "finding none" },
       el("p", { class: "summary" }, "Not tested since the undo.")));
   });
-  await refreshUndo();
 }
 
 async function copyReport() {
