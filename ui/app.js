@@ -120,7 +120,14 @@ function setVerdict(id, headline, findings) {
   $("open-page").hidden = !works;
   $("open-page").classList.toggle("primary", works);
   $("open-page").classList.toggle("first", works);
-  for (const b of ["flush-dns-retry", "fix-site"]) $(b).classList.toggle("primary", !works);
+  // Otherwise the repair the findings recommend first is the main button, and comes first.
+  const REPAIRS = { "flush-dns": "flush-dns-retry", "clear-site-data": "fix-site" };
+  const actions = (findings || []).flatMap((f) => f.actions || []).filter((a) => !disabled.has(a));
+  const lead = works ? null : REPAIRS[actions.find((a) => a in REPAIRS)];
+  for (const b of Object.values(REPAIRS)) {
+    $(b).classList.toggle("primary", b === lead);
+    $(b).classList.toggle("first", b === lead);
+  }
   v.dataset.verdict = id;
   // The big verdict already says "Fixed": the sentence below need not start with it again.
   if (headline && headline.startsWith(words + ": ")) {
@@ -272,7 +279,7 @@ async function flushRetry() {
   await run("Flushing the DNS cache…", async () => {
     const r = await invoke("flush_dns_retry", { url, onEvent: channel() });
     showReport(r.after);
-    setVerdict(r.verdict, r.headline);
+    setVerdict(r.verdict, r.headline, r.after.findings);
     if (r.verdict === "fixed") renderFindings(r.after.findings, r.after.verdict === "ok", "Nothing is wrong any more.");
     showMessage(r.flush.summary, r.flush.flushed);
   });
@@ -368,7 +375,7 @@ async function fixSite() {
     await refreshUndo();
     $("browsers-panel").hidden = true;
     const after = r.after || r.before;
-    setVerdict(r.verdict, r.headline);
+    setVerdict(r.verdict, r.headline, after.findings);
     renderFindings(after.findings, after.ok, r.verdict === "fixed" ? "Nothing is wrong any more." : "");
     const did = (r.actions || []).map((a) => a.summary).join(" ");
     if (did) showMessage(did, r.verdict !== "still_failing");
