@@ -118,16 +118,15 @@ function setVerdict(id, headline, findings) {
   // main button, first in the row, and the repairs step back.
   const works = tone === "good";
   $("open-page").hidden = !works;
-  $("open-page").classList.toggle("primary", works);
-  $("open-page").classList.toggle("first", works);
-  // Otherwise the repair the findings recommend first is the main button, and comes first.
+  // Otherwise the repair the findings recommend first is the main button.
   const REPAIRS = { "flush-dns": "flush-dns-retry", "clear-site-data": "fix-site" };
   const actions = (findings || []).flatMap((f) => f.actions || []).filter((a) => !disabled.has(a));
-  const lead = works ? null : REPAIRS[actions.find((a) => a in REPAIRS)];
-  for (const b of Object.values(REPAIRS)) {
-    $(b).classList.toggle("primary", b === lead);
-    $(b).classList.toggle("first", b === lead);
-  }
+  const lead = works ? "open-page" : REPAIRS[actions.find((a) => a in REPAIRS)];
+  // The main button comes first in the page itself, so Tab reaches it first too.
+  let order = ["flush-dns-retry", "fix-site", "open-page", "undo"];
+  if (lead) order = [lead, ...order.filter((id) => id !== lead)];
+  for (const id of order) $(id).classList.toggle("primary", id === lead);
+  $("undo").parentElement.append(...order.map($));
   v.dataset.verdict = id;
   // The big verdict already says "Fixed": the sentence below need not start with it again.
   if (headline && headline.startsWith(words + ": ")) {

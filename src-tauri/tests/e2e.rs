@@ -718,13 +718,26 @@ impl Driver {
             .clone()
     }
 
-    /// The ids of the buttons styled as the main action (blue), in page order.
+    /// The ids of the buttons styled as the main action (blue), in page order. The main
+    /// repair is also the first visible button of its row (and so first for Tab).
     fn main_buttons(&self) -> Vec<String> {
         let v = self.eval(
             "return [...document.querySelectorAll('.actions button.primary')]\
              .filter((b) => !b.hidden && b.offsetParent !== null).map((b) => b.id)",
         );
-        serde_json::from_value(v).unwrap_or_default()
+        let main: Vec<String> = serde_json::from_value(v).unwrap_or_default();
+        let first = self.eval(
+            "const b = [...document.querySelectorAll('[aria-label=Repairs] button')]\
+             .find((b) => !b.hidden); return b ? b.id : null",
+        );
+        if let Some(lead) = main.iter().find(|id| id.as_str() != "check") {
+            assert_eq!(
+                first.as_str(),
+                Some(lead.as_str()),
+                "the main repair comes first"
+            );
+        }
+        main
     }
 
     /// Runs `script` in the page and returns its value.
