@@ -267,6 +267,8 @@ async function check() {
   }
   lastUrl = url;
   $("browsers-panel").hidden = true;
+  // From here the result card offers Undo.
+  $("undo-earlier").hidden = true;
   await run("Testing the address…", async () => {
     const r = await invoke("check", { url, onEvent: channel() });
     showReport(r);
@@ -404,6 +406,17 @@ async function refreshUndo() {
   try { last = await invoke("undo_available"); } catch (_) { /* then it is not offered */ }
   $("undo").hidden = !last;
   $("undo").textContent = last ? `Undo last fix (${last.site})` : "Undo last fix";
+  if (!last) $("undo-earlier").hidden = true;
+  return last;
+}
+
+// On opening the app, a fix from an earlier visit can be undone without checking first.
+function offerEarlierUndo(last) {
+  if (!last || !$("result").hidden) return;
+  const when = new Date(last.created);
+  const at = isNaN(when) ? "" : ` (${when.toLocaleString()})`;
+  $("undo-earlier-text").textContent = `Your last fix, of ${last.site}${at}, can be undone.`;
+  $("undo-earlier").hidden = false;
 }
 
 async function undo() {
@@ -474,12 +487,16 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("fix-site-cancel").addEventListener("click", () => { $("browsers-panel").hidden = true; $("fix-site").focus(); });
   $("close-browsers").addEventListener("click", closeBrowsers);
   $("undo").addEventListener("click", undo);
+  $("undo-earlier-go").addEventListener("click", async () => {
+    $("undo-earlier").hidden = true;
+    await undo();
+  });
   $("open-page").addEventListener("click", openPage);
   $("copy-report").addEventListener("click", copyReport);
   $("save-report").addEventListener("click", saveReport);
   T.event.listen("fill-url", (e) => fillUrl(e.payload));
   $("url").focus();
-  refreshUndo();
+  refreshUndo().then(offerEarlierUndo);
   let presets = [];
   try {
     const s = await invoke("settings");

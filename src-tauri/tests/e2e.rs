@@ -1070,3 +1070,55 @@ fn restart_the_browser_closes_it_and_opens_the_page_again() {
     assert_eq!(opener.opened().trim(), site.url("a.test", "/"));
     screenshot("19-browser-restarted");
 }
+
+#[test]
+#[ignore = "needs a display and the release build: run by scripts/test-all.sh"]
+fn a_fix_from_an_earlier_visit_is_undone_without_checking_first() {
+    let site = StaleCookieSite::start();
+    let home = tempfile::tempdir().unwrap();
+    chromium_visit(home.path(), &site.url("a.test", "/login"));
+    fixsite::wait_for_home_processes(home.path());
+    let data = home.path().join("data");
+    // Yesterday's fix, made through the core library: a.test's data cleared, backup kept.
+    let mut sys = fix401::system::System::for_home(fix401::system::Os::current(), home.path())
+        .expect("a home");
+    sys.apply(&fix401::system::Overrides {
+        data_dir: Some(data.clone()),
+        ..Default::default()
+    });
+    let installations = fix401::browsers::discover(&sys).unwrap();
+    let selection = fix401::stores::Selection {
+        site: "a.test".into(),
+        ..Default::default()
+    };
+    let plan = fix401::stores::plan(&sys, &installations, &selection).unwrap();
+    fix401::stores::apply(&sys, &plan).unwrap();
+    assert!(cookie_names(home.path()).is_empty());
+
+    // Today the person opens the app again: it offers the undo before any check.
+    let d = Driver::start_with(
+        &app_bin(),
+        home.path(),
+        &[("FIX401_DATA_DIR", data.display().to_string())],
+    );
+    let t0 = Instant::now();
+    while d.eval("return document.getElementById('undo-earlier').hidden") != json!(false) {
+        assert!(t0.elapsed() < Duration::from_secs(10), "no undo offered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let offer = d.text("#undo-earlier-text");
+    assert!(offer.starts_with("Your last fix, of a.test ("), "{offer}");
+    screenshot("21-undo-earlier");
+    d.click("#undo-earlier-go");
+    let m = d.wait_message("Undone");
+    assert!(m.contains("2 cookies"), "{m}");
+    assert_eq!(cookie_names(home.path()), ["sid", "theme"]);
+    assert_eq!(
+        d.text("#verdict"),
+        "Undone: the site’s data is back as it was"
+    );
+    assert_eq!(
+        d.eval("return document.getElementById('undo-earlier').hidden"),
+        json!(true)
+    );
+}
