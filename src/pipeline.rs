@@ -274,6 +274,15 @@ pub struct Closed {
 pub fn close_browsers(sys: &System, ids: &[String]) -> Result<Vec<Closed>> {
     let backend = LiveBackend::new(sys.clone());
     let all = backend.browsers()?;
+    close_among(&backend, &all, ids)
+}
+
+/// [`close_browsers`] over browsers already discovered.
+fn close_among(
+    backend: &LiveBackend,
+    all: &[crate::repair::BrowserInfo],
+    ids: &[String],
+) -> Result<Vec<Closed>> {
     let mut out = Vec::new();
     for id in ids {
         let Some(b) = all.iter().find(|b| &b.id == id) else {
@@ -318,13 +327,13 @@ pub fn restart_browsers(sys: &System, url: &str) -> Result<Restarted> {
     // The address is checked before anything is closed.
     parse_url(url)?;
     let backend = LiveBackend::new(sys.clone());
-    let open: Vec<String> = backend
-        .browsers()?
-        .into_iter()
+    let all = backend.browsers()?;
+    let open: Vec<String> = all
+        .iter()
         .filter(|b| !b.running_pids.is_empty())
-        .map(|b| b.id)
+        .map(|b| b.id.clone())
         .collect();
-    let results = close_browsers(sys, &open)?;
+    let results = close_among(&backend, &all, &open)?;
     let mut summary: Vec<String> = results.iter().map(|c| c.summary.clone()).collect();
     let closed = results
         .iter()
@@ -471,11 +480,21 @@ mod tests {
         );
     }
 
-    #[test]
-    fn restarting_with_no_browser_open_just_opens_the_page() {
-        let (_dir, mut sys) = machine();
+    /// [`machine`] with a runner that records every command instead of running it.
+    fn recording_machine() -> (
+        tempfile::TempDir,
+        System,
+        std::sync::Arc<crate::system::RecordingRunner>,
+    ) {
+        let (dir, mut sys) = machine();
         let runner = std::sync::Arc::new(crate::system::RecordingRunner::new());
         sys.runner = runner.clone();
+        (dir, sys, runner)
+    }
+
+    #[test]
+    fn restarting_with_no_browser_open_just_opens_the_page() {
+        let (_dir, sys, runner) = recording_machine();
         let r = restart_browsers(&sys, "https://intranet.example/login").unwrap();
         assert!(r.ok && r.closed.is_empty(), "{r:?}");
         assert_eq!(
@@ -492,9 +511,7 @@ mod tests {
 
     #[test]
     fn restarting_with_a_bad_address_changes_nothing() {
-        let (_dir, mut sys) = machine();
-        let runner = std::sync::Arc::new(crate::system::RecordingRunner::new());
-        sys.runner = runner.clone();
+        let (_dir, sys, runner) = recording_machine();
         let err = restart_browsers(&sys, "http://").unwrap_err();
         assert!(matches!(err, Error::BadInput(_)), "{err}");
         assert!(

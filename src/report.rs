@@ -241,6 +241,11 @@ fn ms(d: Option<std::time::Duration>) -> Option<f64> {
 }
 
 impl Report {
+    /// The status as people read it: "401 Unauthorized", or "no answer".
+    fn status_shown(&self) -> &str {
+        self.status_text.as_deref().unwrap_or("no answer")
+    }
+
     /// The report for a URL that cannot be used (`url.invalid`).
     pub fn invalid(input: &str, invalid: &Invalid, r: &Redactor) -> Report {
         let shown = r.url_str(input.trim());
@@ -417,9 +422,7 @@ impl Report {
         let _ = writeln!(
             o,
             "Status:    {}  (verdict: {})",
-            self.status
-                .map(status_text)
-                .unwrap_or_else(|| "no answer".into()),
+            self.status_shown(),
             self.verdict
         );
         if !self.resolved.is_empty() {
@@ -509,13 +512,7 @@ impl Report {
             let _ = writeln!(o, "| Final URL | `{}` |", md(&self.final_url));
         }
         let _ = writeln!(o, "| Tested | {} |", self.tested_at);
-        let _ = writeln!(
-            o,
-            "| Status | {} |",
-            self.status
-                .map(status_text)
-                .unwrap_or_else(|| "no answer".into())
-        );
+        let _ = writeln!(o, "| Status | {} |", self.status_shown());
         let _ = writeln!(o, "| Verdict | `{}` |", self.verdict);
         if !self.resolved.is_empty() {
             let _ = writeln!(o, "| Addresses | {} |", md(&self.resolved.join(", ")));
@@ -611,14 +608,7 @@ impl Report {
             ("URL", Some(self.url.clone())),
             ("Final URL", final_url),
             ("Tested", Some(self.tested_at.clone())),
-            (
-                "Status",
-                Some(
-                    self.status
-                        .map(status_text)
-                        .unwrap_or_else(|| "no answer".into()),
-                ),
-            ),
+            ("Status", Some(self.status_shown().to_string())),
             ("Verdict", Some(self.verdict.to_string())),
             ("Addresses", addresses),
             ("Timings", Some(self.timings_line())),

@@ -44,6 +44,19 @@ pub enum StoreCategory {
     StorageFolders,
 }
 
+impl StoreCategory {
+    /// `n` of what this store keeps, in words: "2 cookies", "1 cached file".
+    pub fn count(self, n: usize) -> String {
+        let (one, many) = match self {
+            StoreCategory::Cookies => ("cookie", "cookies"),
+            StoreCategory::CachedFiles => ("cached file", "cached files"),
+            StoreCategory::WholeCache => ("whole cache", "whole caches"),
+            StoreCategory::StorageFolders => ("storage folder", "storage folders"),
+        };
+        crate::words::count(n, one, many)
+    }
+}
+
 /// The kinds of store fix401 knows how to read and clear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

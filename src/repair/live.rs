@@ -310,19 +310,15 @@ impl Backend for LiveBackend {
                         || i.browser_id.clone(),
                         |p| format!("{} ({})", p.browser_name, p.profile_name),
                     );
-                let what = match i.kind.category() {
-                    StoreCategory::Cookies => crate::words::count(i.count, "cookie", "cookies"),
-                    StoreCategory::CachedFiles => format!(
-                        "{}, {}",
-                        crate::words::count(i.count, "cached file", "cached files"),
-                        crate::words::bytes(i.bytes)
-                    ),
+                let category = i.kind.category();
+                let what = match category {
+                    StoreCategory::Cookies => category.count(i.count),
                     StoreCategory::WholeCache => {
                         format!("the whole cache, {}", crate::words::bytes(i.bytes))
                     }
-                    StoreCategory::StorageFolders => format!(
+                    _ => format!(
                         "{}, {}",
-                        crate::words::count(i.count, "storage folder", "storage folders"),
+                        category.count(i.count),
                         crate::words::bytes(i.bytes)
                     ),
                 };

@@ -252,34 +252,30 @@ impl Applied {
     /// What was removed, for people: "2 cookies, 1 cached file and 1 storage folder
     /// (1.5 KiB)", or "nothing" when the site had nothing stored.
     pub fn describe(&self) -> String {
-        use crate::words::count;
-        let (mut cookies, mut cached, mut whole, mut storage) = (0, 0, 0, 0);
-        for i in &self.items {
-            match i.kind.category() {
-                StoreCategory::Cookies => cookies += i.count,
-                StoreCategory::CachedFiles => cached += i.count,
-                StoreCategory::WholeCache => whole += i.count,
-                StoreCategory::StorageFolders => storage += i.count,
-            }
-        }
-        let mut parts = Vec::new();
-        if cookies > 0 {
-            parts.push(count(cookies, "cookie", "cookies"));
-        }
-        if cached > 0 {
-            parts.push(count(cached, "cached file", "cached files"));
-        }
-        if whole > 0 {
-            parts.push(count(whole, "whole cache", "whole caches"));
-        }
-        if storage > 0 {
-            parts.push(count(storage, "storage folder", "storage folders"));
-        }
+        const ORDER: [StoreCategory; 4] = [
+            StoreCategory::Cookies,
+            StoreCategory::CachedFiles,
+            StoreCategory::WholeCache,
+            StoreCategory::StorageFolders,
+        ];
+        let total = |c: StoreCategory| -> usize {
+            self.items
+                .iter()
+                .filter(|i| i.kind.category() == c)
+                .map(|i| i.count)
+                .sum()
+        };
+        let parts: Vec<String> = ORDER
+            .iter()
+            .map(|&c| (c, total(c)))
+            .filter(|&(_, n)| n > 0)
+            .map(|(c, n)| c.count(n))
+            .collect();
         if parts.is_empty() {
             return "nothing".into();
         }
         let mut text = crate::words::join(&parts);
-        if cached + whole + storage > 0 {
+        if ORDER[1..].iter().any(|&c| total(c) > 0) {
             text.push_str(&format!(" ({})", crate::words::bytes(self.bytes)));
         }
         text
