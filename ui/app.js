@@ -391,7 +391,7 @@ async function openPage() {
   });
 }
 
-// "Close the browser": its own DNS and connection caches go with it; the page opens again.
+// "Restart the browser": its own DNS and connection caches go with it; the page opens again.
 async function restartBrowsers() {
   const url = lastUrl || $("url").value.trim();
   await run("Closing your browser…", async () => {
