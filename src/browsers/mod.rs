@@ -58,7 +58,7 @@ impl StoreCategory {
 }
 
 /// The kinds of store fix401 knows how to read and clear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StoreKind {
     /// Chromium `Cookies` SQLite database (+ `Cookies-journal`).

@@ -108,7 +108,9 @@ fn print_plan(plan: &Plan) {
         "Site {} (matching {}{}):",
         plan.site,
         plan.matched.key(),
-        if plan.matched.exact_host {
+        if plan.matched.public_suffix {
+            ", exact host only: it is a public suffix, so no site under it is touched"
+        } else if plan.matched.exact_host {
             ", exact host"
         } else {
             " and its subdomains"

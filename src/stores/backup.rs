@@ -1,7 +1,12 @@
 //! Backups: one folder per clear under `<data_dir>/backups/<id>/` with `manifest.json`
-//! (id, time, site, items), the saved rows (`rows-<n>.json`) and the moved files
-//! (`files/<n>`). The manifest lists an item before its change is made, so a crash at any
-//! step leaves a backup that undo can still restore.
+//! (id, time, site, items), the saved rows (`rows-<n>.json`), the removed entries of files
+//! rewritten whole (`entries-<n>.json`) and the moved files (`files/<n>`). The manifest lists
+//! an item before its change is made, so a crash at any step leaves a backup that undo can
+//! still restore.
+//!
+//! A backup is private and minimal: the folders are owner-only (0700; files 0600; on Windows
+//! an owner-only ACL), and it holds only what was removed — never a copy of a whole store,
+//! which would keep every other site's cookies for as long as the backup lives.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -49,8 +54,23 @@ pub enum Saved {
         bytes: u64,
         /// True for a folder.
         is_dir: bool,
+        /// The modes made owner-only in the backup (relative path, original mode), put back
+        /// by undo.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        modes: Vec<(String, u32)>,
     },
-    /// A whole file replaced by a rewritten one; the original bytes are kept in `file`.
+    /// Entries removed from a file that is rewritten whole (a Firefox session store, Safari's
+    /// binarycookies): only those entries are kept in `file`, with where they stood.
+    Entries {
+        /// Relative path inside the backup.
+        file: String,
+        /// Entries removed.
+        count: usize,
+        /// Their names.
+        names: Vec<String>,
+    },
+    /// A whole file replaced by a rewritten one, its original bytes kept in `file`: written
+    /// by fix401 before 0.2 only; undo still restores it.
     Replaced {
         /// Relative path inside the backup.
         file: String,
@@ -161,17 +181,12 @@ impl Writer {
             &stamp[8.min(stamp.len())..]
         );
         let root = root(sys);
-        fs::create_dir_all(&root).map_err(|e| {
-            Error::io(
-                format!("cannot create the backup folder {}", root.display()),
-                e,
-            )
-        })?;
+        create_private_root(sys, &root)?;
         let mut id = base.clone();
         let mut n = 1;
         let dir = loop {
             let dir = root.join(&id);
-            match fs::create_dir(&dir) {
+            match private_dir_builder().create(&dir) {
                 Ok(()) => break dir,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => {
                     n += 1;
@@ -217,6 +232,111 @@ impl Writer {
     }
 }
 
+fn private_dir_builder() -> fs::DirBuilder {
+    #[allow(unused_mut)]
+    let mut b = fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b
+}
+
+/// Creates the backup root owner-only (and makes an existing one so).
+fn create_private_root(sys: &System, root: &Path) -> Result<()> {
+    super::files::create_private_dir_all(root).map_err(|e| match e {
+        Error::Io { source, .. } => Error::io(
+            format!("cannot create the backup folder {}", root.display()),
+            source,
+        ),
+        other => other,
+    })?;
+    restrict_to_owner(sys, root)
+}
+
+/// Owner-only access to a folder: mode 0700 on Unix; on Windows an ACL that grants only the
+/// user (inheritance removed, so nothing from `LocalAppData`'s parent leaks in).
+fn restrict_to_owner(sys: &System, dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = sys;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(format!("cannot make {} private", dir.display()), e))
+    }
+    #[cfg(windows)]
+    {
+        let user = std::env::var("USERNAME").unwrap_or_default();
+        if user.is_empty() || !sys.live {
+            return Ok(());
+        }
+        let spec = crate::system::CommandSpec::new(
+            "icacls",
+            [
+                dir.display().to_string(),
+                "/inheritance:r".into(),
+                "/grant:r".into(),
+                format!("{user}:(OI)(CI)F"),
+            ],
+        );
+        match sys.run(&spec) {
+            Ok(out) if out.success() => Ok(()),
+            Ok(out) => Err(Error::Internal(format!(
+                "cannot make {} private (icacls: {})",
+                dir.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))),
+            Err(e) => Err(Error::io(format!("cannot make {} private", dir.display()), e)),
+        }
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = (sys, dir);
+        Ok(())
+    }
+}
+
+/// Makes every backup private, including those written before backups were: the root and
+/// each backup folder owner-only, fix401's own files 0600, and the whole-database snapshots
+/// older versions kept (undo never used them; they hold every other site's cookies) removed.
+/// Runs before backups are read, so on every start that touches them.
+pub fn tighten(sys: &System) {
+    let root = root(sys);
+    if fs::symlink_metadata(&root).map_or(true, |m| !m.is_dir()) {
+        return;
+    }
+    let _ = restrict_to_owner(sys, &root);
+    let Ok(entries) = fs::read_dir(&root) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if !e.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let dir = e.path();
+        let _ = restrict_to_owner(sys, &dir);
+        let Ok(inner) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for f in inner.flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            let Ok(t) = f.file_type() else { continue };
+            if t.is_dir() && name.starts_with("snapshot-") {
+                let _ = fs::remove_dir_all(f.path());
+            } else if t.is_dir() {
+                let _ = restrict_to_owner(sys, &f.path());
+            } else if t.is_file() {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let _ = fs::set_permissions(f.path(), fs::Permissions::from_mode(0o600));
+                }
+            }
+        }
+    }
+}
+
 /// Writes a manifest into a backup folder.
 pub fn write_manifest(dir: &Path, m: &Manifest) -> Result<()> {
     let text = serde_json::to_vec_pretty(m)
@@ -237,6 +357,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
 
 /// Every readable backup, newest first.
 pub fn all(sys: &System) -> Vec<(PathBuf, Manifest)> {
+    tighten(sys);
     let mut out = Vec::new();
     if let Ok(entries) = fs::read_dir(root(sys)) {
         for e in entries.flatten() {

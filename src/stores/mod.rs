@@ -593,15 +593,15 @@ fn plan_store(
         }),
         StoreKind::FirefoxSessionStore | StoreKind::SafariCookies => {
             let bytes = read_store(path).map_err(|e| io_skip(sys, path, &e))?;
-            let (mut names, _) = rewrite(kind, &bytes, site).map_err(|e| Skipped {
+            let found = rewrite(kind, &bytes, site).map_err(|e| Skipped {
                 code: SkipCode::Unreadable,
                 path: Some(path.to_path_buf()),
                 reason: e.to_string(),
                 remedy: None,
             })?;
-            if names.is_empty() {
+            let Some(Rewrite { mut names, .. }) = found else {
                 return Ok((None, Vec::new()));
-            }
+            };
             let count = names.len();
             names.sort();
             names.dedup();
@@ -626,12 +626,50 @@ fn read_store(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(v)
 }
 
-/// The site's entries in a file that is rewritten whole, and the new contents.
-fn rewrite(kind: StoreKind, bytes: &[u8], site: &Site) -> Result<(Vec<String>, Option<Vec<u8>>)> {
+/// The site's entries removed from a file that is rewritten whole: their names, the new
+/// contents and what undo needs (only those entries), or `None` when the site has none.
+fn rewrite(kind: StoreKind, bytes: &[u8], site: &Site) -> Result<Option<Rewrite>> {
     match kind {
-        StoreKind::FirefoxSessionStore => firefox_session::filter(bytes, site),
-        StoreKind::SafariCookies => safari_cookies::filter(bytes, site),
+        StoreKind::FirefoxSessionStore => Ok(firefox_session::filter(bytes, site)?.map(|r| {
+            Rewrite {
+                names: r.names,
+                bytes: r.bytes,
+                saved: SavedEntries::SessionStore(r.saved),
+            }
+        })),
+        StoreKind::SafariCookies => Ok(safari_cookies::filter(bytes, site)?.map(|r| Rewrite {
+            names: r.names,
+            bytes: r.bytes,
+            saved: SavedEntries::Binarycookies(r.saved),
+        })),
         other => Err(Error::Internal(format!("{other:?} is not rewritten whole"))),
+    }
+}
+
+/// A file rewritten without the site's entries.
+struct Rewrite {
+    names: Vec<String>,
+    bytes: Vec<u8>,
+    saved: SavedEntries,
+}
+
+/// The removed entries of a file rewritten whole, as saved in the backup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "format", rename_all = "snake_case")]
+pub enum SavedEntries {
+    /// Firefox session store cookies.
+    SessionStore(firefox_session::Saved),
+    /// Safari binarycookies records.
+    Binarycookies(safari_cookies::Saved),
+}
+
+impl SavedEntries {
+    /// The current file with the entries put back, and whether it is the original exactly.
+    pub fn restore(&self, current: &[u8]) -> Result<(Vec<u8>, bool)> {
+        match self {
+            SavedEntries::SessionStore(s) => firefox_session::restore(current, s),
+            SavedEntries::Binarycookies(s) => safari_cookies::restore(current, s),
+        }
     }
 }
 
@@ -722,16 +760,24 @@ fn apply_item(
         StoreKind::FirefoxSessionStore | StoreKind::SafariCookies => {
             let bytes = read_store(&item.store)
                 .map_err(|e| Error::io(format!("cannot read {}", item.store.display()), e))?;
-            let (mut names, new) = rewrite(item.kind, &bytes, site)?;
-            let Some(new) = new else { return Ok((0, 0)) };
+            let Some(Rewrite {
+                mut names,
+                bytes: new,
+                saved,
+            }) = rewrite(item.kind, &bytes, site)?
+            else {
+                return Ok((0, 0));
+            };
             let count = names.len();
             names.sort();
             names.dedup();
-            let file = w.name("files/", "");
-            files::copy_file_synced(&item.store, &w.dir.join(&file))?;
+            let file = w.name("entries-", ".json");
+            let text = serde_json::to_vec(&saved)
+                .map_err(|e| Error::Internal(format!("cannot encode saved entries: {e}")))?;
+            files::write_atomic(&w.dir.join(&file), &text)?;
             w.record(vec![base(
                 &item.store,
-                backup::Saved::Replaced { file, count, names },
+                backup::Saved::Entries { file, count, names },
             )])?;
             fault("file-saved");
             files::write_atomic(&item.store, &new)?;
@@ -739,20 +785,10 @@ fn apply_item(
             Ok((count, 0))
         }
         StoreKind::ChromiumCookies | StoreKind::FirefoxCookies => {
-            // A raw copy of the database with its journal / WAL / SHM first (a hot
-            // journal or unflushed WAL is part of the store), then the exact rows.
-            let snap = w.name("snapshot-", "");
-            for suffix in ["", "-journal", "-wal", "-shm"] {
-                let mut p = item.store.clone().into_os_string();
-                p.push(suffix);
-                let p = PathBuf::from(p);
-                if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
-                    let name = p.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-                    // Not synced: the rows file (synced) is what undo uses; this copy is
-                    // a second line of defence, and syncing megabytes would double the time.
-                    files::copy_file(&p, &w.dir.join(&snap).join(name))?;
-                }
-            }
+            // Only the site's rows are saved: never a copy of the database (it holds every
+            // other site's cookies). SQLite's transaction keeps the store whole; a hot
+            // journal left by a crash is rolled back by SQLite as the browser itself would
+            // at its next start.
             let mut conn = sqlite_rows::open(&item.store)?;
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -797,16 +833,21 @@ fn apply_item(
                     continue;
                 }
                 let file = w.name("files/", "");
+                // The modes are recorded before the move, so that a crash right after it
+                // still leaves a manifest that restores them.
+                let modes = files::private_modes(&t.path);
                 w.record(vec![base(
                     &t.path,
                     backup::Saved::Moved {
                         file: file.clone(),
                         bytes: t.bytes,
                         is_dir: t.is_dir,
+                        modes,
                     },
                 )])?;
                 files::move_path(&t.path, &w.dir.join(&file))?;
                 fault("file-moved");
+                files::make_private(&w.dir.join(&file))?;
                 count += 1;
                 bytes += t.bytes;
             }

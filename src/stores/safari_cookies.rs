@@ -2,6 +2,9 @@
 //! rebuild with recomputed offsets, page sizes and checksum; the footer and the trailing
 //! binary plist are kept verbatim. Records themselves are copied byte for byte.
 
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
 use super::site::Site;
 use crate::error::{Error, Result};
 
@@ -133,23 +136,127 @@ pub fn write(jar: &Jar) -> Vec<u8> {
     out
 }
 
-/// The names of the site's cookies and, when there are any, the rewritten file.
-pub fn filter(bytes: &[u8], site: &Site) -> Result<(Vec<String>, Option<Vec<u8>>)> {
+/// One removed record and where it stood.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedRecord {
+    /// Its page in the original file.
+    pub page: usize,
+    /// Its place in that page.
+    pub index: usize,
+    /// The record bytes, base64.
+    pub raw: String,
+}
+
+/// What undo needs: only the site's records, and the shape of the pages they came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    /// SHA-256 (hex) of the file fix401 wrote: while the file still is that, the original
+    /// layout comes back exactly.
+    pub written_sha256: String,
+    /// How many records each page of the original held.
+    pub page_counts: Vec<usize>,
+    /// The removed records.
+    pub removed: Vec<SavedRecord>,
+}
+
+/// The site's cookies removed from a binarycookies file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removal {
+    /// Their names.
+    pub names: Vec<String>,
+    /// The rewritten file.
+    pub bytes: Vec<u8>,
+    /// What undo needs.
+    pub saved: Saved,
+}
+
+fn b64() -> base64::engine::GeneralPurpose {
+    base64::engine::general_purpose::STANDARD
+}
+
+/// The site's cookies and, when there are any, the rewritten file and what undo needs.
+pub fn filter(bytes: &[u8], site: &Site) -> Result<Option<Removal>> {
     let mut jar = parse(bytes)?;
     let mut names = Vec::new();
-    for page in &mut jar.pages {
+    let mut removed = Vec::new();
+    let page_counts = jar.pages.iter().map(Vec::len).collect();
+    for (p, page) in jar.pages.iter_mut().enumerate() {
+        let mut index = 0;
         page.retain(|r| {
             let hit = site.matches_host(&r.domain);
             if hit {
                 names.push(r.name.clone());
+                removed.push(SavedRecord {
+                    page: p,
+                    index,
+                    raw: b64().encode(&r.raw),
+                });
             }
+            index += 1;
             !hit
         });
     }
     if names.is_empty() {
-        return Ok((names, None));
+        return Ok(None);
     }
-    Ok((names, Some(write(&jar))))
+    let out = write(&jar);
+    Ok(Some(Removal {
+        names,
+        saved: Saved {
+            written_sha256: super::firefox_session::sha256_hex(&out),
+            page_counts,
+            removed,
+        },
+        bytes: out,
+    }))
+}
+
+/// Puts the removed records back. While the file is still the one fix401 wrote, the
+/// original pages come back record for record (`true`); if Safari rewrote it since, each
+/// record returns to its page where that page still exists, else to the last (`false`).
+pub fn restore(current: &[u8], saved: &Saved) -> Result<(Vec<u8>, bool)> {
+    let mut jar = parse(current)?;
+    let mut records = Vec::with_capacity(saved.removed.len());
+    for r in &saved.removed {
+        let raw = b64()
+            .decode(&r.raw)
+            .map_err(|e| Error::Internal(format!("backup holds a bad record: {e}")))?;
+        let bad = || Error::Internal("backup holds a record that does not parse".into());
+        let domain = u32_le(&raw, 16).and_then(|o| cstr(&raw, o)).ok_or_else(bad)?;
+        let name = u32_le(&raw, 20).and_then(|o| cstr(&raw, o)).ok_or_else(bad)?;
+        records.push((r.page, r.index, Record { raw, domain, name }));
+    }
+    let exact = super::firefox_session::sha256_hex(current) == saved.written_sha256;
+    if exact {
+        let mut kept = jar.pages.into_iter().flatten();
+        let mut pages = Vec::with_capacity(saved.page_counts.len());
+        for (p, &count) in saved.page_counts.iter().enumerate() {
+            let mut page = Vec::with_capacity(count);
+            for i in 0..count {
+                if let Some(pos) = records.iter().position(|(rp, ri, _)| *rp == p && *ri == i) {
+                    page.push(records.swap_remove(pos).2);
+                } else if let Some(r) = kept.next() {
+                    page.push(r);
+                }
+            }
+            pages.push(page);
+        }
+        if let Some(last) = pages.last_mut() {
+            last.extend(kept);
+        }
+        jar.pages = pages;
+    } else {
+        for (p, _, r) in records {
+            match jar.pages.get_mut(p) {
+                Some(page) => page.push(r),
+                None => match jar.pages.last_mut() {
+                    Some(last) => last.push(r),
+                    None => jar.pages.push(vec![r]),
+                },
+            }
+        }
+    }
+    Ok((write(&jar), exact))
 }
 
 /// Builds one cookie record (for tests and fixtures): flags, domain, name, path, value,
@@ -205,9 +312,12 @@ mod tests {
         ]);
         assert_eq!(write(&parse(&bytes).unwrap()), bytes);
         let site = Site::parse("a.test", false).unwrap();
-        let (names, out) = filter(&bytes, &site).unwrap();
-        assert_eq!(names, ["x", "z"]);
-        let out = out.unwrap();
+        let r = filter(&bytes, &site).unwrap().unwrap();
+        assert_eq!(r.names, ["x", "z"]);
+        let (back, exact) = restore(&r.bytes, &r.saved).unwrap();
+        assert!(exact);
+        assert_eq!(back, bytes, "undo brings the original layout back");
+        let out = r.bytes;
         let j = parse(&out).unwrap();
         assert_eq!(j.pages.len(), 1);
         assert_eq!(j.pages[0][0].domain, ".b.test");

@@ -18,6 +18,9 @@ pub struct Site {
     pub domain: String,
     /// Only the host's own entries (no sibling subdomains, no parent-domain cookies).
     pub exact_host: bool,
+    /// The host itself is a public suffix (allowed only with `exact_host`): only that exact
+    /// host's own entries are touched, never the sites under it.
+    pub public_suffix: bool,
 }
 
 impl Site {
@@ -55,11 +58,16 @@ impl Site {
                 "--site {raw}: not a usable host name; give e.g. --site example.com"
             )));
         }
+        let public_suffix = public_suffix_of(&host).as_deref() == Some(host.as_str());
+        if public_suffix && !exact_host {
+            return Err(Error::BadInput(suffix_refusal(raw, &host)));
+        }
         let domain = registrable_domain(&host);
         Ok(Site {
             host,
             domain,
             exact_host,
+            public_suffix,
         })
     }
 
@@ -205,6 +213,36 @@ impl Site {
     }
 }
 
+/// The public suffix of a host when the list names it (ICANN or private section: `com`,
+/// `co.uk`, `github.io`); `None` for IP addresses and for hosts under no listed rule
+/// (`localhost`, `intranet`, `a.test`), which are sites of their own.
+pub fn public_suffix_of(host: &str) -> Option<String> {
+    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return None;
+    }
+    let suffix = psl::suffix(host.as_bytes())?;
+    if !suffix.is_known() {
+        return None;
+    }
+    std::str::from_utf8(suffix.as_bytes())
+        .ok()
+        .map(str::to_ascii_lowercase)
+}
+
+/// Why a public suffix is never a site, and what to type instead.
+fn suffix_refusal(raw: &str, host: &str) -> String {
+    let example = if host.contains('.') {
+        format!("you.{host}")
+    } else {
+        format!("example.{host}")
+    };
+    format!(
+        "{raw} is a public suffix, not a site: clearing it would remove the data of every \
+         site under .{host}. Nothing was changed. Give the failing site itself, e.g. \
+         --site {example}; or, to clear only the host {host} itself, add --exact-host"
+    )
+}
+
 /// The registrable domain of a host, by the public suffix list.
 pub fn registrable_domain(host: &str) -> String {
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') || !host.contains('.') {
@@ -323,6 +361,36 @@ mod tests {
         assert_eq!(site("localhost").domain, "localhost");
         assert_eq!(site("WWW.Example.COM.").host, "www.example.com");
         assert_eq!(site("bücher.de").domain, "xn--bcher-kva.de");
+    }
+
+    #[test]
+    fn public_suffixes_are_never_sites() {
+        for suffix in ["com", "co.uk", "github.io", "blogspot.com", "https://CO.UK/x", "uk."] {
+            let e = Site::parse(suffix, false).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{suffix}");
+            assert!(e.to_string().contains("public suffix"), "{e}");
+        }
+        assert!(
+            Site::parse("github.io", false)
+                .unwrap_err()
+                .to_string()
+                .contains("--site you.github.io")
+        );
+        // Under a suffix, a site is its own registrable domain and nothing beside it.
+        let x = site("www.x.co.uk");
+        assert_eq!(x.domain, "x.co.uk");
+        assert!(!x.matches_host("y.co.uk") && !x.matches_host(".co.uk"));
+        let a = site("a.github.io");
+        assert!(!a.matches_host("b.github.io") && !a.matches_host("github.io"));
+        // --exact-host may name a suffix host: only that host, and it says so.
+        let exact = Site::parse("github.io", true).unwrap();
+        assert!(exact.public_suffix);
+        assert!(exact.matches_host("github.io"));
+        assert!(!exact.matches_host("a.github.io"));
+        // Hosts under no listed rule are sites of their own.
+        for own in ["localhost", "intranet", "a.test", "127.0.0.1", "[::1]"] {
+            assert!(!site(own).public_suffix, "{own}");
+        }
     }
 
     #[test]

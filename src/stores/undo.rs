@@ -1,13 +1,22 @@
 //! Undo: put back exactly what a clear removed. Rows go back with every column in one
-//! transaction per store; moved files and folders are moved back byte for byte.
+//! transaction per store; entries of files rewritten whole go back where they stood; moved
+//! files and folders are moved back byte for byte, with their modes.
+//!
+//! A manifest is a file on disk that anyone who can write the backup folder could rewrite,
+//! so undo trusts none of its paths: before anything changes, every store, original and
+//! profile path must lie (with no symbolic link on the way) inside a browser root discovered
+//! for the same home, and every saved file inside its backup folder. One bad entry refuses
+//! the whole backup.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
-use super::backup::{self, Saved, Status};
+use super::backup::{self, Item, Saved, Status};
 use super::sqlite_rows::{self, SavedRows};
-use super::{fault, files};
+use super::{SavedEntries, fault, files};
+use crate::browsers::{Installation, StoreKind};
+use crate::browsers::fsutil::inside_without_links;
 use crate::error::{Error, Result};
 use crate::system::System;
 
@@ -27,7 +36,8 @@ pub struct Restored {
 }
 
 /// Restores backup `id`, or the newest one not yet undone. Refused while a browser whose
-/// stores it touches runs.
+/// stores it touches runs, and refused whole (exit 2) when the manifest names a path outside
+/// the browsers' stores or its backup folder.
 pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
     backup::prune(sys);
     let all = backup::all(sys);
@@ -50,7 +60,9 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
             manifest.id
         )));
     }
-    refuse_if_running(sys, &manifest)?;
+    let installations = crate::browsers::discover(sys)?;
+    check_manifest(&dir, &manifest, &installations)?;
+    refuse_if_running(sys, &manifest, &installations)?;
     let mut out = Restored {
         backup_id: manifest.id.clone(),
         site: manifest.site.clone(),
@@ -62,14 +74,7 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
     for item in manifest.items.iter().rev() {
         match &item.saved {
             Saved::Rows { file, .. } => {
-                let path = dir.join(file);
-                let text = std::fs::read(&path)
-                    .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-                let saved: SavedRows =
-                    serde_json::from_slice(&text).map_err(|e| Error::BadFile {
-                        path: path.clone(),
-                        message: format!("not saved rows ({e})"),
-                    })?;
+                let saved: SavedRows = read_json(&dir.join(file), "saved rows")?;
                 if files::is_link(&item.original) {
                     out.warnings.push(format!(
                         "{} is now a symbolic link: left alone",
@@ -90,28 +95,56 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
                 })?;
                 out.rows += n;
             }
-            Saved::Moved { file, .. } | Saved::Replaced { file, .. } => {
+            Saved::Entries { file, count, .. } => {
+                let saved: SavedEntries = read_json(&dir.join(file), "saved entries")?;
+                let current = match files::open_nofollow(&item.original) {
+                    Ok(mut f) => {
+                        let mut v = Vec::new();
+                        std::io::Read::read_to_end(&mut f, &mut v).map_err(|e| {
+                            Error::io(format!("cannot read {}", item.original.display()), e)
+                        })?;
+                        v
+                    }
+                    Err(e) => {
+                        out.warnings.push(format!(
+                            "{} cannot be read any more ({e}): its {count} entries stay in \
+                             the backup",
+                            item.original.display()
+                        ));
+                        continue;
+                    }
+                };
+                let (bytes, exact) = saved.restore(&current)?;
+                files::write_atomic(&item.original, &bytes)?;
+                fault("undo-file-rewritten");
+                if !exact {
+                    out.warnings.push(format!(
+                        "{} was rewritten by the browser since the clear: the entries were \
+                         added back to it as it is now",
+                        item.original.display()
+                    ));
+                }
+                out.rows += count;
+            }
+            Saved::Moved { file, modes, .. } => {
                 let from = dir.join(file);
                 if std::fs::symlink_metadata(&from).is_err() {
                     // Listed before the move, never moved (interrupted clear) or already back.
                     continue;
                 }
-                let to = &item.original;
-                if files::is_link(to) {
-                    out.warnings.push(format!(
-                        "{} is now a symbolic link: left alone",
-                        to.display()
-                    ));
+                if move_back(&dir, file, &from, &item.original, &mut out)? {
+                    files::restore_modes(&item.original, modes)?;
+                    out.files += 1;
+                }
+            }
+            Saved::Replaced { file, .. } => {
+                let from = dir.join(file);
+                if std::fs::symlink_metadata(&from).is_err() {
                     continue;
                 }
-                if std::fs::symlink_metadata(to).is_ok() {
-                    // The browser made a new one since: keep it in the backup, put ours back.
-                    let aside: PathBuf = dir.join(format!("{file}.displaced"));
-                    files::move_path(to, &aside)?;
+                if move_back(&dir, file, &from, &item.original, &mut out)? {
+                    out.files += 1;
                 }
-                files::move_path(&from, to)?;
-                fault("undo-file-moved");
-                out.files += 1;
             }
         }
     }
@@ -120,11 +153,159 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
     Ok(out)
 }
 
-fn refuse_if_running(sys: &System, manifest: &backup::Manifest) -> Result<()> {
-    let Ok(found) = crate::browsers::discover(sys) else {
-        return Ok(());
+/// Moves a saved file or folder back to `to`. True when it is back.
+fn move_back(
+    dir: &Path,
+    file: &str,
+    from: &Path,
+    to: &Path,
+    out: &mut Restored,
+) -> Result<bool> {
+    if files::is_link(to) {
+        out.warnings
+            .push(format!("{} is now a symbolic link: left alone", to.display()));
+        return Ok(false);
+    }
+    if std::fs::symlink_metadata(to).is_ok() {
+        if files::tree_digest(to)? == files::tree_digest(from)? {
+            // A move across file systems was interrupted after its verified copy: the
+            // original is still in place, whole.
+            files::remove_any(from)?;
+            return Ok(true);
+        }
+        // The browser made a new one since (or a removal was interrupted half way): keep
+        // it in the backup, put the saved one back.
+        let aside: PathBuf = dir.join(format!("{file}.displaced"));
+        files::move_path(to, &aside)?;
+        files::make_private(&aside)?;
+    }
+    files::move_path(from, to)?;
+    fault("undo-file-moved");
+    Ok(true)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    let text =
+        std::fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    serde_json::from_slice(&text).map_err(|e| Error::BadFile {
+        path: path.to_path_buf(),
+        message: format!("not {what} of a fix401 backup ({e})"),
+    })
+}
+
+/// Refuses the whole backup when any entry names a path it must not touch.
+fn check_manifest(dir: &Path, manifest: &backup::Manifest, found: &[Installation]) -> Result<()> {
+    for (n, item) in manifest.items.iter().enumerate() {
+        if let Err(why) = check_item(dir, item, found) {
+            return Err(Error::BadFile {
+                path: dir.join("manifest.json"),
+                message: format!(
+                    "entry {} ({} in {}) {why}; the backup {} was refused whole and nothing \
+                     was changed",
+                    n + 1,
+                    item.kind,
+                    item.original.display(),
+                    manifest.id
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::Result<(), String> {
+    let kind = serde_json::from_value::<StoreKind>(serde_json::Value::String(item.kind.clone()))
+        .map_err(|_| format!("names an unknown store kind {:?}", item.kind))?;
+    let fits = match &item.saved {
+        Saved::Rows { .. } => matches!(kind, StoreKind::ChromiumCookies | StoreKind::FirefoxCookies),
+        Saved::Entries { .. } | Saved::Replaced { .. } => matches!(
+            kind,
+            StoreKind::FirefoxSessionStore | StoreKind::SafariCookies
+        ),
+        Saved::Moved { .. } => !kind.holds_cookies(),
     };
-    for inst in &found {
+    if !fits {
+        return Err(format!("saves {} in a way that kind is never saved", item.kind));
+    }
+    for (what, path) in [
+        ("store", &item.store),
+        ("path", &item.original),
+        ("profile", &item.profile_dir),
+    ] {
+        if !plain_absolute(path) {
+            return Err(format!(
+                "has a {what} path that is not a plain absolute path: {}",
+                path.display()
+            ));
+        }
+    }
+    let inst = found
+        .iter()
+        .filter(|i| i.id == item.browser_id)
+        .find(|i| {
+            i.roots
+                .iter()
+                .any(|r| inside_without_links(r, &item.store))
+        })
+        .ok_or_else(|| {
+            format!(
+                "names the store {}, which is not inside any folder of {} found in this \
+                 home (or is reached through a symbolic link)",
+                item.store.display(),
+                item.browser_id
+            )
+        })?;
+    if item.original != item.store && !item.original.starts_with(&item.store) {
+        return Err(format!(
+            "names {} as part of the store {}, which it is not",
+            item.original.display(),
+            item.store.display()
+        ));
+    }
+    let inside = |p: &Path| inst.roots.iter().any(|r| inside_without_links(r, p));
+    if !inside(&item.original) {
+        return Err("is reached through a symbolic link".into());
+    }
+    if !inside(&item.profile_dir) {
+        return Err(format!(
+            "names the profile {}, which is not a folder of {}",
+            item.profile_dir.display(),
+            inst.name
+        ));
+    }
+    let file = match &item.saved {
+        Saved::Rows { file, .. }
+        | Saved::Entries { file, .. }
+        | Saved::Moved { file, .. }
+        | Saved::Replaced { file, .. } => file,
+    };
+    let rel = Path::new(file);
+    let plain = !file.is_empty()
+        && !file.contains('\\')
+        && rel.components().all(|c| matches!(c, Component::Normal(_)));
+    if !plain || !inside_without_links(dir, &dir.join(rel)) {
+        return Err(format!(
+            "keeps its saved copy at {file:?}, which is not a plain path inside the backup \
+             folder"
+        ));
+    }
+    Ok(())
+}
+
+/// Absolute, with only plain names after the root (no `.`, no `..`).
+fn plain_absolute(path: &Path) -> bool {
+    path.is_absolute()
+        && path
+            .components()
+            .all(|c| matches!(c, Component::RootDir | Component::Prefix(_) | Component::Normal(_)))
+}
+
+fn refuse_if_running(
+    sys: &System,
+    manifest: &backup::Manifest,
+    found: &[Installation],
+) -> Result<()> {
+    for inst in found {
         let touched = manifest.items.iter().any(|item| {
             item.browser_id == inst.id && inst.roots.iter().any(|r| item.original.starts_with(r))
         });

@@ -746,7 +746,8 @@ fn really_running_browsers_are_refused_and_nothing_changes() {
 }
 
 #[test]
-fn a_left_over_chromium_journal_is_backed_up_before_sqlite_touches_it() {
+fn a_left_over_chromium_journal_is_left_alone_by_looking_and_the_backup_keeps_no_copy_of_the_store()
+{
     let (env, p) = chrome_home(Os::Linux);
     let mut journal = p.cookies.clone().into_os_string();
     journal.push("-journal");
@@ -761,29 +762,42 @@ fn a_left_over_chromium_journal_is_backed_up_before_sqlite_touches_it() {
         junk,
         "looking changes nothing"
     );
+    let rows_before = dump_rows(&p.cookies, "cookies");
     env.cmd(["clear", "--site", "a.test", "--cookies", "--yes"])
         .run()
         .code(0);
     assert_integrity(&p.cookies);
+    let mut left = names_left(&p.cookies, "cookies", "host_key");
+    left.sort();
+    assert_eq!(
+        left,
+        ["lookalike", "other_domain", "other_site", "suffix", "underscore_wildcard"]
+    );
+    // Only the removed rows are in the backup: no snapshot of the database or its journal.
     let backups = env.data_dir().join("backups");
-    let dir = std::fs::read_dir(&backups)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let snap = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("snapshot-")
-        })
-        .unwrap();
-    assert_eq!(std::fs::read(snap.join("Cookies-journal")).unwrap(), junk);
-    assert!(snap.join("Cookies").exists());
+    for e in walk(&backups) {
+        let name = e.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            !name.starts_with("snapshot-") && !name.starts_with("Cookies"),
+            "{}",
+            e.display()
+        );
+    }
+    env.cmd(["undo"]).run().code(0);
+    assert_eq!(dump_rows(&p.cookies, "cookies"), rows_before);
+}
+
+/// Every path below `root` (folders and files), links not followed.
+fn walk(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
+            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        }
+        out.push(p);
+    }
+    out
 }
 
 #[test]
