@@ -327,7 +327,11 @@ async function openFixSite() {
   await run("Looking for your browsers…", async () => {
     const list = await invoke("list_browsers");
     let plan = null;
-    try { plan = await invoke("site_plan", { url }); } catch (_) { /* shown when clearing */ }
+    let refused = "";
+    try { plan = await invoke("site_plan", { url }); } catch (e) {
+      // A public suffix (github.io, co.uk) is never a site: nothing may be cleared.
+      if (e && e.code === "bad_input") refused = errorText(e);
+    }
     const ul = $("browsers");
     ul.replaceChildren();
     const open = [];
@@ -349,8 +353,9 @@ async function openFixSite() {
       ? `${open.join(", ")} ${open.length > 1 ? "are" : "is"} open. fix401 can only change a browser’s data while it is closed.`
       : "";
     $("close-browsers").hidden = open.length === 0;
-    $("fix-site-go").dataset.off = list.length === 0 ? "1" : "";
+    $("fix-site-go").dataset.off = list.length === 0 || refused ? "1" : "";
     $("browsers-panel").hidden = false;
+    if (refused) showMessage(refused);
   });
   $("browsers-panel").hidden || (document.querySelector("#browsers input") || $("fix-site-go")).focus();
 }

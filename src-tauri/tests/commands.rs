@@ -145,6 +145,13 @@ fn empty_home_lists_no_browsers_and_plans_nothing() {
     let err = tauri::async_runtime::block_on(commands::site_plan(app.state(), "http://".into()))
         .unwrap_err();
     assert_eq!(err.code, "bad_input");
+    // A public suffix is never a site: the window gets the reason and what to type instead.
+    for url in ["https://github.io/", "http://co.uk/x"] {
+        let err = tauri::async_runtime::block_on(commands::site_plan(app.state(), url.into()))
+            .unwrap_err();
+        assert_eq!(err.code, "bad_input", "{url}");
+        assert!(err.message.contains("public suffix"), "{}", err.message);
+    }
 }
 
 #[test]

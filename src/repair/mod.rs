@@ -121,6 +121,15 @@ pub fn run(
         )));
     }
 
+    // A site-data clear asked for on a public suffix is refused before anything runs.
+    if opts.site_data
+        && let Some(host) = url::Url::parse(&opts.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+    {
+        crate::stores::Site::parse(&host, false)?;
+    }
+
     // 1. Diagnose.
     r.started(Step::Diagnose, None);
     let before = match backend.diagnose(&opts.url, None) {
@@ -357,6 +366,14 @@ pub fn run(
                     clear_plan = Some(pc);
                 }
             }
+            // A public suffix is no site: nothing to clear, and no failure.
+            Err(e @ Error::BadInput(_)) => outcomes.push(ActionOutcome {
+                action: Action::ClearSiteData,
+                status: ActionStatus::Skipped,
+                summary: e.to_string(),
+                details: Vec::new(),
+                undo_id: None,
+            }),
             Err(e) => outcomes.push(failed(Action::ClearSiteData, &e)),
         }
     }

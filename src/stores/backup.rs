@@ -287,7 +287,10 @@ fn restrict_to_owner(sys: &System, dir: &Path) -> Result<()> {
                 dir.display(),
                 String::from_utf8_lossy(&out.stderr).trim()
             ))),
-            Err(e) => Err(Error::io(format!("cannot make {} private", dir.display()), e)),
+            Err(e) => Err(Error::io(
+                format!("cannot make {} private", dir.display()),
+                e,
+            )),
         }
     }
     #[cfg(not(any(unix, windows)))]

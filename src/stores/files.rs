@@ -136,8 +136,8 @@ pub fn tree_digest(path: &Path) -> Result<Vec<(PathBuf, u64, [u8; 32])>> {
         } else {
             path.join(&rel)
         };
-        let meta =
-            fs::symlink_metadata(&p).map_err(|e| Error::io(format!("cannot read {}", p.display()), e))?;
+        let meta = fs::symlink_metadata(&p)
+            .map_err(|e| Error::io(format!("cannot read {}", p.display()), e))?;
         if meta.is_dir() {
             out.push((rel.clone(), u64::MAX, [0; 32]));
             let mut names: Vec<_> = fs::read_dir(&p)
@@ -148,8 +148,8 @@ pub fn tree_digest(path: &Path) -> Result<Vec<(PathBuf, u64, [u8; 32])>> {
             names.sort();
             stack.extend(names.into_iter().rev().map(|n| rel.join(n)));
         } else if meta.is_file() {
-            let mut f =
-                open_nofollow(&p).map_err(|e| Error::io(format!("cannot read {}", p.display()), e))?;
+            let mut f = open_nofollow(&p)
+                .map_err(|e| Error::io(format!("cannot read {}", p.display()), e))?;
             let mut h = Sha256::new();
             let mut n = 0u64;
             let mut buf = vec![0u8; 64 * 1024];
@@ -181,7 +181,8 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
                 entry.map_err(|e| Error::io(format!("cannot list {}", from.display()), e))?;
             copy_tree(&entry.path(), &to.join(entry.file_name()))?;
         }
-        Ok(())
+        fs::set_permissions(to, meta.permissions())
+            .map_err(|e| Error::io(format!("cannot set the mode of {}", to.display()), e))
     } else if meta.is_file() {
         copy_file_synced(from, to)?;
         // The copy keeps the original's mode, so that a move back restores it.
@@ -242,8 +243,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .filter(|m| m.is_file())
         .map(|m| m.permissions());
     let _ = fs::remove_file(&tmp);
-    let mut f =
-        create_private(&tmp).map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
+    let mut f = create_private(&tmp)
+        .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e))?;
     f.write_all(bytes)
         .and_then(|()| match keep {
             Some(perm) => f.set_permissions(perm),
@@ -314,9 +315,8 @@ pub fn make_private(path: &Path) -> Result<()> {
             }
             let mode = meta.permissions().mode() & 0o7777;
             if mode & 0o077 != 0 {
-                fs::set_permissions(&p, fs::Permissions::from_mode(mode & 0o700)).map_err(
-                    |e| Error::io(format!("cannot set the mode of {}", p.display()), e),
-                )?;
+                fs::set_permissions(&p, fs::Permissions::from_mode(mode & 0o700))
+                    .map_err(|e| Error::io(format!("cannot set the mode of {}", p.display()), e))?;
             }
             if meta.is_dir()
                 && let Ok(entries) = fs::read_dir(&p)

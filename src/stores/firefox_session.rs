@@ -188,7 +188,15 @@ pub fn filter(bytes: &[u8], site: &Site) -> Result<Option<Removal>> {
     }
     for (i, w) in top.windows.iter().flatten().enumerate() {
         if let Some(raw) = w.cookies {
-            array_cuts(text, raw, Some(i), site, &mut spans, &mut entries, &mut names)?;
+            array_cuts(
+                text,
+                raw,
+                Some(i),
+                site,
+                &mut spans,
+                &mut entries,
+                &mut names,
+            )?;
         }
     }
     if names.is_empty() {
@@ -300,7 +308,11 @@ mod tests {
         let (back, exact) = restore(&r.bytes, &r.saved).unwrap();
         assert!(exact);
         assert_eq!(decode(&back).unwrap(), text.as_bytes());
-        assert!(filter(&store(text), &Site::parse("c.test", false).unwrap()).unwrap().is_none());
+        assert!(
+            filter(&store(text), &Site::parse("c.test", false).unwrap())
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -308,7 +320,8 @@ mod tests {
         let text = r#"{"cookies":[{"host":"a.test","name":"x"}],"windows":[{"cookies":[{"host":"a.test","name":"w"}]}]}"#;
         let site = Site::parse("a.test", false).unwrap();
         let r = filter(&store(text), &site).unwrap().unwrap();
-        let later = store(r#"{"cookies":[{"host":"c.test","name":"new"}],"windows":[{"cookies":[]}]}"#);
+        let later =
+            store(r#"{"cookies":[{"host":"c.test","name":"new"}],"windows":[{"cookies":[]}]}"#);
         let (back, exact) = restore(&later, &r.saved).unwrap();
         assert!(!exact);
         let v: Value = serde_json::from_slice(&decode(&back).unwrap()).unwrap();
@@ -319,7 +332,13 @@ mod tests {
     #[test]
     fn hostile_shapes_are_errors_not_panics() {
         let site = Site::parse("a.test", false).unwrap();
-        for text in [r#"[]"#, r#"{"cookies":5}"#, r#"{"windows":[1]}"#, r#"{"cookies":[1,"a"]}"#, "nope"] {
+        for text in [
+            r#"[]"#,
+            r#"{"cookies":5}"#,
+            r#"{"windows":[1]}"#,
+            r#"{"cookies":[1,"a"]}"#,
+            "nope",
+        ] {
             let _ = filter(&store(text), &site);
         }
         assert!(filter(b"mozLz40\0", &site).is_err());

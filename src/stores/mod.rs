@@ -630,13 +630,13 @@ fn read_store(path: &Path) -> std::io::Result<Vec<u8>> {
 /// contents and what undo needs (only those entries), or `None` when the site has none.
 fn rewrite(kind: StoreKind, bytes: &[u8], site: &Site) -> Result<Option<Rewrite>> {
     match kind {
-        StoreKind::FirefoxSessionStore => Ok(firefox_session::filter(bytes, site)?.map(|r| {
-            Rewrite {
+        StoreKind::FirefoxSessionStore => {
+            Ok(firefox_session::filter(bytes, site)?.map(|r| Rewrite {
                 names: r.names,
                 bytes: r.bytes,
                 saved: SavedEntries::SessionStore(r.saved),
-            }
-        })),
+            }))
+        }
         StoreKind::SafariCookies => Ok(safari_cookies::filter(bytes, site)?.map(|r| Rewrite {
             names: r.names,
             bytes: r.bytes,

@@ -222,8 +222,12 @@ pub fn restore(current: &[u8], saved: &Saved) -> Result<(Vec<u8>, bool)> {
             .decode(&r.raw)
             .map_err(|e| Error::Internal(format!("backup holds a bad record: {e}")))?;
         let bad = || Error::Internal("backup holds a record that does not parse".into());
-        let domain = u32_le(&raw, 16).and_then(|o| cstr(&raw, o)).ok_or_else(bad)?;
-        let name = u32_le(&raw, 20).and_then(|o| cstr(&raw, o)).ok_or_else(bad)?;
+        let domain = u32_le(&raw, 16)
+            .and_then(|o| cstr(&raw, o))
+            .ok_or_else(bad)?;
+        let name = u32_le(&raw, 20)
+            .and_then(|o| cstr(&raw, o))
+            .ok_or_else(bad)?;
         records.push((r.page, r.index, Record { raw, domain, name }));
     }
     let exact = super::firefox_session::sha256_hex(current) == saved.written_sha256;

@@ -365,7 +365,14 @@ mod tests {
 
     #[test]
     fn public_suffixes_are_never_sites() {
-        for suffix in ["com", "co.uk", "github.io", "blogspot.com", "https://CO.UK/x", "uk."] {
+        for suffix in [
+            "com",
+            "co.uk",
+            "github.io",
+            "blogspot.com",
+            "https://CO.UK/x",
+            "uk.",
+        ] {
             let e = Site::parse(suffix, false).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{suffix}");
             assert!(e.to_string().contains("public suffix"), "{e}");

@@ -15,8 +15,8 @@ use serde::Serialize;
 use super::backup::{self, Item, Saved, Status};
 use super::sqlite_rows::{self, SavedRows};
 use super::{SavedEntries, fault, files};
-use crate::browsers::{Installation, StoreKind};
 use crate::browsers::fsutil::inside_without_links;
+use crate::browsers::{Installation, StoreKind};
 use crate::error::{Error, Result};
 use crate::system::System;
 
@@ -148,22 +148,31 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
             }
         }
     }
+    remove_partial_copies(&dir.join("files"));
     manifest.status = Status::Undone;
     backup::write_manifest(&dir, &manifest)?;
     Ok(out)
 }
 
+/// Copies a clear killed during a move across file systems left unfinished: never
+/// complete, never used.
+fn remove_partial_copies(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().ends_with(".fix401-partial") {
+                let _ = files::remove_any(&e.path());
+            }
+        }
+    }
+}
+
 /// Moves a saved file or folder back to `to`. True when it is back.
-fn move_back(
-    dir: &Path,
-    file: &str,
-    from: &Path,
-    to: &Path,
-    out: &mut Restored,
-) -> Result<bool> {
+fn move_back(dir: &Path, file: &str, from: &Path, to: &Path, out: &mut Restored) -> Result<bool> {
     if files::is_link(to) {
-        out.warnings
-            .push(format!("{} is now a symbolic link: left alone", to.display()));
+        out.warnings.push(format!(
+            "{} is now a symbolic link: left alone",
+            to.display()
+        ));
         return Ok(false);
     }
     if std::fs::symlink_metadata(to).is_ok() {
@@ -217,7 +226,9 @@ fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::R
     let kind = serde_json::from_value::<StoreKind>(serde_json::Value::String(item.kind.clone()))
         .map_err(|_| format!("names an unknown store kind {:?}", item.kind))?;
     let fits = match &item.saved {
-        Saved::Rows { .. } => matches!(kind, StoreKind::ChromiumCookies | StoreKind::FirefoxCookies),
+        Saved::Rows { .. } => {
+            matches!(kind, StoreKind::ChromiumCookies | StoreKind::FirefoxCookies)
+        }
         Saved::Entries { .. } | Saved::Replaced { .. } => matches!(
             kind,
             StoreKind::FirefoxSessionStore | StoreKind::SafariCookies
@@ -225,7 +236,10 @@ fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::R
         Saved::Moved { .. } => !kind.holds_cookies(),
     };
     if !fits {
-        return Err(format!("saves {} in a way that kind is never saved", item.kind));
+        return Err(format!(
+            "saves {} in a way that kind is never saved",
+            item.kind
+        ));
     }
     for (what, path) in [
         ("store", &item.store),
@@ -242,11 +256,7 @@ fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::R
     let inst = found
         .iter()
         .filter(|i| i.id == item.browser_id)
-        .find(|i| {
-            i.roots
-                .iter()
-                .any(|r| inside_without_links(r, &item.store))
-        })
+        .find(|i| i.roots.iter().any(|r| inside_without_links(r, &item.store)))
         .ok_or_else(|| {
             format!(
                 "names the store {}, which is not inside any folder of {} found in this \
@@ -295,9 +305,12 @@ fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::R
 /// Absolute, with only plain names after the root (no `.`, no `..`).
 fn plain_absolute(path: &Path) -> bool {
     path.is_absolute()
-        && path
-            .components()
-            .all(|c| matches!(c, Component::RootDir | Component::Prefix(_) | Component::Normal(_)))
+        && path.components().all(|c| {
+            matches!(
+                c,
+                Component::RootDir | Component::Prefix(_) | Component::Normal(_)
+            )
+        })
 }
 
 fn refuse_if_running(

@@ -771,7 +771,13 @@ fn a_left_over_chromium_journal_is_left_alone_by_looking_and_the_backup_keeps_no
     left.sort();
     assert_eq!(
         left,
-        ["lookalike", "other_domain", "other_site", "suffix", "underscore_wildcard"]
+        [
+            "lookalike",
+            "other_domain",
+            "other_site",
+            "suffix",
+            "underscore_wildcard"
+        ]
     );
     // Only the removed rows are in the backup: no snapshot of the database or its journal.
     let backups = env.data_dir().join("backups");

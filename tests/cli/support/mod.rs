@@ -103,6 +103,8 @@ pub struct Fix401 {
     args: Vec<OsString>,
     stdin: Option<Vec<u8>>,
     env: Vec<(OsString, OsString)>,
+    /// A program that runs `fix401` (e.g. `unshare`), with its own arguments first.
+    wrapper: Option<(OsString, Vec<OsString>)>,
 }
 
 impl Fix401 {
@@ -116,7 +118,19 @@ impl Fix401 {
             args: args.into_iter().map(Into::into).collect(),
             stdin: None,
             env: Vec::new(),
+            wrapper: None,
         }
+    }
+
+    /// Runs `fix401` through `program` with `args` before the binary's path (the wrapper
+    /// must exec it, so that its exit status is the binary's own).
+    pub fn wrapped(
+        mut self,
+        program: impl Into<OsString>,
+        args: impl IntoIterator<Item = OsString>,
+    ) -> Fix401 {
+        self.wrapper = Some((program.into(), args.into_iter().collect()));
+        self
     }
 
     /// Feeds this text on standard input.
@@ -133,7 +147,14 @@ impl Fix401 {
 
     /// Runs the binary to completion.
     pub fn run(self) -> Outcome {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fix401"));
+        let mut cmd = match &self.wrapper {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(env!("CARGO_BIN_EXE_fix401"));
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_fix401")),
+        };
         cmd.args(&self.args)
             .env_remove("FIX401_LOG")
             .stdin(if self.stdin.is_some() {
