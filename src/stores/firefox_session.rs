@@ -19,10 +19,13 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<u8>> {
         return Err(bad("magic missing"));
     }
     let size = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
-    if size > MAX_SIZE {
+    let block = &bytes[12..];
+    // One LZ4 byte expands to at most 255: a larger claimed size is a damaged header, and
+    // believing it would allocate up to MAX_SIZE for a file of a few bytes.
+    if size > MAX_SIZE || size > block.len().saturating_mul(255).saturating_add(16) {
         return Err(bad("size too large"));
     }
-    lz4_flex::block::decompress(&bytes[12..], size).map_err(|e| bad(&e.to_string()))
+    lz4_flex::block::decompress(block, size).map_err(|e| bad(&e.to_string()))
 }
 
 /// Encodes JSON text as mozlz4.
@@ -33,14 +36,17 @@ pub fn encode(json: &[u8]) -> Vec<u8> {
     out
 }
 
+// The JSON comes from a file: every field is read with `get`, never by indexing (indexing
+// a `Value` mutably panics on a non-object and inserts the keys it looks up).
 fn cookie_matches(site: &Site, c: &Value) -> bool {
-    let host = c["host"].as_str().unwrap_or("");
+    let host = c.get("host").and_then(Value::as_str).unwrap_or("");
     if site.matches_host(host) {
         return true;
     }
     // originAttributes.partitionKey is "(https,a.test)" or "(https,a.test,8080)" here.
-    c["originAttributes"]["partitionKey"]
-        .as_str()
+    c.get("originAttributes")
+        .and_then(|o| o.get("partitionKey"))
+        .and_then(Value::as_str)
         .and_then(|k| k.strip_prefix('(')?.strip_suffix(')').map(str::to_string))
         .and_then(|inner| {
             let mut parts = inner.split(',');
@@ -54,7 +60,8 @@ fn filter_array(site: &Site, arr: &mut Value, names: &mut Vec<String>) {
         list.retain(|c| {
             let hit = cookie_matches(site, c);
             if hit {
-                names.push(c["name"].as_str().unwrap_or("").to_string());
+                let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+                names.push(name.to_string());
             }
             !hit
         });
@@ -67,10 +74,12 @@ pub fn filter(bytes: &[u8], site: &Site) -> Result<(Vec<String>, Option<Vec<u8>>
     let mut v: Value = serde_json::from_slice(&json)
         .map_err(|e| Error::Internal(format!("session store is not JSON: {e}")))?;
     let mut names = Vec::new();
-    filter_array(site, &mut v["cookies"], &mut names);
-    if let Some(windows) = v["windows"].as_array_mut() {
-        for w in windows {
-            filter_array(site, &mut w["cookies"], &mut names);
+    if let Some(cookies) = v.get_mut("cookies") {
+        filter_array(site, cookies, &mut names);
+    }
+    if let Some(windows) = v.get_mut("windows").and_then(Value::as_array_mut) {
+        for cookies in windows.iter_mut().filter_map(|w| w.get_mut("cookies")) {
+            filter_array(site, cookies, &mut names);
         }
     }
     if names.is_empty() {

@@ -94,7 +94,10 @@ pub fn parse(b: &[u8]) -> Result<Jar> {
 
 /// The checksum of one page: the sum of its bytes at offsets 0, 4, 8, …
 pub fn page_checksum(page: &[u8]) -> u32 {
-    page.iter().step_by(4).map(|&b| u32::from(b)).sum()
+    // Modulo 2^32 as Safari computes it; a huge page (hostile file) must not overflow.
+    page.iter()
+        .step_by(4)
+        .fold(0u32, |sum, &b| sum.wrapping_add(u32::from(b)))
 }
 
 /// Writes a jar back: pages with fresh offsets and sizes, the checksum, the tail verbatim.
