@@ -114,6 +114,46 @@ proptest! {
     }
 }
 
+/// File names a store folder may hold: anything a file system takes, and near misses of
+/// entry and origin names with multi-byte characters where the parsers slice.
+fn file_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[^/\u{0}]{1,40}",
+        "[0-9a-fé€]{12,17}_[0s1é]",
+        "[0-9A-Fé]{36,41}",
+        "(https?|moz-ext)(\\+\\+\\+|_)[a-zé€.]{0,10}([+_][0-9é]{0,4})?(\\^[%0-9A-Fa-z]{0,12})?(\\.indexeddb\\.leveldb)?",
+    ]
+    .prop_filter("not . or ..", |n| n != "." && n != "..")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Store folders holding files and folders of any name are scanned without a panic.
+    #[test]
+    fn store_folders_with_any_names(names in prop::collection::vec((file_name(), any::<bool>()), 1..6)) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let entries = dir.path().join("entries");
+        std::fs::create_dir_all(&entries).expect("entries");
+        for (name, is_dir) in &names {
+            for parent in [dir.path(), entries.as_path()] {
+                let p = parent.join(name);
+                if *is_dir {
+                    let _ = std::fs::create_dir_all(&p);
+                } else {
+                    let _ = std::fs::write(&p, name.as_bytes());
+                }
+            }
+        }
+        for site in sites() {
+            super::simple_cache::scan(dir.path(), &site);
+            super::cache2::scan(dir.path(), &site);
+            super::site_storage::scan(dir.path(), &site, true);
+            super::site_storage::scan(dir.path(), &site, false);
+        }
+    }
+}
+
 #[test]
 fn percent_signs_not_followed_by_two_hex_digits_stay_literal() {
     // `u8::from_str_radix` accepts a sign: "%+1" once decoded to the byte 0x01.
@@ -215,7 +255,7 @@ fn table_dump(c: &Connection) -> Vec<String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// Saved rows with hostile table and column names, rows of the wrong length and bad
     /// base64 are refused with a clear error before anything is written; good ones go
@@ -278,7 +318,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(128))]
 
     /// Random bytes written as a cookie database: looking for a site's rows is an error
     /// (not a database, no such table), never a panic; a random hot journal beside it too.
@@ -531,7 +571,7 @@ fn hostile_manifest() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Any bytes as `manifest.json`: a manifest or a clear error naming the file (exit 2).
     #[test]
