@@ -389,7 +389,8 @@ pub fn list(sys: &System) -> Result<Vec<BackupSummary>> {
                     Saved::Rows { count, .. } => *count,
                     _ => 0,
                 })
-                .sum(),
+                // Counts come from the manifest file: a forged one must not overflow.
+                .fold(0, usize::saturating_add),
             files: m
                 .items
                 .iter()
@@ -413,7 +414,10 @@ pub fn prune(sys: &System) -> Vec<String> {
         .unwrap_or(0);
     let mut removed = Vec::new();
     for (dir, m) in all(sys) {
-        if m.created_unix + KEEP_DAYS * 86_400 < now && fs::remove_dir_all(&dir).is_ok() {
+        // `created_unix` comes from the file: saturate rather than overflow on a forged one.
+        if m.created_unix.saturating_add(KEEP_DAYS * 86_400) < now
+            && fs::remove_dir_all(&dir).is_ok()
+        {
             removed.push(m.id);
         }
     }

@@ -21,10 +21,13 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<u8>> {
         return Err(bad("magic missing"));
     }
     let size = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
-    if size > MAX_SIZE {
+    let block = &bytes[12..];
+    // One LZ4 byte expands to at most 255: a larger claimed size is a damaged header, and
+    // believing it would allocate up to MAX_SIZE for a file of a few bytes.
+    if size > MAX_SIZE || size > block.len().saturating_mul(255).saturating_add(16) {
         return Err(bad("size too large"));
     }
-    lz4_flex::block::decompress(&bytes[12..], size).map_err(|e| bad(&e.to_string()))
+    lz4_flex::block::decompress(block, size).map_err(|e| bad(&e.to_string()))
 }
 
 /// Encodes JSON text as mozlz4.
@@ -35,6 +38,8 @@ pub fn encode(json: &[u8]) -> Vec<u8> {
     out
 }
 
+// The JSON comes from a file: every field is read with `get`, never by indexing (indexing
+// a `Value` mutably panics on a non-object and inserts the keys it looks up).
 fn cookie_matches(site: &Site, c: &Value) -> bool {
     let host = c.get("host").and_then(Value::as_str).unwrap_or("");
     if site.matches_host(host) {
@@ -59,7 +64,7 @@ struct Top<'a> {
     #[serde(borrow, default)]
     cookies: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    windows: Option<Vec<Window<'a>>>,
+    windows: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -129,7 +134,10 @@ fn array_cuts(
     entries: &mut Vec<Entry>,
     names: &mut Vec<String>,
 ) -> Result<()> {
-    let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(shape_error)?;
+    // Anything but a list holds no cookie Firefox would restore: left as it is.
+    let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(raw.get()) else {
+        return Ok(());
+    };
     let spans: Vec<(usize, usize, bool)> = items
         .iter()
         .map(|r| {
@@ -186,8 +194,12 @@ pub fn filter(bytes: &[u8], site: &Site) -> Result<Option<Removal>> {
     if let Some(raw) = top.cookies {
         array_cuts(text, raw, None, site, &mut spans, &mut entries, &mut names)?;
     }
-    for (i, w) in top.windows.iter().flatten().enumerate() {
-        if let Some(raw) = w.cookies {
+    let windows = top
+        .windows
+        .and_then(|w| serde_json::from_str::<Vec<&RawValue>>(w.get()).ok())
+        .unwrap_or_default();
+    for (i, w) in windows.iter().enumerate() {
+        if let Ok(Window { cookies: Some(raw) }) = serde_json::from_str::<Window<'_>>(w.get()) {
             array_cuts(
                 text,
                 raw,

@@ -18,6 +18,8 @@ pub mod backup;
 pub mod cache2;
 pub mod files;
 pub mod firefox_session;
+#[cfg(test)]
+mod proptests;
 pub mod safari_cookies;
 pub mod simple_cache;
 pub mod site;

@@ -29,11 +29,15 @@ pub struct Jar {
 }
 
 fn u32_be(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    Some(u32::from_be_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 fn u32_le(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 fn cstr(rec: &[u8], off: u32) -> Option<String> {
@@ -60,7 +64,11 @@ pub fn parse(b: &[u8]) -> Result<Jar> {
     let mut at = 8 + 4 * n;
     let mut pages = Vec::with_capacity(n);
     for size in sizes {
-        let page = b.get(at..at + size).ok_or_else(|| bad("truncated page"))?;
+        // Sizes and offsets come from the file: checked, so no width of usize overflows.
+        let end = at
+            .checked_add(size)
+            .ok_or_else(|| bad("absurd page size"))?;
+        let page = b.get(at..end).ok_or_else(|| bad("truncated page"))?;
         if page.get(..4) != Some(&[0, 0, 1, 0]) {
             return Err(bad("bad page header"));
         }
@@ -72,8 +80,9 @@ pub fn parse(b: &[u8]) -> Result<Jar> {
         for i in 0..count {
             let off = u32_le(page, 8 + 4 * i).ok_or_else(|| bad("truncated offsets"))? as usize;
             let len = u32_le(page, off).ok_or_else(|| bad("truncated record"))? as usize;
-            let raw = page
-                .get(off..off + len)
+            let raw = off
+                .checked_add(len)
+                .and_then(|end| page.get(off..end))
                 .ok_or_else(|| bad("record past its page"))?
                 .to_vec();
             let domain = u32_le(&raw, 16)
@@ -85,11 +94,12 @@ pub fn parse(b: &[u8]) -> Result<Jar> {
             records.push(Record { raw, domain, name });
         }
         pages.push(records);
-        at += size;
+        at = end;
     }
     // u32 checksum, then the footer and plist.
-    let tail = b
-        .get(at + 4..)
+    let tail = at
+        .checked_add(4)
+        .and_then(|t| b.get(t..))
         .ok_or_else(|| bad("checksum missing"))?
         .to_vec();
     Ok(Jar { pages, tail })
@@ -97,7 +107,10 @@ pub fn parse(b: &[u8]) -> Result<Jar> {
 
 /// The checksum of one page: the sum of its bytes at offsets 0, 4, 8, …
 pub fn page_checksum(page: &[u8]) -> u32 {
-    page.iter().step_by(4).map(|&b| u32::from(b)).sum()
+    // Modulo 2^32 as Safari computes it; a huge page (hostile file) must not overflow.
+    page.iter()
+        .step_by(4)
+        .fold(0u32, |sum, &b| sum.wrapping_add(u32::from(b)))
 }
 
 /// Writes a jar back: pages with fresh offsets and sizes, the checksum, the tail verbatim.

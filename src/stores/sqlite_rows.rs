@@ -49,12 +49,9 @@ impl Cell {
         }
     }
 
-    fn to_value(&self) -> Result<Value> {
-        let unb64 = |s: &str| {
-            base64::engine::general_purpose::STANDARD
-                .decode(s)
-                .map_err(|e| Error::Internal(format!("backup holds bad base64: {e}")))
-        };
+    /// The value to bind; base64 from a backup file may be damaged.
+    fn to_value(&self) -> std::result::Result<Value, base64::DecodeError> {
+        let unb64 = |s: &str| base64::engine::general_purpose::STANDARD.decode(s);
         Ok(match self {
             Cell::Null => Value::Null,
             Cell::Int(i) => Value::Integer(*i),
@@ -219,17 +216,13 @@ pub fn delete(conn: &Connection, kind: StoreKind, rowids: &[i64]) -> Result<usiz
 /// Puts saved rows back (inside the caller's transaction): `INSERT OR REPLACE` with every
 /// column, so a row the browser set again since is replaced by the saved one.
 pub fn restore(conn: &Connection, saved: &SavedRows) -> Result<usize> {
-    for c in &saved.columns {
-        if !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
-            return Err(Error::Internal(format!("backup names an odd column {c:?}")));
-        }
-    }
-    if !matches!(saved.table.as_str(), "cookies" | "moz_cookies") {
-        return Err(Error::Internal(format!(
-            "backup names an odd table {:?}",
+    let rows = checked_values(saved).map_err(|why| {
+        Error::BadInput(format!(
+            "the backup's saved rows of {:?} cannot be put back: {why}. The backup was \
+             changed or damaged; these rows were not restored",
             saved.table
-        )));
-    }
+        ))
+    })?;
     let sql_for = |row: &[Cell]| {
         // Text that is not UTF-8 is bound as a blob and cast back: the bytes stay exact.
         let placeholders: Vec<String> = row
@@ -240,24 +233,18 @@ pub fn restore(conn: &Connection, saved: &SavedRows) -> Result<usize> {
                 _ => format!("?{}", i + 1),
             })
             .collect();
+        // Names are checked plain identifiers; quoted, a keyword cannot change the SQL.
+        let columns: Vec<String> = saved.columns.iter().map(|c| format!("\"{c}\"")).collect();
         format!(
             "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
             saved.table,
-            saved.columns.join(", "),
+            columns.join(", "),
             placeholders.join(", ")
         )
     };
     let ctx = || format!("cannot restore rows of {}", saved.table);
     let mut n = 0;
-    for row in &saved.rows {
-        if row.len() != saved.columns.len() {
-            return Err(Error::Internal(format!(
-                "backup row has {} cells for {} columns",
-                row.len(),
-                saved.columns.len()
-            )));
-        }
-        let values = row.iter().map(Cell::to_value).collect::<Result<Vec<_>>>()?;
+    for (row, values) in saved.rows.iter().zip(&rows) {
         let mut stmt = conn
             .prepare_cached(&sql_for(row))
             .map_err(|e| Error::sqlite(ctx(), e))?;
@@ -266,6 +253,50 @@ pub fn restore(conn: &Connection, saved: &SavedRows) -> Result<usize> {
             .map_err(|e| Error::sqlite(ctx(), e))?;
     }
     Ok(n)
+}
+
+/// The values of saved rows read from a backup file, or why they cannot be put back:
+/// every name goes into SQL and every row must fit the columns, so all is checked before
+/// the first row is written.
+fn checked_values(saved: &SavedRows) -> std::result::Result<Vec<Vec<Value>>, String> {
+    if !matches!(saved.table.as_str(), "cookies" | "moz_cookies") {
+        return Err("the table is not a cookie table".into());
+    }
+    let plain = |c: &str| {
+        !c.is_empty()
+            && !c.starts_with(|ch: char| ch.is_ascii_digit())
+            && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    };
+    for (i, c) in saved.columns.iter().enumerate() {
+        if !plain(c) {
+            return Err(format!("{c:?} is not a column name"));
+        }
+        if saved.columns[..i].contains(c) {
+            return Err(format!("the column {c:?} is listed twice"));
+        }
+    }
+    if saved.columns.is_empty() && !saved.rows.is_empty() {
+        return Err("rows are listed without their columns".into());
+    }
+    saved
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(n, row)| {
+            if row.len() != saved.columns.len() {
+                return Err(format!(
+                    "row {} has {} cells for {} columns",
+                    n + 1,
+                    row.len(),
+                    saved.columns.len()
+                ));
+            }
+            row.iter()
+                .map(|c| c.to_value())
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| format!("row {} holds bad base64 ({e})", n + 1))
+        })
+        .collect()
 }
 
 #[cfg(test)]

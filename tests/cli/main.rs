@@ -10,4 +10,5 @@ mod diagnose;
 mod dns;
 mod fix;
 mod safety;
+mod store_files;
 mod stores;
