@@ -169,3 +169,91 @@ fn a_pasted_field_name_is_dropped() {
     .code(0);
     assert_eq!(out.json()["valid"], true);
 }
+
+/// `fix401 challenge --json -- LINES…`, exit 0, as JSON.
+fn challenge_json(lines: &[&str]) -> serde_json::Value {
+    let mut args = vec!["challenge", "--json", "--"];
+    args.extend_from_slice(lines);
+    Fix401::new(args).run().code(0).json()
+}
+
+#[track_caller]
+fn assert_problem(json: &serde_json::Value, phrase: &str) {
+    let problems = json["problems"].as_array().expect("problems array");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.as_str().is_some_and(|p| p.contains(phrase))),
+        "no problem with {phrase:?}: {json}"
+    );
+}
+
+#[test]
+fn json_valid_means_grammar_and_broken_rules_are_only_problems() {
+    for (lines, phrase) in [
+        (&["Basic"][..], "(Basic) has no realm"),
+        (&[r#"Digest realm="r", algorithm=SHA-1"#], "has no nonce"),
+        (
+            &[r#"Digest realm="r", algorithm=SHA-1"#],
+            "unknown algorithm \"SHA-1\"",
+        ),
+        (
+            &[r#"Basic realm="a", realm="b""#],
+            "repeats the parameter realm 2 times",
+        ),
+        (
+            &[r#"Basic realm="a", charset=latin1"#],
+            "the only allowed value is UTF-8",
+        ),
+        (&["Basic realm='intranet'"], "uses single quotes"),
+        (
+            &[r#"Bearer error="invalid_token", error_description="it\"s""#],
+            "RFC 6750 §3 does not allow there",
+        ),
+        (&[", ,"], "holds no challenge"),
+        (
+            &[r#"Digest realm="r""#, r#"nonce="n""#],
+            "line 2 does not start with an authentication scheme",
+        ),
+        (
+            &[r#"Basic realm="a"#, r#"b""#],
+            "line 1 ends inside a quoted string",
+        ),
+        (&["Bearer"], "asks for at least one auth-param"),
+    ] {
+        let json = challenge_json(lines);
+        assert_eq!(json["valid"], true, "{lines:?}: {json}");
+        assert_problem(&json, phrase);
+    }
+    // After the join a split challenge is one challenge, and a split quoted string one value.
+    let json = challenge_json(&[r#"Basic realm="a"#, r#"b""#]);
+    assert_eq!(json["challenges"][0]["params"][0]["value"], "a, b");
+    let json = challenge_json(&[r#"Digest realm="r""#, r#"nonce="n""#]);
+    assert_eq!(json["challenges"].as_array().map(Vec::len), Some(1));
+    assert_eq!(json["challenges"][0]["params"][1]["name"], "nonce");
+}
+
+#[test]
+fn json_syntax_errors_are_invalid_and_keep_their_recovery() {
+    for (line, phrase) in [
+        (
+            "Basic realm=\u{201C}intranet\u{201D}",
+            "typographic (smart) quotes",
+        ),
+        (
+            r#"Basic; realm="intranet""#,
+            "';' right after the scheme Basic",
+        ),
+        (r#"Basic realm="intranet"#, "is never closed"),
+        (
+            "Basic realm='my intranet'",
+            "the space inside them ends an unquoted value",
+        ),
+    ] {
+        let json = challenge_json(&[line]);
+        assert_eq!(json["valid"], false, "{line}: {json}");
+        assert_problem(&json, phrase);
+        let realm = json["challenges"][0]["params"][0]["value"].as_str();
+        assert!(realm.is_some_and(|r| r.contains("intranet")), "{json}");
+    }
+}
