@@ -257,3 +257,60 @@ fn json_syntax_errors_are_invalid_and_keep_their_recovery() {
         assert!(realm.is_some_and(|r| r.contains("intranet")), "{json}");
     }
 }
+
+/// Challenges recorded from servers no one here wrote (Debian bookworm packages, run on
+/// loopback with minimal configs): Apache 2.4.71 mod_auth_basic (an `AuthName` with
+/// quotes) and mod_auth_digest (a fresh nonce, and `stale=true` after
+/// `AuthDigestNonceLifetime 1` ran out), and a Squid 5.7 407 offering Digest, Basic and
+/// Negotiate on three `Proxy-Authenticate` lines. All are valid and break no rule.
+#[test]
+fn challenges_recorded_from_apache_and_squid_are_valid_without_problems() {
+    let apache_basic = challenge_json(&[r#"Basic realm="Intranet \"Files\"""#]);
+    assert_eq!(
+        apache_basic,
+        serde_json::json!({
+            "valid": true,
+            "challenges": [{"scheme": "Basic", "token68": null,
+                            "params": [{"name": "realm", "value": "Intranet \"Files\""}]}],
+            "problems": []
+        })
+    );
+    for digest in [
+        r#"Digest realm="Intranet Files", nonce="72B4Pw1iBgA=8453763464a2dc3fdf79c7f1e98b87a0ef376249", algorithm=MD5, domain="/digest/", qop="auth""#,
+        r#"Digest realm="Intranet Files", nonce="cmUwQA1iBgA=9b9d6abc3156ff731c77941b18b41c5d1d045c8e", algorithm=MD5, domain="/digest/", stale=true, qop="auth""#,
+    ] {
+        let json = challenge_json(&[digest]);
+        assert_eq!(json["valid"], true, "{json}");
+        assert_eq!(json["problems"], serde_json::json!([]), "{json}");
+        let params = json["challenges"][0]["params"].as_array().expect("params");
+        assert_eq!(
+            params[1]["value"].as_str().map(|n| n.contains('=')),
+            Some(true)
+        );
+    }
+    Fix401::new([
+        "challenge",
+        "--",
+        r#"Digest realm="Intranet Files", nonce="cmUwQA1iBgA=9b9d6abc3156ff731c77941b18b41c5d1d045c8e", algorithm=MD5, domain="/digest/", stale=true, qop="auth""#,
+    ])
+    .run()
+    .code(0)
+    .stdout_has("Your login was accepted");
+    let squid = [
+        r#"Digest realm="Squid digest", nonce="5c5dc2185d485391262beb2cca7012b5", qop="auth", stale=false"#,
+        r#"Basic realm="Squid proxy""#,
+        "Negotiate",
+    ];
+    let mut args = vec!["challenge", "--proxy", "--json", "--"];
+    args.extend_from_slice(&squid);
+    let json = Fix401::new(args).run().code(0).json();
+    assert_eq!(json["valid"], true, "{json}");
+    assert_eq!(json["problems"], serde_json::json!([]), "{json}");
+    let schemes: Vec<&str> = json["challenges"]
+        .as_array()
+        .expect("challenges")
+        .iter()
+        .filter_map(|c| c["scheme"].as_str())
+        .collect();
+    assert_eq!(schemes, ["Digest", "Basic", "Negotiate"]);
+}
