@@ -61,10 +61,17 @@ pub fn explain(parsed: &Parsed, proxy: bool) -> Vec<String> {
         explain_one(n + 1, c, who, &mut out, &mut notes);
     }
     if !parsed.problems.is_empty() {
-        out.push(format!(
-            "{who} sent this header with {}, so some browsers or apps may handle it differently from others.",
-            crate::words::count(parsed.problems.len(), "mistake", "mistakes")
-        ));
+        let mistakes = crate::words::count(parsed.problems.len(), "mistake", "mistakes");
+        out.push(if parsed.valid {
+            // The grammar holds: every client reads the same challenges.
+            format!(
+                "{who} sent this header with {mistakes}; it is well-formed, so browsers and apps read it the same way, but some may not be able to use it."
+            )
+        } else {
+            format!(
+                "{who} sent this header with {mistakes}, so some browsers or apps may handle it differently from others."
+            )
+        });
         for p in &parsed.problems {
             out.push(format!("Problem: {p}."));
         }
@@ -141,9 +148,7 @@ fn explain_one(n: usize, c: &Challenge, who: &str, out: &mut Vec<String>, notes:
     if c.is("Bearer") || c.is("DPoP") {
         match c.param("error") {
             None => {
-                if c.params.is_empty() && c.token68.is_none() && c.is("Bearer") {
-                    notes.push("Technical: a bare Bearer (no parameters) is a minor deviation from RFC 6750 §3 that common frameworks send.".into());
-                }
+                // A bare Bearer's deviation from RFC 6750 §3 is among the problems.
                 out.push("An access token is required and none (or no usable one) was sent; signing in to the application should fix it.".into());
             }
             Some(e) => match BEARER_ERRORS

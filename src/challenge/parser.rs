@@ -1,13 +1,18 @@
 //! The scanner: RFC 9110 §11 grammar with the lookahead of the reference (§3), plus the
-//! recoveries for what real servers send. Works on bytes; one pass, bounded.
+//! recoveries for what real servers send. Works on bytes; one pass, linear in the input.
+//!
+//! Every problem is one of two kinds: a **syntax** problem (the joined field does not match
+//! `#challenge`; what follows it is a recovery) clears `valid`, a **note** (a scheme rule, a
+//! repeated parameter, no challenge at all, lines that only make sense joined, a size limit
+//! on what is *kept*) does not.
 
 use super::{Challenge, Param, Parsed};
 
 /// Bytes of the combined field that are read at most (a real header is far smaller).
 pub(crate) const MAX_FIELD: usize = 1 << 20;
-/// Challenges kept at most.
+/// Challenges kept at most (the rest are still checked against the grammar).
 pub(crate) const MAX_CHALLENGES: usize = 64;
-/// Parameters kept per challenge at most.
+/// Parameters kept per challenge at most (the rest are still checked).
 pub(crate) const MAX_PARAMS: usize = 64;
 /// Bytes kept of one value (realms of tens of kilobytes have been seen).
 pub(crate) const MAX_VALUE: usize = 64 * 1024;
@@ -38,12 +43,6 @@ fn is_t68char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)
 }
 
-/// `token68`: one or more token68 characters, then any number of `=`.
-pub(crate) fn is_token68(s: &[u8]) -> bool {
-    let body = s.iter().take_while(|&&b| is_t68char(b)).count();
-    body > 0 && s[body..].iter().all(|&b| b == b'=')
-}
-
 fn is_ows(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
@@ -66,10 +65,12 @@ fn show_byte(b: u8) -> String {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    /// Scheme then whitespace, end, or an empty element: parameters may follow.
+    /// Scheme then spaces, end, or an empty element: parameters may follow.
     Open,
     /// Scheme immediately followed by a comma: the challenge is complete.
     CommaAfterScheme,
+    /// Scheme, then only tabs before a comma: complete too (`1*SP` wants a space).
+    TabCommaAfterScheme,
     /// Carries a token68: nothing else may follow in this challenge.
     Token68,
     /// Has at least one parameter.
@@ -81,6 +82,31 @@ struct Entry {
     state: State,
     /// The value started with a parameter: no scheme was sent.
     missing_scheme: Option<usize>,
+    /// Parameters beyond [`MAX_PARAMS`], checked but not kept.
+    dropped_params: usize,
+}
+
+/// Where the next occurrence of a needle was found, so that repeated searches from a moving
+/// position stay linear overall (a field of a thousand unclosed smart quotes).
+#[derive(Default)]
+struct Memo {
+    /// Searched from here …
+    from: usize,
+    /// … and found it here (`None`: not at all after `from`).
+    found: Option<usize>,
+    valid: bool,
+}
+
+impl Memo {
+    fn find(&mut self, hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+        let reusable = self.valid && from >= self.from && self.found.is_none_or(|f| f >= from);
+        if !reusable {
+            self.from = from;
+            self.found = find(&hay[from..], needle).map(|p| p + from);
+            self.valid = true;
+        }
+        self.found
+    }
 }
 
 struct Parser {
@@ -89,9 +115,17 @@ struct Parser {
     /// Start offset of each field line inside `s`.
     starts: Vec<usize>,
     entries: Vec<Entry>,
+    /// The current challenge once [`MAX_CHALLENGES`] are kept: checked, then dropped.
+    spill: Option<Entry>,
+    dropped_challenges: usize,
     problems: Vec<String>,
     dropped_problems: usize,
+    /// A syntax problem was found (or the field was too long to check): `valid` is false.
+    broken: bool,
+    /// The join reached [`MAX_FIELD`].
     stop: bool,
+    right_smart: Memo,
+    left_smart: Memo,
 }
 
 pub(crate) fn parse<L: AsRef<[u8]>>(lines: &[L]) -> Parsed {
@@ -100,9 +134,14 @@ pub(crate) fn parse<L: AsRef<[u8]>>(lines: &[L]) -> Parsed {
         i: 0,
         starts: Vec::new(),
         entries: Vec::new(),
+        spill: None,
+        dropped_challenges: 0,
         problems: Vec::new(),
         dropped_problems: 0,
+        broken: false,
         stop: false,
+        right_smart: Memo::default(),
+        left_smart: Memo::default(),
     };
     p.join(lines);
     p.run();
@@ -110,12 +149,19 @@ pub(crate) fn parse<L: AsRef<[u8]>>(lines: &[L]) -> Parsed {
 }
 
 impl Parser {
-    fn problem(&mut self, text: String) {
+    /// A note: the field is still valid syntax.
+    fn note(&mut self, text: String) {
         if self.problems.len() < MAX_PROBLEMS {
             self.problems.push(text);
         } else {
             self.dropped_problems += 1;
         }
+    }
+
+    /// A syntax problem: the joined field does not match `#challenge`.
+    fn syntax(&mut self, text: String) {
+        self.broken = true;
+        self.note(text);
     }
 
     /// "at byte N" (of line L when there are several lines).
@@ -140,12 +186,13 @@ impl Parser {
             let mut l: Vec<u8> = line.as_ref().to_vec();
             let budget = MAX_FIELD.saturating_sub(self.s.len());
             if l.len() > budget {
-                self.problem(format!(
-                    "{label} is {} bytes long; only the first {MAX_FIELD} bytes of the field were read",
+                // What was not read cannot be confirmed, so the verdict is "not valid".
+                self.syntax(format!(
+                    "{label} is {} bytes long; only the first {MAX_FIELD} bytes of the field were read, so its syntax could not be confirmed",
                     l.len()
                 ));
                 l.truncate(budget);
-                self.stop_after_join();
+                self.stop = true;
             }
             let bad = l
                 .iter()
@@ -156,7 +203,7 @@ impl Parser {
                     .iter()
                     .position(|&b| b == b'\r' || b == b'\n' || b == 0)
                     .unwrap_or(0);
-                self.problem(format!(
+                self.syntax(format!(
                     "{label} contains {} (first at byte {first}), which are not allowed in a field value; they were read as spaces",
                     crate::words::count(bad, "CR, LF or NUL byte", "CR, LF or NUL bytes")
                 ));
@@ -169,19 +216,27 @@ impl Parser {
             let start = l.iter().position(|&b| !is_ows(b)).unwrap_or(l.len());
             let end = l.iter().rposition(|&b| !is_ows(b)).map_or(start, |e| e + 1);
             let l = &l[start..end.max(start)];
-            if n > 0 && !l.is_empty() {
+            // Both notes describe lines that are fine once joined (the specified reading);
+            // whatever the join breaks is reported by the parse of the joined value.
+            // Empty list elements first: ", realm=x" continues a challenge too.
+            let first = l
+                .iter()
+                .position(|&b| b != b',' && !is_ows(b))
+                .unwrap_or(l.len());
+            if n > 0 && first < l.len() {
+                let l = &l[first..];
                 let tok = l.iter().take_while(|&&b| is_tchar(b)).count();
                 let after = tok + l[tok..].iter().take_while(|&&b| is_ows(b)).count();
                 if tok == 0 || l.get(after) == Some(&b'=') {
-                    self.problem(format!(
+                    self.note(format!(
                         "line {} does not start with an authentication scheme; joined to the line before it continues that line's last challenge, so the server probably split one challenge over two lines",
                         n + 1
                     ));
                 }
             }
             if n + 1 < lines.len() && ends_inside_quotes(l) {
-                self.problem(format!(
-                    "line {} ends inside a quoted string; a quoted string cannot span lines, and joining them puts \", \" into the value",
+                self.note(format!(
+                    "line {} ends inside a quoted string; a quoted string cannot span lines, and joining them puts \", \" into the value, so the server probably split one challenge over two lines",
                     n + 1
                 ));
             }
@@ -194,12 +249,6 @@ impl Parser {
                 break;
             }
         }
-        // The join stops only the join; parsing of what was read goes on.
-        self.stop = false;
-    }
-
-    fn stop_after_join(&mut self) {
-        self.stop = true;
     }
 
     fn peek(&self) -> Option<u8> {
@@ -231,9 +280,17 @@ impl Parser {
         self.i = self.i.min(self.s.len());
     }
 
+    /// The challenge parameters attach to: the spilled one beyond the cap, else the last.
+    fn current(&mut self) -> Option<&mut Entry> {
+        match self.spill.as_mut() {
+            Some(e) => Some(e),
+            None => self.entries.last_mut(),
+        }
+    }
+
     fn run(&mut self) {
         let mut comma = true;
-        while !self.stop {
+        loop {
             while let Some(b) = self.peek() {
                 if b == b',' {
                     comma = true;
@@ -244,8 +301,8 @@ impl Parser {
             }
             let Some(b) = self.peek() else { break };
             let start = self.i;
-            if b == b';' && !self.entries.is_empty() {
-                self.problem(format!(
+            if b == b';' && (!self.entries.is_empty() || self.spill.is_some()) {
+                self.syntax(format!(
                     "a semicolon {} separates list elements; HTTP uses a comma",
                     self.at(start)
                 ));
@@ -262,15 +319,15 @@ impl Parser {
                 self.param_element(start, name_end, k, comma);
             } else if name_end > start {
                 if !comma && !self.entries.is_empty() {
-                    let scheme = decode(&self.s[start..name_end]);
-                    self.problem(format!(
+                    let scheme = clip(&decode(&self.s[start..name_end]));
+                    self.syntax(format!(
                         "the challenge {scheme} {} follows the previous challenge without a comma; it was read as a new challenge",
                         self.at(start)
                     ));
                 }
                 self.scheme_element(start, name_end);
             } else {
-                self.problem(format!(
+                self.syntax(format!(
                     "unexpected {} {} where a scheme or parameter should start; skipped up to the next comma",
                     show_byte(b),
                     self.at(start)
@@ -282,13 +339,6 @@ impl Parser {
     }
 
     fn scheme_element(&mut self, start: usize, end: usize) {
-        if self.entries.len() >= MAX_CHALLENGES {
-            self.problem(format!(
-                "more than {MAX_CHALLENGES} challenges; the rest of the field was not read"
-            ));
-            self.stop = true;
-            return;
-        }
         let scheme = decode(&self.s[start..end]);
         self.i = end;
         let mut token68 = None;
@@ -297,9 +347,21 @@ impl Parser {
             Some(b',') => State::CommaAfterScheme,
             Some(b) if is_ows(b) => {
                 self.skip_ows();
+                let spaces_only = self.s[end..self.i].iter().all(|&b| b == b' ');
                 match self.peek() {
-                    None | Some(b',') => State::Open,
+                    None => State::Open,
+                    // `1*SP` then an empty list element: parameters may follow the comma.
+                    Some(b',') if b == b' ' => State::Open,
+                    // Tabs then a comma are only a list separator: the challenge ends here.
+                    Some(b',') => State::TabCommaAfterScheme,
                     Some(_) => {
+                        if !spaces_only {
+                            self.syntax(format!(
+                                "a tab separates the scheme {} from what follows it {}; the grammar wants spaces there (1*SP)",
+                                clip(&scheme),
+                                self.at(end)
+                            ));
+                        }
                         if let Some(t) = self.token68_ahead() {
                             token68 = Some(t);
                             State::Token68
@@ -310,9 +372,10 @@ impl Parser {
                 }
             }
             Some(b @ (b';' | b':')) => {
-                self.problem(format!(
-                    "{} right after the scheme {scheme} {}; a scheme and its parameters are separated by a space",
+                self.syntax(format!(
+                    "{} right after the scheme {} {}; a scheme and its parameters are separated by a space",
                     show_byte(b),
+                    clip(&scheme),
                     self.at(self.i)
                 ));
                 self.i += 1;
@@ -320,16 +383,17 @@ impl Parser {
                 State::Open
             }
             Some(b) => {
-                self.problem(format!(
-                    "unexpected {} right after the scheme {scheme} {}; skipped up to the next comma",
+                self.syntax(format!(
+                    "unexpected {} right after the scheme {} {}; skipped up to the next comma",
                     show_byte(b),
+                    clip(&scheme),
                     self.at(self.i)
                 ));
                 self.skip_to_comma();
                 State::Open
             }
         };
-        self.entries.push(Entry {
+        let entry = Entry {
             challenge: Challenge {
                 scheme,
                 token68,
@@ -337,50 +401,63 @@ impl Parser {
             },
             state,
             missing_scheme: None,
-        });
+            dropped_params: 0,
+        };
+        if self.entries.len() < MAX_CHALLENGES {
+            self.entries.push(entry);
+        } else {
+            if self.dropped_challenges == 0 {
+                self.note(format!(
+                    "more than {MAX_CHALLENGES} challenges; the rest were checked against the grammar but are not listed"
+                ));
+            }
+            self.dropped_challenges += 1;
+            self.spill = Some(entry);
+        }
     }
 
-    /// Step 4 of the reference: is what follows the scheme a token68?
+    /// Step 4 of the reference: is what follows the scheme (up to OWS and a comma, or the
+    /// end) a token68? Reads only the candidate itself, so the scan stays linear.
     fn token68_ahead(&mut self) -> Option<String> {
         let rest = &self.s[self.i..];
-        let comma = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
-        let text = &rest[..comma];
-        let trimmed = &text[..text.iter().rposition(|&b| !is_ows(b)).map_or(0, |e| e + 1)];
-        if is_token68(trimmed) {
-            let t = decode(trimmed);
-            self.i += comma;
-            return Some(t);
+        let body = rest.iter().take_while(|&&b| is_t68char(b)).count();
+        if body == 0 {
+            return None;
         }
-        // A token68 followed by a new scheme without a comma ("Negotiate abc Basic realm=x").
-        let word_len = text
-            .iter()
-            .take_while(|&&b| !is_ows(b) && b != b',')
-            .count();
-        let word = &text[..word_len];
-        if is_token68(word) {
-            let mut k = word_len;
-            while text.get(k).copied().is_some_and(is_ows) {
-                k += 1;
+        let len = body + rest[body..].iter().take_while(|&&b| b == b'=').count();
+        let ws = rest[len..].iter().take_while(|&&b| is_ows(b)).count();
+        match rest.get(len + ws) {
+            None | Some(b',') => {
+                let t = decode(&rest[..len]);
+                self.i += len + ws;
+                Some(t)
             }
-            let next_end = k + text[k..].iter().take_while(|&&b| is_tchar(b)).count();
-            let mut e = next_end;
-            while text.get(e).copied().is_some_and(is_ows) {
-                e += 1;
+            // A token68 followed by a new scheme without a comma ("Negotiate abc Basic
+            // realm=x"): keep the token68; `run` reports the missing comma. With exactly one
+            // `=` it is a parameter with BWS instead ("a= b" is `a=b`).
+            Some(_) if ws > 0 && len - body != 1 => {
+                let next = len + ws;
+                let word = rest[next..].iter().take_while(|&&b| is_tchar(b)).count();
+                let gap = rest[next + word..]
+                    .iter()
+                    .take_while(|&&b| is_ows(b))
+                    .count();
+                if word > 0 && rest.get(next + word + gap) != Some(&b'=') {
+                    let t = decode(&rest[..len]);
+                    self.i += len;
+                    Some(t)
+                } else {
+                    None
+                }
             }
-            if next_end > k && text.get(e) != Some(&b'=') {
-                let t = decode(word);
-                self.i += word_len;
-                return Some(t);
-            }
+            Some(_) => None,
         }
-        None
     }
 
     fn param_element(&mut self, start: usize, name_end: usize, eq: usize, comma: bool) {
         let name = decode(&self.s[start..name_end]);
         self.i = eq + 1;
         let value = self.value(&name);
-        let at = self.at(start);
         if self.entries.is_empty() {
             self.entries.push(Entry {
                 challenge: Challenge {
@@ -390,51 +467,84 @@ impl Parser {
                 },
                 state: State::Params,
                 missing_scheme: Some(start),
+                dropped_params: 0,
             });
         }
-        let Some(last) = self.entries.len().checked_sub(1) else {
+        let Some(entry) = self.current() else {
             return;
         };
-        let state = self.entries[last].state;
-        let scheme = self.entries[last].challenge.scheme.clone();
+        let state = entry.state;
+        // A label only when a sentence needs it (a scheme may be long; keep this linear).
+        let scheme = |p: &mut Self| {
+            p.current()
+                .map_or(String::new(), |e| clip(&e.challenge.scheme))
+        };
+        let shown = clip(&name);
         match state {
             State::Token68 => {
-                self.problem(format!(
-                    "the parameter {name} {at} follows the token68 of the {scheme} challenge; a challenge carries either a token68 or parameters, and lenient clients keep only the token68, so it was dropped"
+                let scheme = scheme(self);
+                let at = self.at(start);
+                self.syntax(format!(
+                    "the parameter {shown} {at} follows the token68 of the {scheme} challenge; a challenge carries either a token68 or parameters, and lenient clients keep only the token68, so it was dropped"
                 ));
                 return;
             }
-            State::CommaAfterScheme => self.problem(format!(
-                "a comma directly follows the scheme {scheme}, which makes it a complete challenge without parameters, so the parameter {name} {at} belongs to no challenge; some clients attach it anyway, as done here"
-            )),
-            State::Params if !comma => self.problem(format!(
-                "the parameter {name} {at} is separated from the one before it by a space instead of a comma"
-            )),
+            State::CommaAfterScheme => {
+                let scheme = scheme(self);
+                let at = self.at(start);
+                self.syntax(format!(
+                    "a comma directly follows the scheme {scheme}, which makes it a complete challenge without parameters, so the parameter {shown} {at} belongs to no challenge; some clients attach it anyway, as done here"
+                ))
+            }
+            State::TabCommaAfterScheme => {
+                let scheme = scheme(self);
+                let at = self.at(start);
+                self.syntax(format!(
+                    "only a tab separates the scheme {scheme} from the comma after it; without a space (1*SP) that makes it a complete challenge without parameters, so the parameter {shown} {at} belongs to no challenge; some clients attach it anyway, as done here"
+                ))
+            }
+            State::Params if !comma => {
+                let at = self.at(start);
+                self.syntax(format!(
+                    "the parameter {shown} {at} is separated from the one before it by a space instead of a comma"
+                ))
+            }
             _ => {}
         }
-        let entry = &mut self.entries[last];
+        let Some(entry) = self.current() else {
+            return;
+        };
         entry.state = State::Params;
-        if entry.challenge.params.len() >= MAX_PARAMS {
-            self.problem(format!(
-                "the {scheme} challenge has more than {MAX_PARAMS} parameters; the rest of the field was not read"
-            ));
-            self.stop = true;
+        if entry.challenge.params.len() < MAX_PARAMS {
+            entry.challenge.params.push(Param { name, value });
             return;
         }
-        entry.challenge.params.push(Param { name, value });
+        entry.dropped_params += 1;
+        if entry.dropped_params == 1 {
+            let scheme = scheme(self);
+            self.note(format!(
+                "the {scheme} challenge has more than {MAX_PARAMS} parameters; the rest were checked against the grammar but are not listed"
+            ));
+        }
     }
 
     /// Reads a parameter value after `=`: token, quoted-string, or a recovered form.
     fn value(&mut self, name: &str) -> String {
+        let name = clip(name);
         self.skip_ows();
         let start = self.i;
         let rest = &self.s[start..];
         let bytes: Vec<u8> = if rest.first() == Some(&b'"') {
-            self.quoted(name)
+            self.quoted(&name)
         } else if rest.starts_with(LEFT_SMART) || rest.starts_with(RIGHT_SMART) {
             self.i += LEFT_SMART.len();
-            let body = &self.s[self.i..];
-            let close = find(body, RIGHT_SMART).or_else(|| find(body, LEFT_SMART));
+            let from = self.i;
+            let close = self
+                .right_smart
+                .find(&self.s, from, RIGHT_SMART)
+                .or_else(|| self.left_smart.find(&self.s, from, LEFT_SMART))
+                .map(|at| at - from);
+            let body = &self.s[from..];
             let len =
                 close.unwrap_or_else(|| body.iter().position(|&b| b == b',').unwrap_or(body.len()));
             let v = body[..len].to_vec();
@@ -444,7 +554,7 @@ impl Parser {
                 } else {
                     0
                 };
-            self.problem(format!(
+            self.syntax(format!(
                 "the value of {name} {} is in typographic (smart) quotes; HTTP only knows the straight double quote \"",
                 self.at(start)
             ));
@@ -460,39 +570,53 @@ impl Parser {
             }
             if end > tok_end {
                 let b = self.s[tok_end];
-                self.problem(format!(
+                self.syntax(format!(
                     "the unquoted value of {name} contains {} {}, which is only allowed inside a quoted string",
                     show_byte(b),
                     self.at(tok_end)
                 ));
             } else if end == start {
-                self.problem(format!(
+                self.syntax(format!(
                     "the parameter {name} has an empty value {}; an empty value must be written \"\"",
                     self.at(start)
                 ));
             }
             let mut v = self.s[start..end].to_vec();
             if v.first() == Some(&b'\'') {
-                // Single quotes are tchars, not quoting: extend over a quoted phrase with spaces.
+                // A single quote is a tchar, so 'x' is a plain token (valid, but surely not
+                // meant that way). 'my site' also spans a space, which no token may hold.
+                let mut spans_space = false;
                 if v.len() < 2 || v.last() != Some(&b'\'') {
+                    // Up to the next quote or comma, whichever comes first (linear).
                     let tail = &self.s[end..];
-                    let stop = tail.iter().position(|&b| b == b',').unwrap_or(tail.len());
-                    if let Some(q) = tail[..stop].iter().position(|&b| b == b'\'') {
-                        end += q + 1;
+                    let stop = tail
+                        .iter()
+                        .position(|&b| b == b',' || b == b'\'')
+                        .unwrap_or(tail.len());
+                    if tail.get(stop) == Some(&b'\'') {
+                        end += stop + 1;
                         v = self.s[start..end].to_vec();
+                        spans_space = true;
                     }
                 }
-                self.problem(format!(
+                let text = format!(
                     "the value of {name} {} uses single quotes, which HTTP does not treat as quoting; they are part of the value",
                     self.at(start)
-                ));
+                );
+                if spans_space {
+                    self.syntax(format!(
+                        "{text}, and the space inside them ends an unquoted value"
+                    ));
+                } else {
+                    self.note(text);
+                }
             }
             self.i = end;
             v
         };
         let mut bytes = bytes;
         if bytes.len() > MAX_VALUE {
-            self.problem(format!(
+            self.note(format!(
                 "the value of {name} is {} bytes long; only the first {MAX_VALUE} were kept",
                 bytes.len()
             ));
@@ -516,7 +640,7 @@ impl Parser {
         loop {
             match self.peek() {
                 None => {
-                    self.problem(format!(
+                    self.syntax(format!(
                         "the quoted value of {name} that opens {} is never closed; browsers take the rest of the field as the value",
                         self.at(open)
                     ));
@@ -536,7 +660,7 @@ impl Parser {
                     }
                     None => {
                         self.i += 1;
-                        self.problem(format!(
+                        self.syntax(format!(
                             "the quoted value of {name} that opens {} ends inside an escape (a lone backslash) and is never closed",
                             self.at(open)
                         ));
@@ -553,7 +677,7 @@ impl Parser {
             }
         }
         if let Some(at) = ctl {
-            self.problem(format!(
+            self.syntax(format!(
                 "the quoted value of {name} contains a control character {}",
                 self.at(at)
             ));
@@ -581,29 +705,29 @@ impl Parser {
                     .challenge
                     .params
                     .first()
-                    .map(|p| p.name.clone())
+                    .map(|p| clip(&p.name))
                     .unwrap_or_default();
                 if oauth {
                     e.challenge.scheme = "Bearer".into();
-                    self.problem(format!(
+                    self.syntax(format!(
                         "the field starts with the parameter {first} {} instead of an authentication scheme; from its OAuth error parameters it is probably a Bearer challenge with the scheme left out (a guess)",
                         self.at(at)
                     ));
                 } else {
-                    self.problem(format!(
+                    self.syntax(format!(
                         "the field starts with the parameter {first} {} instead of an authentication scheme; the scheme is unknown",
                         self.at(at)
                     ));
                 }
             }
-            let rules = scheme_rules(n + 1, &e.challenge);
-            for r in rules {
-                self.problem(r);
+            for r in scheme_rules(n + 1, &e.challenge) {
+                self.note(r);
             }
             challenges.push(e.challenge);
         }
         if challenges.is_empty() {
-            self.problem(
+            // `#challenge` allows an empty list; the status code is what forbids it.
+            self.note(
                 "the field holds no challenge; a 401 or 407 response must carry at least one (RFC 9110 §11.6.1)".into(),
             );
         }
@@ -612,7 +736,7 @@ impl Parser {
                 .push(format!("… and {} more problems", self.dropped_problems));
         }
         Parsed {
-            valid: self.problems.is_empty(),
+            valid: !self.broken,
             challenges,
             problems: self.problems,
         }
@@ -638,13 +762,14 @@ fn ends_inside_quotes(l: &[u8]) -> bool {
     quoted
 }
 
-/// Rules of the scheme definitions and of §11.2 that a parsed challenge breaks.
+/// Rules of the scheme definitions and of §11.2 that a parsed challenge breaks. None of
+/// them is grammar: each is a note and leaves `valid` alone.
 fn scheme_rules(n: usize, c: &Challenge) -> Vec<String> {
     let mut out = Vec::new();
     let label = if c.scheme.is_empty() {
         format!("challenge {n}")
     } else {
-        format!("challenge {n} ({})", c.scheme)
+        format!("challenge {n} ({})", clip(&c.scheme))
     };
     // §11.2: each parameter name at most once per challenge.
     let mut seen: Vec<String> = Vec::new();
@@ -663,7 +788,7 @@ fn scheme_rules(n: usize, c: &Challenge) -> Vec<String> {
             let shown: Vec<String> = values.iter().map(|v| format!("\"{}\"", clip(v))).collect();
             out.push(format!(
                 "{label} repeats the parameter {} {} times ({}); each parameter may occur only once, and clients disagree on which value wins",
-                p.name,
+                clip(&p.name),
                 values.len(),
                 shown.join(", ")
             ));
@@ -748,6 +873,10 @@ fn scheme_rules(n: usize, c: &Challenge) -> Vec<String> {
         if c.token68.is_some() {
             out.push(format!(
                 "{label} carries a token68; RFC 6750 defines only parameters for this challenge"
+            ));
+        } else if c.params.is_empty() && c.is("Bearer") {
+            out.push(format!(
+                "{label} has no parameter; RFC 6750 §3 asks for at least one auth-param (such as realm), a minor deviation common frameworks make when no token was sent"
             ));
         }
     }
