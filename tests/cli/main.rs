@@ -8,5 +8,6 @@ mod browsers;
 mod challenge;
 mod diagnose;
 mod dns;
+mod elevate;
 mod fix;
 mod stores;
