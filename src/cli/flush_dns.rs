@@ -64,26 +64,35 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
     })
 }
 
-/// The elevated side: checks its own command line, re-detects, flushes, reports as JSON.
+/// The elevated side: checks its own command line (anything but the fixed one is bad input,
+/// exit 2), finds the caches from root-owned facts only, flushes, reports as JSON. Takes
+/// nothing from `Context`: no home, system root or resolver override reaches it.
 fn run_elevated() -> Result<i32> {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
+    // Lossy: a non-UTF-8 argument must be refused, not panic.
+    let argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let os = Os::current();
     let result_file = dns::elevate::check_args(os, &argv)?;
-    let sys = System::live()?;
-    if !sys.admin && os != Os::Windows {
+    if !running_as_admin() && os != Os::Windows {
         return Err(Error::Refused(
             "--elevated is fix401's own elevated run: it must run with administrator rights \
              (through pkexec or osascript)"
                 .into(),
         ));
     }
+    let sys = System::live()?;
     let result = dns::elevate::run_elevated(&sys);
     match result_file {
         Some(path) => dns::elevate::write_result(&path, &result)?,
         None => {
+            use std::io::Write;
             let text = serde_json::to_string(&result)
                 .map_err(|e| Error::Internal(format!("cannot encode the elevated result: {e}")))?;
-            println!("{text}");
+            // writeln, not println: a closed pipe is an error to report, not a panic.
+            writeln!(std::io::stdout().lock(), "{text}")
+                .map_err(|e| Error::io("writing the elevated result", e))?;
         }
     }
     Ok(0)

@@ -2,15 +2,67 @@
 //!
 //! Everything is read through [`System`]: system files below `system_root` (so tests use
 //! fixtures), commands through its runner, processes through its process source (command
-//! lines from `proc/PID/cmdline` below the system root).
+//! lines from `proc/PID/cmdline` below the system root). The elevated run detects with
+//! [`detect_root_owned`]: the same reasoning over root-owned facts only.
 
+use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::elevate::trust;
 use super::tables::{self, FlushMethod, ResolverKind};
 use crate::system::{CommandSpec, Os, ProcessInfo, System};
+
+/// Where detection gets its facts: the person's own run believes the files it reads; the
+/// elevated run ([`detect_root_owned`]) opens them without following links and only when root
+/// alone may change them, and asks systemd rather than the process list about resolved.
+struct Facts<'a> {
+    sys: &'a System,
+    root_owned: bool,
+    /// Files the elevated run refused to read, each with why.
+    refused: RefCell<Vec<String>>,
+}
+
+impl Facts<'_> {
+    /// A system file by its path relative to the system root; `None` when it is missing,
+    /// unreadable or (elevated) refused, which is then noted.
+    fn text(&self, rel: impl AsRef<Path>) -> Option<String> {
+        let path = self.sys.system_file(rel);
+        if !self.root_owned {
+            return std::fs::read_to_string(&path).ok();
+        }
+        match trust::read_config(&self.sys.system_root, &path) {
+            Ok(text) => text,
+            Err(why) => {
+                self.refused
+                    .borrow_mut()
+                    .push(format!("did not read {}: {why}", path.display()));
+                None
+            }
+        }
+    }
+
+    /// Like [`Facts::text`] for a file that only informs (the OS release): a refusal is not
+    /// worth a note.
+    fn quiet_text(&self, rel: impl AsRef<Path>) -> Option<String> {
+        let path = self.sys.system_file(rel);
+        if self.root_owned {
+            trust::read_config(&self.sys.system_root, &path)
+                .ok()
+                .flatten()
+        } else {
+            std::fs::read_to_string(&path).ok()
+        }
+    }
+
+    /// An absolute path of the machine (from a command line or configuration), read below
+    /// the system root.
+    fn text_abs(&self, path: &Path) -> Option<String> {
+        self.text(path.strip_prefix("/").unwrap_or(path))
+    }
+}
 
 /// A cache found on the machine.
 #[derive(Debug, Clone, Serialize)]
@@ -101,6 +153,29 @@ impl Detection {
 /// Detects the caches on `sys`. Never fails: what cannot be read is listed in `problems`
 /// or `tried`.
 pub fn detect(sys: &System) -> Detection {
+    detect_with(&Facts {
+        sys,
+        root_owned: false,
+        refused: RefCell::default(),
+    })
+}
+
+/// Detection for the elevated run: every file is read with [`trust::read_config`] (no link
+/// followed, root's alone), systemd-resolved counts when `systemctl is-active` says so (or a
+/// verified process runs), and `sys.processes` must list only verified daemons. Returns the
+/// detection and what it refused to read, each with why.
+pub(crate) fn detect_root_owned(sys: &System) -> (Detection, Vec<String>) {
+    let facts = Facts {
+        sys,
+        root_owned: true,
+        refused: RefCell::default(),
+    };
+    let d = detect_with(&facts);
+    (d, facts.refused.into_inner())
+}
+
+fn detect_with(facts: &Facts) -> Detection {
+    let sys = facts.sys;
     let mut d = Detection {
         os: sys.os,
         os_version: None,
@@ -112,8 +187,8 @@ pub fn detect(sys: &System) -> Detection {
     };
     match sys.os {
         Os::Windows => detect_windows(sys, &mut d),
-        Os::Macos => detect_macos(sys, &mut d),
-        Os::Linux => detect_linux(sys, &mut d),
+        Os::Macos => detect_macos(facts, &mut d),
+        Os::Linux => detect_linux(facts, &mut d),
     }
     d.resolvers.sort_by_key(|r| r.kind);
     if let Some(up) = sys.upstream_dns {
@@ -139,8 +214,8 @@ fn detect_windows(_sys: &System, d: &mut Detection) {
     });
 }
 
-fn detect_macos(sys: &System, d: &mut Detection) {
-    let (version, tried) = macos_version(sys);
+fn detect_macos(facts: &Facts, d: &mut Detection) {
+    let (version, tried) = macos_version(facts);
     d.tried.extend(tried.iter().cloned());
     let Some((text, v)) = version else {
         d.problems.push(format!(
@@ -173,7 +248,7 @@ fn detect_macos(sys: &System, d: &mut Detection) {
         config: None,
         method: &entry.method,
     });
-    if let Some(rc) = read_resolv_conf(sys, d) {
+    if let Some(rc) = read_resolv_conf(facts, d) {
         add_upstreams(
             &mut d.upstreams,
             rc.nameservers.iter().filter(|ip| !ip.is_loopback()),
@@ -183,7 +258,8 @@ fn detect_macos(sys: &System, d: &mut Detection) {
 }
 
 /// The macOS version from `sw_vers`, else from `SystemVersion.plist`; with what was tried.
-fn macos_version(sys: &System) -> (Option<(String, tables::MacVersion)>, Vec<String>) {
+fn macos_version(facts: &Facts) -> (Option<(String, tables::MacVersion)>, Vec<String>) {
+    let sys = facts.sys;
     let mut tried = Vec::new();
     match sys.run(&CommandSpec::new("sw_vers", Vec::<String>::new())) {
         Ok(out) if out.success() => {
@@ -212,7 +288,10 @@ fn macos_version(sys: &System) -> (Option<(String, tables::MacVersion)>, Vec<Str
         Err(e) => tried.push(format!("sw_vers could not run ({e})")),
     }
     let plist = sys.system_file("System/Library/CoreServices/SystemVersion.plist");
-    match std::fs::read_to_string(&plist) {
+    match facts
+        .text("System/Library/CoreServices/SystemVersion.plist")
+        .ok_or("not readable")
+    {
         Ok(text) => {
             let v = text
                 .split("<key>ProductVersion</key>")
@@ -237,32 +316,55 @@ fn macos_version(sys: &System) -> (Option<(String, tables::MacVersion)>, Vec<Str
 }
 
 /// Reads `etc/resolv.conf` (following a link inside the system root).
-fn read_resolv_conf(sys: &System, d: &mut Detection) -> Option<ResolvConf> {
+fn read_resolv_conf(facts: &Facts, d: &mut Detection) -> Option<ResolvConf> {
+    let sys = facts.sys;
     let path = sys.system_file("etc/resolv.conf");
     let mut rc = ResolvConf::default();
     let mut text = None;
+    let mut linked = false;
     if let Ok(target) = std::fs::read_link(&path) {
+        linked = true;
         let target_s = target.to_string_lossy().into_owned();
+        if facts.root_owned
+            && let Err(why) = root_owned_link(&sys.system_root, &path)
+        {
+            facts
+                .refused
+                .borrow_mut()
+                .push(format!("did not follow {}: {why}", path.display()));
+            return None;
+        }
         // An absolute target means "on that machine": map it below the system root.
         let inside = if target.is_absolute() {
-            sys.system_file(target.strip_prefix("/").unwrap_or(&target))
+            target.strip_prefix("/").unwrap_or(&target).to_path_buf()
         } else {
-            path.parent().unwrap_or(Path::new("/")).join(&target)
+            path.parent()
+                .unwrap_or(Path::new("/"))
+                .join(&target)
+                .strip_prefix(&sys.system_root)
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
         };
-        text = std::fs::read_to_string(&inside).ok().or_else(|| {
-            // /var/run is a link to /run on current systems; fixtures may lack it.
-            let alt = target_s.replace("/var/run/", "/run/");
-            std::fs::read_to_string(sys.system_file(alt.trim_start_matches('/'))).ok()
-        });
+        rc.symlink = Some(target_s.clone());
+        // The link alone says resolved manages it (its files belong to resolved's account,
+        // which the elevated run does not read).
+        if !(facts.root_owned && rc.points_to_resolved()) {
+            text = facts.quiet_text(&inside).or_else(|| {
+                // /var/run is a link to /run on current systems; fixtures may lack it.
+                let alt = target_s.replace("/var/run/", "/run/");
+                facts.text(alt.trim_start_matches('/'))
+            });
+        }
         d.tried
             .push(format!("{} is a link to {target_s}", path.display()));
-        rc.symlink = Some(target_s);
     }
-    let text = match text.or_else(|| std::fs::read_to_string(&path).ok()) {
+    // The elevated run never lets the operating system follow the link for it.
+    let follow = !linked || !facts.root_owned;
+    let text = match text.or_else(|| follow.then(|| facts.text("etc/resolv.conf")).flatten()) {
         Some(t) => t,
         None => {
             d.tried.push(format!("{}: not readable", path.display()));
-            return rc.symlink.is_some().then_some(rc);
+            return linked.then_some(rc);
         }
     };
     for (i, line) in text.lines().enumerate() {
@@ -411,14 +513,17 @@ impl DaemonInfo {
     }
 }
 
-fn dnsmasq_info(sys: &System, args: &[String]) -> DaemonInfo {
+fn dnsmasq_info(facts: &Facts, args: &[String]) -> DaemonInfo {
     let conf_path = opt_values(args, "--conf-file", Some("-C"))
         .pop()
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/etc/dnsmasq.conf"));
-    let conf =
-        std::fs::read_to_string(sys.system_file(conf_path.strip_prefix("/").unwrap_or(&conf_path)))
-            .unwrap_or_default();
+    // `--conf-file=/dev/null` (or empty) means "no configuration file".
+    let conf = if conf_path.as_os_str().is_empty() || conf_path == Path::new("/dev/null") {
+        String::new()
+    } else {
+        facts.text_abs(&conf_path).unwrap_or_default()
+    };
     let mut ports = opt_values(args, "--port", Some("-p"));
     ports.extend(dnsmasq_conf_values(&conf, "port"));
     let port = ports.first().and_then(|p| p.parse().ok()).unwrap_or(53u16);
@@ -449,14 +554,19 @@ fn unbound_addr(value: &str, default_port: u16) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip.parse().ok()?, port))
 }
 
-fn unbound_info(sys: &System, args: &[String]) -> DaemonInfo {
+fn unbound_info(facts: &Facts, args: &[String]) -> DaemonInfo {
+    let sys = facts.sys;
     let given = opt_values(args, "-c", Some("-c")).pop().map(PathBuf::from);
     let mut notes = Vec::new();
     // Running as root, a configuration file from a command line is only trusted when root
     // owns it and nobody else may write it: unbound-control would read its keys as root.
     let config = given.filter(|p| {
-        let ok =
-            !sys.admin || owned_by_root_only(&sys.system_file(p.strip_prefix("/").unwrap_or(p)));
+        let file = sys.system_file(p.strip_prefix("/").unwrap_or(p));
+        let ok = if facts.root_owned {
+            trust::read_config(&sys.system_root, &file).is_ok_and(|t| t.is_some())
+        } else {
+            !sys.admin || owned_by_root_only(&file)
+        };
         if !ok {
             notes.push(format!(
                 "ignored unbound configuration {} (not owned by root only)",
@@ -468,8 +578,7 @@ fn unbound_info(sys: &System, args: &[String]) -> DaemonInfo {
     let path = config
         .clone()
         .unwrap_or_else(|| PathBuf::from("/etc/unbound/unbound.conf"));
-    let text = std::fs::read_to_string(sys.system_file(path.strip_prefix("/").unwrap_or(&path)))
-        .unwrap_or_default();
+    let text = facts.text_abs(&path).unwrap_or_default();
     let mut port = 53u16;
     let mut interfaces = Vec::new();
     let mut forwards = Vec::new();
@@ -500,13 +609,33 @@ fn unbound_info(sys: &System, args: &[String]) -> DaemonInfo {
 
 #[cfg(unix)]
 fn owned_by_root_only(path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).is_ok_and(|m| m.uid() == 0 && m.mode() & 0o022 == 0)
+    std::fs::metadata(path).is_ok_and(|m| trust::root_only(&m).is_ok())
 }
 
 #[cfg(not(unix))]
 fn owned_by_root_only(_path: &Path) -> bool {
     false
+}
+
+/// A symbolic link root alone made: in folders root's alone, and owned by root.
+#[cfg(unix)]
+fn root_owned_link(root: &Path, link: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    trust::check_folders(root, link)?;
+    let meta =
+        std::fs::symlink_metadata(link).map_err(|e| format!("it cannot be checked ({e})"))?;
+    if meta.uid() != 0 {
+        return Err(format!(
+            "the link is owned by uid {}, not by root",
+            meta.uid()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn root_owned_link(_root: &Path, _link: &Path) -> Result<(), String> {
+    Err("links are not checked on this OS".into())
 }
 
 /// True when a daemon listening on `listen` answers queries sent to `target`.
@@ -525,9 +654,10 @@ fn nscd_hosts_cache(text: &str) -> Option<(bool, usize)> {
     })
 }
 
-fn detect_linux(sys: &System, d: &mut Detection) {
+fn detect_linux(facts: &Facts, d: &mut Detection) {
+    let sys = facts.sys;
     for rel in ["etc/os-release", "usr/lib/os-release"] {
-        if let Ok(text) = std::fs::read_to_string(sys.system_file(rel)) {
+        if let Some(text) = facts.quiet_text(rel) {
             d.os_version = text.lines().find_map(|l| {
                 l.strip_prefix("PRETTY_NAME=")
                     .map(|v| v.trim().trim_matches('"').to_string())
@@ -538,9 +668,9 @@ fn detect_linux(sys: &System, d: &mut Detection) {
             break;
         }
     }
-    let rc = read_resolv_conf(sys, d).unwrap_or_default();
-    let nsswitch_resolve = std::fs::read_to_string(sys.system_file("etc/nsswitch.conf"))
-        .ok()
+    let rc = read_resolv_conf(facts, d).unwrap_or_default();
+    let nsswitch_resolve = facts
+        .text("etc/nsswitch.conf")
         .and_then(|t| {
             t.lines()
                 .find(|l| l.trim_start().starts_with("hosts:"))
@@ -590,7 +720,7 @@ fn detect_linux(sys: &System, d: &mut Detection) {
                 kind
             };
             let info = match kind {
-                ResolverKind::Unbound => unbound_info(sys, &args),
+                ResolverKind::Unbound => unbound_info(facts, &args),
                 ResolverKind::Bind => DaemonInfo {
                     listen: vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 53)],
                     forwards_to: Vec::new(),
@@ -598,7 +728,7 @@ fn detect_linux(sys: &System, d: &mut Detection) {
                     config: None,
                     notes: Vec::new(),
                 },
-                _ => dnsmasq_info(sys, &args),
+                _ => dnsmasq_info(facts, &args),
             };
             let Some(method) = tables::linux_method(kind) else {
                 continue;
@@ -685,7 +815,12 @@ fn detect_linux(sys: &System, d: &mut Detection) {
     .flatten()
     .collect();
     if !hints.is_empty() {
-        match resolved_running(sys, resolved_proc.is_some()) {
+        let running = if facts.root_owned {
+            resolved_active(sys, resolved_proc.is_some())
+        } else {
+            resolved_running(sys, resolved_proc.is_some())
+        };
+        match running {
             (true, how) => {
                 let mut why = hints.clone();
                 why.push(how);
@@ -711,9 +846,10 @@ fn detect_linux(sys: &System, d: &mut Detection) {
                         .unwrap_or(&tables::LINUX[0]),
                 });
                 // Its real upstreams, for the comparison.
+                // Its real upstreams, for the comparison (the elevated run compares nothing).
                 if sys.upstream_dns.is_none()
-                    && let Ok(t) =
-                        std::fs::read_to_string(sys.system_file("run/systemd/resolve/resolv.conf"))
+                    && !facts.root_owned
+                    && let Some(t) = facts.text("run/systemd/resolve/resolv.conf")
                 {
                     let ips: Vec<IpAddr> = t
                         .lines()
@@ -733,7 +869,7 @@ fn detect_linux(sys: &System, d: &mut Detection) {
 
     // nscd: the daemon runs and its hosts cache is on.
     if let Some(p) = named("nscd").next() {
-        let conf = std::fs::read_to_string(sys.system_file("etc/nscd.conf"));
+        let conf = facts.text("etc/nscd.conf").ok_or(());
         let setting = conf.as_deref().ok().and_then(nscd_hosts_cache);
         let (on, why) = match (&conf, setting) {
             (_, Some((true, line))) => (
@@ -750,7 +886,9 @@ fn detect_linux(sys: &System, d: &mut Detection) {
             ),
             (Err(_), None) => (
                 true,
-                "no etc/nscd.conf; assuming the hosts cache is on".into(),
+                "etc/nscd.conf missing or not read; assuming the hosts cache is on (flushing it \
+                 is harmless)"
+                    .into(),
             ),
         };
         if on {
@@ -785,6 +923,34 @@ fn detect_linux(sys: &System, d: &mut Detection) {
     }
     d.resolvers.sort_by_key(|r| r.kind);
     d.resolv_conf = Some(rc);
+}
+
+/// Whether systemd-resolved runs, for the elevated run: systemd's own answer
+/// (`systemctl is-active`, run as root), else a verified systemd-resolved process. Nothing a
+/// user can answer (a D-Bus name, a process name) counts.
+fn resolved_active(sys: &System, verified_process: bool) -> (bool, String) {
+    let cmd = CommandSpec::new("systemctl", ["is-active", "systemd-resolved.service"]);
+    match sys.run(&cmd) {
+        Ok(out) if out.success() && String::from_utf8_lossy(&out.stdout).trim() == "active" => {
+            (true, "systemctl: systemd-resolved.service is active".into())
+        }
+        Ok(out) if verified_process => (
+            true,
+            format!(
+                "systemctl does not call it active ({}), but its verified process runs",
+                first_line(&out.stdout)
+            ),
+        ),
+        Ok(out) => (
+            false,
+            format!(
+                "systemctl: systemd-resolved.service is not active ({})",
+                first_line(&out.stdout)
+            ),
+        ),
+        Err(_) if verified_process => (true, "its verified process runs".into()),
+        Err(e) => (false, format!("systemctl ({e})")),
+    }
 }
 
 /// Whether systemd-resolved owns its D-Bus name, asked through `busctl`, then

@@ -436,7 +436,11 @@ pub(crate) fn signalled(ran: &[CommandRun]) -> bool {
         r.outcome == RunOutcome::Done
             && r.argv.iter().any(|a| a == "-HUP" || a == "HUP")
             && matches!(
-                r.argv.first().map(String::as_str),
+                // The elevated run reports programs by absolute path.
+                r.argv
+                    .first()
+                    .and_then(|p| std::path::Path::new(p).file_name())
+                    .and_then(|n| n.to_str()),
                 Some("kill" | "killall" | "pkill")
             )
     })

@@ -324,7 +324,7 @@ fn elevated_mode_rejects_any_extra_argument() {
     TestEnv::new()
         .cmd(["flush-dns", "--elevated"])
         .run()
-        .code(1)
+        .code(2)
         .stderr_has("takes no other arguments");
 }
 

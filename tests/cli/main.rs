@@ -8,6 +8,7 @@ mod browsers;
 mod challenge;
 mod diagnose;
 mod dns;
+mod elevate;
 mod fix;
 mod safety;
 mod store_files;
