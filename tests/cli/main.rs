@@ -9,4 +9,5 @@ mod challenge;
 mod diagnose;
 mod dns;
 mod fix;
+mod redaction;
 mod stores;
