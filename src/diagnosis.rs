@@ -278,11 +278,10 @@ pub async fn diagnose(
     input: &str,
     opts: &DiagnoseOptions,
 ) -> crate::error::Result<crate::report::Report> {
-    use crate::report::{Redactor, Report};
-    let redactor = Redactor::new(&opts.credentials);
+    use crate::report::Report;
     let target = match crate::target::Target::parse(input) {
         Ok(t) => t,
-        Err(invalid) => return Ok(Report::invalid(input, &invalid, &redactor)),
+        Err(invalid) => return Ok(Report::invalid(input, &invalid)),
     };
     let probe_opts = crate::probe::ProbeOptions {
         timeout: opts.timeout,
@@ -302,10 +301,10 @@ pub async fn diagnose(
     };
     let (evidence, dns_findings) = tokio::join!(crate::probe::run(sys, &target, &probe_opts), dns);
     let evidence = evidence?;
-    let mut findings = findings(&target, &evidence, &opts.credentials, &redactor);
+    let mut findings = findings(&target, &evidence, &opts.credentials);
     merge_dns(&mut findings, dns_findings, &evidence);
     sort(&mut findings);
-    Ok(Report::build(&target, &evidence, findings, &redactor))
+    Ok(Report::build(&target, &evidence, findings))
 }
 
 /// Adds the `dns.*` findings of the DNS module; when the probe's own lookup failed and the
@@ -415,13 +414,17 @@ fn minutes(secs: i64) -> String {
 }
 
 /// Turns what the probe saw into findings (the `dns.*` ones excepted).
+///
+/// The evidence is already redacted where secrets entered it (the probe's headers and
+/// URLs); the only raw URL here is the target's suggestion, kept whole for re-testing,
+/// which is redacted as it is written into a sentence.
 pub fn findings(
     target: &crate::target::Target,
     ev: &crate::probe::Evidence,
     creds: &crate::probe::Credentials,
-    r: &crate::report::Redactor,
 ) -> Vec<Finding> {
     use crate::probe::{Failure, RedirectProblem, tls::TlsProblem};
+    use crate::report::redact;
     let mut out = Vec::new();
 
     if target.is_suspicious() {
@@ -431,7 +434,7 @@ pub fn findings(
             match &target.suggestion {
                 Some(s) => format!(
                     "The address looks mistyped; fix401 tested {} instead.",
-                    r.url_str(s)
+                    redact::url_str(s)
                 ),
                 None => "The address looks mistyped.".to_string(),
             },
@@ -442,10 +445,10 @@ pub fn findings(
             .iter()
             .filter(|l| l.severity == crate::target::Severity::Suspicious)
         {
-            f = f.with_evidence(r.text(&l.message));
+            f = f.with_evidence(l.message.clone());
         }
         if let Some(s) = &target.suggestion {
-            f = f.with_evidence(format!("proposed correction: {}", r.url_str(s)));
+            f = f.with_evidence(format!("proposed correction: {}", redact::url_str(s)));
         }
         out.push(f);
     }
@@ -461,11 +464,8 @@ pub fn findings(
                     h.status
                         .map(|s| s.to_string())
                         .unwrap_or_else(|| "-".into()),
-                    r.url(&h.url),
-                    h.location
-                        .as_deref()
-                        .map(|l| r.url_str(l))
-                        .unwrap_or_default()
+                    h.url,
+                    h.location.as_deref().unwrap_or_default()
                 )
             })
             .collect();
@@ -476,7 +476,7 @@ pub fn findings(
                 "The site keeps sending the browser round in a circle of redirects, so the page never loads.",
                 [Action::ClearSiteData, Action::RestartBrowser, Action::ContactSiteOwner],
             )
-            .with_evidence(format!("{} came back after {}", r.url_str(url), crate::words::count(ev.hops.len(), "redirect", "redirects"))),
+            .with_evidence(format!("{url} came back after {}", crate::words::count(ev.hops.len(), "redirect", "redirects"))),
             RedirectProblem::TooMany => Finding::new(
                 Cause::RedirectTooMany,
                 Confidence::High,
@@ -514,7 +514,7 @@ pub fn findings(
                     },
                     [Action::Retry, Action::ContactSiteOwner],
                 )
-                .with_evidence(format!("connect failed{via}: {}", r.text(detail))),
+                .with_evidence(format!("connect failed{via}: {}", detail)),
             ),
             Failure::Timeout { phase, detail } => {
                 use crate::probe::Phase;
@@ -548,7 +548,7 @@ pub fn findings(
                             summary,
                             [Action::Retry, Action::ContactSiteOwner],
                         )
-                        .with_evidence(r.text(detail)),
+                        .with_evidence(detail),
                     );
                 } else {
                     out.push(
@@ -558,7 +558,7 @@ pub fn findings(
                             summary,
                             [Action::Retry, Action::ContactSiteOwner],
                         )
-                        .with_evidence(format!("deadline reached{via}: {}", r.text(detail))),
+                        .with_evidence(format!("deadline reached{via}: {}", detail)),
                     );
                 }
             }
@@ -610,8 +610,7 @@ pub fn findings(
                 )
                 .with_evidence(format!(
                     "TLS handshake with {}{via}: {}",
-                    r.text(&target.host),
-                    r.text(detail)
+                    target.host, detail
                 ));
                 if detail.contains("InvalidContentType") {
                     f = f.with_evidence(
@@ -630,7 +629,7 @@ pub fn findings(
                     "The server sends response headers so large that browsers refuse to read them.",
                     [Action::ClearSiteData, Action::ContactSiteOwner],
                 )
-                .with_evidence(r.text(detail)),
+                .with_evidence(detail),
             ),
             Failure::Protocol { detail } => out.push(
                 Finding::new(
@@ -639,7 +638,7 @@ pub fn findings(
                     "The server's answer is broken, so browsers cannot read it.",
                     [Action::Retry, Action::ContactSiteOwner],
                 )
-                .with_evidence(r.text(detail)),
+                .with_evidence(detail),
             ),
         }
     }
@@ -648,7 +647,7 @@ pub fn findings(
         && let Some(status) = last.status
         && ev.redirect_problem.is_none()
     {
-        status_findings(&mut out, target, ev, last, status, creds, r);
+        status_findings(&mut out, target, ev, last, status, creds);
     }
 
     // Clock skew against the last server that sent a Date.
@@ -669,13 +668,13 @@ pub fn findings(
                     format!("This computer's clock is about {} {dir} the server's, which breaks logins and secure connections.", minutes(skew)),
                     [Action::FixClock, Action::Retry],
                 )
-                .with_evidence(format!("server Date: {}; local clock at receipt: {}", r.text(date.trim()), httpdate::fmt_http_date(at)))
+                .with_evidence(format!("server Date: {}; local clock at receipt: {}", date.trim(), httpdate::fmt_http_date(at)))
                 .with_evidence(format!("difference: {skew} s (more than 300 s)")),
             );
         }
     }
 
-    wordpress(&mut out, ev, r);
+    wordpress(&mut out, ev);
     out
 }
 
@@ -686,10 +685,9 @@ fn status_findings(
     last: &crate::probe::Hop,
     status: u16,
     creds: &crate::probe::Credentials,
-    r: &crate::report::Redactor,
 ) {
     let sent = &last.credentials_sent;
-    let line = format!("{} {} → HTTP {status}", "GET", r.url(&last.url));
+    let line = format!("{} {} → HTTP {status}", "GET", last.url);
     let sent_line = if last.credentials_withheld {
         format!(
             "credentials were held back: {} is another origin than the URL given",
@@ -742,7 +740,7 @@ fn status_findings(
                     .with_evidence(if lines.is_empty() {
                         "401 without any WWW-Authenticate header (RFC 9110 §11.6.1 requires one)".to_string()
                     } else {
-                        format!("WWW-Authenticate cannot be parsed: {}", r.text(&parsed.problems.join("; ")))
+                        format!("WWW-Authenticate cannot be parsed: {}", parsed.problems.join("; "))
                     }),
                 );
                 return;
@@ -755,13 +753,13 @@ fn status_findings(
                         "The server's login request is malformed; some browsers may not show a login prompt.",
                         [Action::ContactSiteOwner],
                     )
-                    .with_evidence(r.text(&parsed.problems.join("; "))),
+                    .with_evidence(parsed.problems.join("; ")),
                 );
             }
             if let Some((c, err)) = bearer_error(&parsed) {
                 let desc = c.param("error_description").unwrap_or_default().to_string();
                 if err.eq_ignore_ascii_case("insufficient_scope") {
-                    permission(out, &line, Some(&c), r);
+                    permission(out, &line, Some(&c));
                     return;
                 }
                 if err.eq_ignore_ascii_case("invalid_token") {
@@ -790,7 +788,7 @@ fn status_findings(
                     .with_evidence(line.clone())
                     .with_evidence(format!("{} error=invalid_token", c.scheme));
                     if !desc.is_empty() {
-                        f = f.with_evidence(format!("error_description: {}", r.text(&desc)));
+                        f = f.with_evidence(format!("error_description: {}", desc));
                     }
                     if let Some(e) = exp {
                         f = f.with_evidence(if e <= now {
@@ -858,7 +856,7 @@ fn status_findings(
                 f = f.with_evidence(step);
             }
             if let Some(realm) = realm {
-                f = f.with_evidence(format!("realm: {}", r.text(realm)));
+                f = f.with_evidence(format!("realm: {}", realm));
             }
             out.push(f);
         }
@@ -868,7 +866,7 @@ fn status_findings(
             let scope = bearer_error(&parsed)
                 .filter(|(_, e)| e.eq_ignore_ascii_case("insufficient_scope"))
                 .map(|(c, _)| c);
-            permission(out, &line, scope.as_ref(), r);
+            permission(out, &line, scope.as_ref());
         }
         407 => {
             let lines = last.header_values("proxy-authenticate");
@@ -916,7 +914,7 @@ fn status_findings(
             )
             .with_evidence(line);
             if let Some(ra) = last.header("retry-after") {
-                f = f.with_evidence(format!("Retry-After: {}", r.text(&ra)));
+                f = f.with_evidence(format!("Retry-After: {}", ra));
             }
             out.push(f);
         }
@@ -990,12 +988,7 @@ fn auth_steps(ev: &crate::probe::Evidence) -> Vec<String> {
     steps
 }
 
-fn permission(
-    out: &mut Vec<Finding>,
-    line: &str,
-    challenge: Option<&crate::challenge::Challenge>,
-    r: &crate::report::Redactor,
-) {
+fn permission(out: &mut Vec<Finding>, line: &str, challenge: Option<&crate::challenge::Challenge>) {
     let mut f = Finding::new(
         Cause::PermissionDenied,
         Confidence::High,
@@ -1006,7 +999,7 @@ fn permission(
     if let Some(c) = challenge {
         f = f.with_evidence(format!("{} error=insufficient_scope", c.scheme));
         if let Some(scope) = c.param("scope") {
-            f = f.with_evidence(format!("scope required: {}", r.text(scope)));
+            f = f.with_evidence(format!("scope required: {}", scope));
         }
     }
     out.push(f);
@@ -1014,7 +1007,7 @@ fn permission(
 
 /// WordPress markers: the generator meta tag, the `api.w.org` Link header, wp-admin /
 /// wp-login / wp-content paths, `X-Redirect-By: WordPress`.
-fn wordpress(out: &mut Vec<Finding>, ev: &crate::probe::Evidence, r: &crate::report::Redactor) {
+fn wordpress(out: &mut Vec<Finding>, ev: &crate::probe::Evidence) {
     let mut marks = Vec::new();
     for h in &ev.hops {
         for v in h.header_values("link") {
@@ -1030,7 +1023,7 @@ fn wordpress(out: &mut Vec<Finding>, ev: &crate::probe::Evidence, r: &crate::rep
         }
         for u in std::iter::once(h.url.as_str()).chain(h.location.as_deref()) {
             if u.contains("/wp-admin") || u.contains("/wp-login.php") {
-                marks.push(format!("WordPress path in {}", r.url_str(u)));
+                marks.push(format!("WordPress path in {u}"));
             }
         }
         let body = String::from_utf8_lossy(&h.body).to_ascii_lowercase();

@@ -201,8 +201,10 @@ pub async fn flush_dns_and_retest(
 /// The address typed into the app, or a bad-input error that says what to type.
 fn parse_url(url: &str) -> Result<crate::target::Target> {
     crate::target::Target::parse(url).map_err(|invalid| {
+        // The address as typed may carry a password: it is shown redacted.
         Error::BadInput(format!(
-            "{url}: not a usable address ({invalid}); type the full address, for example https://example.com/"
+            "{}: not a usable address ({invalid}); type the full address, for example https://example.com/",
+            crate::report::redact::url_str(url.trim())
         ))
     })
 }
@@ -544,5 +546,20 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&saved).unwrap(), "# fix401 report");
         let err = write_report(&dir.path().join("missing/x.md"), "x").unwrap_err();
         assert!(err.to_string().contains("cannot write"), "{err}");
+    }
+
+    #[test]
+    fn an_unusable_address_is_named_without_its_password_or_tokens() {
+        for typed in [
+            "https://bob:hunter2@exa mple.com/?access_token=t0k3n#id_token=fr4g",
+            "ftp://bob:hunter2@a.test/?token=t0k3n",
+            "https://bob:hunter2@",
+        ] {
+            let e = parse_url(typed).unwrap_err().to_string();
+            assert!(e.contains("not a usable address"), "{e}");
+            for secret in ["hunter2", "t0k3n", "fr4g"] {
+                assert!(!e.contains(secret), "{typed}: {e}");
+            }
+        }
     }
 }

@@ -1,149 +1,20 @@
-//! The report model, redaction, and its text / Markdown / HTML / JSON forms.
+//! The report model and its text / Markdown / HTML / JSON forms.
 //!
-//! A [`Report`] is built once from the evidence and the findings, with every secret already
-//! redacted (passwords, tokens, cookie values, `Authorization` headers, userinfo, query
-//! parameters named like token/key/secret/password/sig/code). Every output form renders
-//! that one redacted model, so no form can leak what another hides.
+//! A [`Report`] is built once from the evidence and the findings. Secrets never reach it:
+//! they are removed by field where they enter the evidence (see [`redact`], the one secret
+//! list and its field redactors), so the report only copies what it is given and every
+//! output form renders that one model. No text is searched for secrets here.
+
+pub mod redact;
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use url::Url;
 
 use crate::challenge;
 use crate::diagnosis::{Cause, Confidence, Finding};
-use crate::probe::{Credentials, Evidence};
+use crate::probe::Evidence;
 use crate::target::{Invalid, Lint, Target};
-
-/// What replaces a secret.
-pub const REDACTED: &str = "[redacted]";
-
-/// Query parameter names (lower-case substrings) whose values are secrets.
-const SECRET_PARAMS: [&str; 12] = [
-    "token",
-    "key",
-    "secret",
-    "pass",
-    "pwd",
-    "sig",
-    "code",
-    "auth",
-    "session",
-    "jwt",
-    "credential",
-    "ticket",
-];
-
-/// Removes secrets from text, URLs and headers.
-#[derive(Clone, Default)]
-pub struct Redactor {
-    secrets: Vec<String>,
-}
-
-impl std::fmt::Debug for Redactor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Redactor({} secrets)", self.secrets.len())
-    }
-}
-
-impl Redactor {
-    /// A redactor that also hides every string of `creds`.
-    pub fn new(creds: &Credentials) -> Redactor {
-        let mut secrets = creds.secrets();
-        // Longest first, so a secret containing another is replaced whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        Redactor { secrets }
-    }
-
-    /// Text with every known secret replaced.
-    pub fn text(&self, s: &str) -> String {
-        let mut out = s.to_string();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
-            }
-        }
-        out
-    }
-
-    /// A URL without userinfo and with secret-looking query values replaced.
-    pub fn url(&self, url: &Url) -> String {
-        let mut u = url.clone();
-        if !u.username().is_empty() || u.password().is_some() {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-        }
-        if u.query().is_some() {
-            let pairs: Vec<(String, String)> = u
-                .query_pairs()
-                .map(|(k, v)| {
-                    let lk = k.to_ascii_lowercase();
-                    if SECRET_PARAMS.iter().any(|p| lk.contains(p)) {
-                        // Brackets would be percent-encoded inside a query.
-                        (k.into_owned(), "REDACTED".to_string())
-                    } else {
-                        (k.into_owned(), v.into_owned())
-                    }
-                })
-                .collect();
-            u.query_pairs_mut().clear().extend_pairs(pairs);
-        }
-        self.text(u.as_str())
-    }
-
-    /// Like [`Redactor::url`] for text that may not parse as a URL.
-    pub fn url_str(&self, s: &str) -> String {
-        match Url::parse(s) {
-            Ok(u) => self.url(&u),
-            Err(_) => {
-                // Cut any "user:pass@" out by hand.
-                let t = match (s.find("://"), s.find('@')) {
-                    (Some(i), Some(at)) if at > i && !s[i + 3..at].contains('/') => {
-                        format!("{}{}", &s[..i + 3], &s[at + 1..])
-                    }
-                    (None, Some(at)) if !s[..at].contains('/') && s[..at].contains(':') => {
-                        s[at + 1..].to_string()
-                    }
-                    _ => s.to_string(),
-                };
-                self.text(&t)
-            }
-        }
-    }
-
-    /// A response header value, redacted by name and by content.
-    pub fn header(&self, name: &str, value: &[u8]) -> String {
-        let text = String::from_utf8_lossy(value);
-        match name.to_ascii_lowercase().as_str() {
-            "authorization" | "proxy-authorization" => REDACTED.to_string(),
-            "set-cookie" => {
-                let mut parts = text.splitn(2, ';');
-                let first = parts.next().unwrap_or_default();
-                let attrs = parts.next().map(|a| format!(";{a}")).unwrap_or_default();
-                let name = first.split('=').next().unwrap_or_default().trim();
-                self.text(&format!("{name}={REDACTED}{attrs}"))
-            }
-            "cookie" => text
-                .split(';')
-                .map(|p| {
-                    format!(
-                        "{}={REDACTED}",
-                        p.split('=').next().unwrap_or_default().trim()
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-            "location" | "content-location" | "refresh" | "link" => {
-                if let Ok(u) = Url::parse(text.trim()) {
-                    self.url(&u)
-                } else {
-                    self.text(&text)
-                }
-            }
-            _ => self.text(&text),
-        }
-    }
-}
 
 /// One redirect of the chain.
 #[derive(Debug, Clone, Serialize)]
@@ -247,20 +118,18 @@ impl Report {
     }
 
     /// The report for a URL that cannot be used (`url.invalid`).
-    pub fn invalid(input: &str, invalid: &Invalid, r: &Redactor) -> Report {
-        let shown = r.url_str(input.trim());
+    pub fn invalid(input: &str, invalid: &Invalid) -> Report {
+        // The input is the one field a password could still be in: it is shown redacted.
+        let shown = redact::url_str(input.trim());
         let mut f = Finding::new(
             Cause::UrlInvalid,
             Confidence::High,
-            format!(
-                "This is not a usable web address: {}.",
-                r.text(&invalid.reason)
-            ),
+            format!("This is not a usable web address: {}.", invalid.reason),
             [crate::diagnosis::Action::FixUrl],
         )
         .with_evidence(format!("input: {shown:?}"));
         if let Some(s) = &invalid.suggestion {
-            f = f.with_evidence(format!("did you mean: {}", r.url_str(s)));
+            f = f.with_evidence(format!("did you mean: {}", redact::url_str(s)));
         }
         Report {
             url: shown.clone(),
@@ -290,8 +159,10 @@ impl Report {
         }
     }
 
-    /// The report of a probe.
-    pub fn build(target: &Target, ev: &Evidence, findings: Vec<Finding>, r: &Redactor) -> Report {
+    /// The report of a probe. The evidence is already redacted (the probe redacts each
+    /// header and URL as it records it); the target's URL, kept whole for probing, is
+    /// redacted here as it is copied.
+    pub fn build(target: &Target, ev: &Evidence, findings: Vec<Finding>) -> Report {
         let last = ev.hops.last();
         let status = last.and_then(|h| h.status);
         let verdict = verdict(&findings, status);
@@ -312,9 +183,12 @@ impl Report {
                 let explanations = challenge::explain(&parsed, proxy);
                 challenges.push(ChallengeReport {
                     header: name.to_string(),
-                    lines: lines.iter().map(|l| r.header(name, l)).collect(),
-                    parsed: redact_parsed(parsed, r),
-                    explanations: explanations.iter().map(|e| r.text(e)).collect(),
+                    lines: lines
+                        .iter()
+                        .map(|l| String::from_utf8_lossy(l).into_owned())
+                        .collect(),
+                    parsed: truncate_parsed(parsed),
+                    explanations,
                 });
             }
             headers = h
@@ -323,7 +197,7 @@ impl Report {
                 .map(|hd| HeaderLine {
                     name: hd.name.clone(),
                     // A 1 MiB header would drown the report; the start is what matters.
-                    value: truncate(&r.header(&hd.name, &hd.value), 4096),
+                    value: truncate(&hd.text(), 4096),
                 })
                 .collect();
         }
@@ -331,28 +205,21 @@ impl Report {
             .hops
             .iter()
             .map(|h| Redirect {
-                url: r.url(&h.url),
+                url: h.url.to_string(),
                 status: h.status,
-                location: h.location.as_deref().map(|l| r.url_str(l)),
+                location: h.location.clone(),
             })
             .collect();
         Report {
-            url: r.url(&target.url),
+            url: redact::url(&target.url).to_string(),
             final_url: last
-                .map(|h| r.url(&h.url))
-                .unwrap_or_else(|| r.url(&target.url)),
+                .map(|h| h.url.to_string())
+                .unwrap_or_else(|| redact::url(&target.url).to_string()),
             status,
             status_text: status.map(status_text),
             verdict,
-            headline: r.text(&headline),
-            url_notes: target
-                .lints
-                .iter()
-                .map(|l| Lint {
-                    message: r.text(&l.message),
-                    ..l.clone()
-                })
-                .collect(),
+            headline,
+            url_notes: target.lints.clone(),
             redirects,
             timings_ms: TimingsMs {
                 dns: ms(ev.timings.dns),
@@ -370,12 +237,7 @@ impl Report {
             findings: findings
                 .into_iter()
                 .map(|mut f| {
-                    f.summary = r.text(&f.summary);
-                    f.evidence = f
-                        .evidence
-                        .iter()
-                        .map(|e| truncate(&r.text(e), 4096))
-                        .collect();
+                    f.evidence = f.evidence.iter().map(|e| truncate(e, 4096)).collect();
                     f
                 })
                 .collect(),
@@ -702,16 +564,13 @@ fn verdict(findings: &[Finding], status: Option<u16>) -> &'static str {
     }
 }
 
-fn redact_parsed(mut p: challenge::Parsed, r: &Redactor) -> challenge::Parsed {
+/// The parse with every parameter value cut to 4 KiB (a huge challenge would drown the report).
+fn truncate_parsed(mut p: challenge::Parsed) -> challenge::Parsed {
     for c in &mut p.challenges {
-        if let Some(t) = &mut c.token68 {
-            *t = r.text(t);
-        }
         for param in &mut c.params {
-            param.value = truncate(&r.text(&param.value), 4096);
+            param.value = truncate(&param.value, 4096);
         }
     }
-    p.problems = p.problems.iter().map(|x| r.text(x)).collect();
     p
 }
 
@@ -765,44 +624,106 @@ fn md(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probe::{Header, Hop, Timings};
+    use url::Url;
 
-    #[test]
-    fn urls_lose_userinfo_and_secret_query_values() {
-        let r = Redactor::default();
-        let u = Url::parse(
-            "https://bob:pw@example.com/a?access_token=abc&page=2&api_key=k&sig=s&code=c",
-        )
-        .unwrap();
-        let s = r.url(&u);
-        assert!(!s.contains("bob") && !s.contains("pw@"), "{s}");
-        assert!(
-            !s.contains("abc") && !s.contains("=k") && !s.contains("=s&") && !s.contains("=c"),
-            "{s}"
-        );
-        assert!(s.contains("access_token=REDACTED"), "{s}");
-        assert!(s.contains("page=2"), "{s}");
+    fn evidence(hop_url: &str, headers: &[(&str, &[u8])]) -> Evidence {
+        Evidence {
+            hops: vec![Hop {
+                url: Url::parse(hop_url).unwrap(),
+                status: Some(401),
+                location: None,
+                headers: headers
+                    .iter()
+                    .map(|(n, v)| Header {
+                        name: n.to_string(),
+                        value: v.to_vec(),
+                    })
+                    .collect(),
+                credentials_sent: vec!["basic"],
+                credentials_withheld: false,
+                from_proxy: false,
+                body: Vec::new(),
+                body_truncated: false,
+                version: None,
+                received_at: None,
+            }],
+            failure: None,
+            redirect_problem: None,
+            resolved: Vec::new(),
+            connected: None,
+            timings: Timings::default(),
+            tls_details: Vec::new(),
+            proxy: None,
+            credentials_supplied: vec!["password"],
+        }
     }
 
     #[test]
-    fn credentials_and_headers_are_redacted() {
-        let creds = Credentials {
+    fn the_target_url_is_redacted_as_it_is_copied() {
+        let target =
+            Target::parse("https://a.test/cb?access_token=abc&page=2#id_token=xyz").unwrap();
+        let ev = evidence("https://a.test/cb?access_token=REDACTED&page=2", &[]);
+        let r = Report::build(&target, &ev, Vec::new());
+        assert_eq!(
+            r.url,
+            "https://a.test/cb?access_token=REDACTED&page=2#id_token=REDACTED"
+        );
+        assert!(!r.to_json().contains("abc") && !r.to_json().contains("xyz"));
+    }
+
+    #[test]
+    fn prose_is_never_searched_for_secrets() {
+        // The words of the report and the server's headers come through whole, whatever
+        // the password was: secrets are removed by field, never by matching text.
+        let target = Target::parse("http://127.0.0.1:9/").unwrap();
+        let ev = evidence(
+            "http://127.0.0.1:9/",
+            &[
+                ("www-authenticate", b"Basic realm=\"the 401 or e\""),
+                ("x-note", b"is the"),
+            ],
+        );
+        let f = Finding::new(
+            Cause::CredentialsRejected,
+            Confidence::High,
+            "the user name, password or token is wrong or no longer valid",
+            [crate::diagnosis::Action::CheckCredentials],
+        )
+        .with_evidence("GET http://127.0.0.1:9/ → HTTP 401");
+        let r = Report::build(&target, &ev, vec![f]);
+        let text = r.to_text(false);
+        assert!(text.contains("the user name, password or token is wrong or no longer valid"));
+        assert!(text.contains("Basic realm=\"the 401 or e\""), "{text}");
+        assert!(r.to_markdown().contains("x-note: is the"));
+        assert_eq!(r.status_text.as_deref(), Some("401 Unauthorized"));
+    }
+
+    #[test]
+    fn an_unusable_input_is_shown_without_its_password() {
+        let input = "htp//bob:hunter2@a.test/?token=t0k";
+        let invalid = Target::parse(input).err().unwrap_or(Invalid {
+            reason: "x".into(),
+            suggestion: Some("https://a.test/?token=t0k".into()),
+        });
+        let r = Report::invalid(input, &invalid);
+        for out in [r.to_json(), r.to_text(false), r.to_markdown(), r.to_html()] {
+            assert!(!out.contains("hunter2") && !out.contains("t0k"), "{out}");
+        }
+    }
+
+    #[test]
+    fn credentials_never_print() {
+        let creds = crate::probe::Credentials {
             user: Some("alice".into()),
             password: Some("correct horse".into()),
             bearer: None,
             cookie: Some("sid=abc123; theme=dark".into()),
         };
-        let r = Redactor::new(&creds);
-        assert_eq!(r.header("Authorization", b"Basic Zm9vOmJhcg=="), REDACTED);
-        assert_eq!(
-            r.header("cookie", b"sid=abc123; theme=dark"),
-            "sid=[redacted]; theme=[redacted]"
-        );
+        let shown = format!("{creds:?}");
         assert!(
-            r.header("set-cookie", b"sid=zzz; Path=/; HttpOnly")
-                .starts_with("sid=[redacted]; Path=/")
+            !shown.contains("horse") && !shown.contains("abc123"),
+            "{shown}"
         );
-        assert_eq!(r.text("echo correct horse!"), "echo [redacted]!");
-        assert!(!r.text("x abc123 y").contains("abc123"));
-        assert!(!format!("{creds:?}").contains("horse"));
     }
 }

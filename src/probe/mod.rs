@@ -36,7 +36,7 @@ pub const BODY_CAP: usize = 64 * 1024;
 
 /// Credentials to test with. They are sent only to the origin of the URL given, never
 /// after a redirect to another origin, and never printed, logged or written: `Debug`
-/// hides them and reports redact them.
+/// hides them, and the evidence records only which kinds were sent, never the values.
 #[derive(Clone, Default)]
 pub struct Credentials {
     /// User name, sent (with the password) only when the server asks: Basic or Digest.
@@ -76,32 +76,6 @@ impl Credentials {
             k.push("cookie");
         }
         k
-    }
-
-    /// Every secret string (password, token, each cookie value, and the encoded forms that
-    /// could appear in a header), for redaction.
-    pub fn secrets(&self) -> Vec<String> {
-        let mut s = Vec::new();
-        if let Some(p) = &self.password {
-            s.push(p.clone());
-        }
-        if let (Some(u), Some(p)) = (&self.user, &self.password) {
-            use base64::Engine;
-            s.push(base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")));
-        }
-        if let Some(t) = &self.bearer {
-            s.push(t.clone());
-        }
-        if let Some(c) = &self.cookie {
-            s.push(c.clone());
-            for pair in c.split(';') {
-                if let Some((_, v)) = pair.split_once('=') {
-                    s.push(v.trim().to_string());
-                }
-            }
-        }
-        s.retain(|x| x.len() >= 3);
-        s
     }
 }
 
@@ -239,11 +213,22 @@ impl Failure {
 pub struct Header {
     /// Lower-case name.
     pub name: String,
-    /// Raw value.
+    /// The value as received, except that secrets are already redacted by field
+    /// ([`Header::recorded`]).
     pub value: Vec<u8>,
 }
 
 impl Header {
+    /// A header as the evidence keeps it: a secret value (credentials, cookies, custom token
+    /// headers, secrets in URLs, a credential the probe sent echoed back) is redacted here,
+    /// where it enters the evidence, so nothing downstream ever holds it.
+    pub fn recorded(name: &str, value: &[u8], sent: &crate::report::redact::Sent) -> Header {
+        Header {
+            name: name.to_ascii_lowercase(),
+            value: sent.header_value(name, value),
+        }
+    }
+
     /// The value as text (invalid UTF-8 replaced).
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.value).into_owned()
@@ -253,12 +238,13 @@ impl Header {
 /// One request and its answer.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hop {
-    /// The URL requested.
+    /// The URL requested, redacted (no userinfo, secret parameters replaced): the probe
+    /// keeps the URL it really requests to itself.
     #[serde(serialize_with = "crate::target::ser_url")]
     pub url: Url,
     /// The status, when an answer came.
     pub status: Option<u16>,
-    /// The `Location` header, resolved against `url`.
+    /// The `Location` header, resolved against the URL requested, redacted like `url`.
     pub location: Option<String>,
     /// Every response header, in order.
     pub headers: Vec<Header>,
@@ -281,9 +267,10 @@ pub struct Hop {
 }
 
 impl Hop {
-    fn new(url: Url) -> Hop {
+    /// A hop for a request to `url`, which is redacted as it enters the evidence.
+    fn new(url: &Url) -> Hop {
         Hop {
-            url,
+            url: crate::report::redact::url(url),
             status: None,
             location: None,
             headers: Vec::new(),
@@ -320,7 +307,7 @@ impl Hop {
 pub enum RedirectProblem {
     /// This URL came back.
     Loop {
-        /// The repeated URL.
+        /// The repeated URL (redacted).
         url: String,
     },
     /// More than [`MAX_REDIRECTS`] redirects.
@@ -513,12 +500,9 @@ pub fn is_loopback(host: &str) -> bool {
         || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A proxy URL without its credentials, for reports.
+/// A proxy URL without its credentials, for reports and messages.
 fn display_proxy(p: &Url) -> String {
-    let mut p = p.clone();
-    let _ = p.set_username("");
-    let _ = p.set_password(None);
-    p.to_string()
+    crate::report::redact::url(p).to_string()
 }
 
 fn build_client(
@@ -575,6 +559,8 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
     // An answer to a challenge, to send with the next request to the same URL.
     let mut pending_auth: Option<(String, &'static str)> = None;
     let mut auth_attempts = 0usize;
+    // What went out in credential headers, to hide should the server echo it back.
+    let mut echoable = crate::report::redact::Sent::default();
     let seed = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -606,7 +592,7 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
             None
         };
 
-        let mut hop = Hop::new(url.clone());
+        let mut hop = Hop::new(&url);
         let same_origin = url.origin() == origin;
 
         // Pre-flight each origin once: resolve, connect, TLS, timed on our own socket.
@@ -666,10 +652,7 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
                 hop.received_at = Some(SystemTime::now());
                 hop.headers = lines
                     .into_iter()
-                    .map(|value| Header {
-                        name: "proxy-authenticate".into(),
-                        value,
-                    })
+                    .map(|value| Header::recorded("proxy-authenticate", &value, &echoable))
                     .collect();
                 ev.hops.push(hop);
                 break;
@@ -699,16 +682,20 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
                     reqwest::header::AUTHORIZATION,
                     secret_header(&auth, "password")?,
                 );
+                echoable.authorization(&auth);
                 hop.credentials_sent.push(kind);
             } else if let Some(t) = &opts.credentials.bearer {
+                let auth = format!("Bearer {t}");
                 req = req.header(
                     reqwest::header::AUTHORIZATION,
-                    secret_header(&format!("Bearer {t}"), "bearer token")?,
+                    secret_header(&auth, "bearer token")?,
                 );
+                echoable.authorization(&auth);
                 hop.credentials_sent.push("bearer");
             }
             if let Some(c) = &opts.credentials.cookie {
                 req = req.header(reqwest::header::COOKIE, secret_header(c, "cookie")?);
+                echoable.cookie(c);
                 hop.credentials_sent.push("cookie");
             }
         } else if !opts.credentials.is_empty() {
@@ -741,10 +728,7 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
         hop.headers = resp
             .headers()
             .iter()
-            .map(|(n, v)| Header {
-                name: n.as_str().to_string(),
-                value: v.as_bytes().to_vec(),
-            })
+            .map(|(n, v)| Header::recorded(n.as_str(), v.as_bytes(), &echoable))
             .collect();
         let location = resp
             .headers()
@@ -785,16 +769,16 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
             let next = match url.join(loc.trim()) {
                 Ok(n) => n,
                 Err(_) => {
-                    hop.location = Some(loc);
+                    hop.location = Some(crate::report::redact::url_str(&loc));
                     ev.hops.push(hop);
                     break;
                 }
             };
-            hop.location = Some(next.to_string());
+            hop.location = Some(crate::report::redact::url(&next).to_string());
             ev.hops.push(hop);
             if seen.contains(&next.to_string()) {
                 ev.redirect_problem = Some(RedirectProblem::Loop {
-                    url: next.to_string(),
+                    url: crate::report::redact::url(&next).to_string(),
                 });
                 break;
             }

@@ -13,7 +13,8 @@ use crate::target::Target;
 
 use super::backend::{ActionReport, Backend, BrowserInfo, PlannedClear, Probe};
 use super::model::ProbeSummary;
-use super::{redact, restart};
+use super::restart;
+use crate::report::redact;
 
 /// The backend fix401 runs with.
 pub struct LiveBackend {
@@ -115,7 +116,7 @@ impl Backend for LiveBackend {
                 None => {
                     return Err(Error::BadInput(format!(
                         "{}: {}",
-                        redact::url(url.trim()),
+                        redact::url_str(url.trim()),
                         invalid.reason
                     )));
                 }
@@ -271,7 +272,7 @@ impl Backend for LiveBackend {
                 } else {
                     touches.push(format!(
                         "{who}: left alone: {}",
-                        redact::text(&skip.reason, home)
+                        redact::home_in_message(&skip.reason, home)
                     ));
                 }
             }

@@ -12,7 +12,6 @@ pub mod cache;
 pub mod live;
 pub mod model;
 pub mod observer;
-pub mod redact;
 pub mod render;
 pub mod restart;
 
@@ -22,6 +21,7 @@ use crate::config::Config;
 use crate::cookie_jar::{self, JarRead};
 use crate::diagnosis::{Action, Cause, Confidence, Finding};
 use crate::error::{Error, Result};
+use crate::report::redact;
 use crate::system::System;
 
 pub use backend::{ActionReport, Backend, BrowserInfo, PlannedClear, Probe};
@@ -140,8 +140,12 @@ pub fn run(
         }
     };
     r.done(Step::Diagnose, before.summary.headline.clone());
-    let target = url::Url::parse(&before.url)
-        .map_err(|e| Error::BadInput(format!("{}: not a usable address ({e})", opts.url)))?;
+    let target = url::Url::parse(&before.url).map_err(|e| {
+        Error::BadInput(format!(
+            "{}: not a usable address ({e})",
+            redact::url_str(&opts.url)
+        ))
+    })?;
     let host = target
         .host_str()
         .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string())
@@ -207,12 +211,8 @@ pub fn run(
         || proven_stale
         || !cached_errors.is_empty()
         || before.corrected_url.is_some();
-    let mut before_summary = redact_summary(before.summary.clone(), &sys.home);
-    before_summary.findings = findings
-        .iter()
-        .cloned()
-        .map(|f| redact_finding(f, &sys.home))
-        .collect();
+    let mut before_summary = redact_summary(before.summary.clone());
+    before_summary.findings = findings.clone();
     if proven_stale || (before.summary.ok && !cached_errors.is_empty()) {
         before_summary.ok = false;
         // The plain probe's "works from here" is only half the story: say what fails.
@@ -312,7 +312,7 @@ pub fn run(
         plan.actions.push(PlannedAction {
             action: Action::FixUrl,
             why,
-            touches: vec![format!("test {}", redact::url(corrected))],
+            touches: vec![format!("test {}", redact::url_str(corrected))],
             changes_system: false,
         });
     }
@@ -405,7 +405,7 @@ pub fn run(
         if opts.reopen {
             touches.push(format!(
                 "reopen {} in the default browser",
-                redact::url(&before.url)
+                redact::url_str(&before.url)
             ));
         }
         // Closing comes before clearing.
@@ -587,7 +587,7 @@ pub fn run(
                                 summary: if works {
                                     format!(
                                         "The corrected address works: {}",
-                                        redact::url(corrected)
+                                        redact::url_str(corrected)
                                     )
                                 } else {
                                     format!(
@@ -617,7 +617,7 @@ pub fn run(
     let mut after: Option<ProbeSummary> = None;
     let mut after_ok = !before_failing;
     if let Some((_, p)) = &fixed_url {
-        after = Some(redact_summary(p.summary.clone(), &sys.home));
+        after = Some(redact_summary(p.summary.clone()));
         after_ok = true;
     } else if changed {
         r.started(Step::Retest, None);
@@ -632,7 +632,7 @@ pub fn run(
             Ok((summary, ok)) => {
                 r.done(Step::Retest, summary.headline.clone());
                 after_ok = ok;
-                after = Some(redact_summary(summary, &sys.home));
+                after = Some(redact_summary(summary));
             }
             Err(e) => {
                 r.failed(Step::Retest, e.to_string());
@@ -690,7 +690,7 @@ pub fn run(
         fixed_url.as_ref(),
     );
     let mut report = FixReport {
-        url: redact::url(&before.url),
+        url: redact::url_str(&before.url),
         generated_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
         verdict,
         headline,
@@ -998,24 +998,13 @@ fn retest(
     Ok((summary, ok))
 }
 
-/// A probe summary fit for the report (see [`redact`]).
-fn redact_summary(mut s: ProbeSummary, home: &std::path::Path) -> ProbeSummary {
-    s.url = redact::url(&s.url);
-    s.final_url = s.final_url.as_deref().map(redact::url);
-    s.headline = redact::text(&s.headline, home);
-    s.technical = s.technical.iter().map(|t| redact::text(t, home)).collect();
-    s.findings = s
-        .findings
-        .into_iter()
-        .map(|f| redact_finding(f, home))
-        .collect();
+/// A probe summary as the report keeps it: its URL fields redacted (see [`redact`]). Its
+/// prose comes from the diagnosis, built from evidence that was redacted where secrets
+/// entered it, and is never searched for secrets.
+fn redact_summary(mut s: ProbeSummary) -> ProbeSummary {
+    s.url = redact::url_str(&s.url);
+    s.final_url = s.final_url.as_deref().map(redact::url_str);
     s
-}
-
-fn redact_finding(mut f: Finding, home: &std::path::Path) -> Finding {
-    f.summary = redact::text(&f.summary, home);
-    f.evidence = f.evidence.iter().map(|e| redact::text(e, home)).collect();
-    f
 }
 
 fn failed(action: Action, e: &Error) -> ActionOutcome {
@@ -1078,7 +1067,7 @@ fn headline(
     match verdict {
         Verdict::Fixed => {
             if let Some((u, _)) = fixed_url {
-                return format!("Fixed: the corrected address {} works.", redact::url(u));
+                return format!("Fixed: the corrected address {} works.", redact::url_str(u));
             }
             let done: Vec<&str> = outcomes
                 .iter()

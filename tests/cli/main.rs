@@ -10,6 +10,7 @@ mod diagnose;
 mod dns;
 mod elevate;
 mod fix;
+mod redaction;
 mod safety;
 mod store_files;
 mod stores;
