@@ -28,12 +28,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# Rust: the toolchain from rustup (Debian's own cargo is too old for edition 2024 and Tauri 2).
+# Rust: the machine's toolchain (rustup's, where it exists), else the distribution's packages
+# (`rustc`, `cargo`: new enough from Debian 13 / Ubuntu 25.04 on). Nothing is fetched from
+# anywhere but the package registries: an older distribution needs Rust installed first.
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "Installing Rust (rustup, stable toolchain) into ${CARGO_HOME:-$HOME/.cargo}"
-  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal \
-    --component clippy,rustfmt
+  echo "Installing Rust from the distribution's packages (rustc, cargo)"
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends rustc cargo
 fi
 need=1.85
 have=$(rustc --version | awk '{print $2}')
@@ -41,7 +42,8 @@ if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -n 1)" != "$need" ]; 
   if command -v rustup >/dev/null 2>&1; then
     rustup update stable
   else
-    echo "rustc $have is older than $need: install Rust from https://rustup.rs, then run this again." >&2
-    exit 1
+    echo "rustc $have is older than $need, which fix401 needs (edition 2024, Tauri 2)." >&2
+    echo "Install Rust $need or newer (your distribution's rustup or rustc package), then run this again." >&2
+    exit 2
   fi
 fi
