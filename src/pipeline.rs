@@ -412,9 +412,11 @@ pub fn undo_last(sys: &System) -> Result<Restored> {
 
 /// The clear [`undo_last`] would put back, if any: the window offers Undo only then.
 pub fn last_undoable(sys: &System) -> Result<Option<stores::BackupSummary>> {
+    // The newest backup not undone yet, and only when undo would accept its manifest.
     Ok(stores::backup::list(sys)?
         .into_iter()
-        .find(|b| b.status != stores::backup::Status::Undone))
+        .find(|b| b.status != stores::backup::Status::Undone)
+        .filter(|b| stores::can_undo(sys, &b.id)))
 }
 
 fn exe_dir() -> Option<std::path::PathBuf> {

@@ -29,7 +29,7 @@ mod undo;
 
 pub use backup::BackupSummary;
 pub use site::Site;
-pub use undo::{Restored, undo};
+pub use undo::{Restored, can_undo, undo};
 
 /// The macOS settings page where Full Disk Access is granted.
 pub const FULL_DISK_ACCESS_LINK: &str =

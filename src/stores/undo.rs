@@ -202,6 +202,17 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<
     })
 }
 
+/// True when backup `id` exists, is not undone and every path of its manifest passes the
+/// checks undo makes (the window offers "Undo it" only for such a backup).
+pub fn can_undo(sys: &System, id: &str) -> bool {
+    let Some((dir, manifest)) = backup::all(sys).into_iter().find(|(_, m)| m.id == id) else {
+        return false;
+    };
+    manifest.status != Status::Undone
+        && crate::browsers::discover(sys)
+            .is_ok_and(|found| check_manifest(&dir, &manifest, &found).is_ok())
+}
+
 /// Refuses the whole backup when any entry names a path it must not touch.
 fn check_manifest(dir: &Path, manifest: &backup::Manifest, found: &[Installation]) -> Result<()> {
     for (n, item) in manifest.items.iter().enumerate() {

@@ -339,7 +339,19 @@ impl Tampering {
             out.stderr
         );
         assert_eq!(self.everything(), before, "{what}: bytes changed");
+        // The window does not offer it either.
+        let mut sys = fix401::System::simulated(Os::Linux, self.env.home());
+        sys.data_dir = self.env.data_dir();
+        assert_eq!(
+            fix401::pipeline::last_undoable(&sys).unwrap(),
+            None,
+            "{what}"
+        );
         std::fs::write(&self.manifest, &self.original).unwrap();
+        assert!(
+            fix401::pipeline::last_undoable(&sys).unwrap().is_some(),
+            "{what}"
+        );
     }
 
     fn item_of_kind<'a>(m: &'a mut serde_json::Value, kind: &str) -> &'a mut serde_json::Value {
