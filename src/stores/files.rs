@@ -255,14 +255,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::rename(&tmp, path).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
 
-/// The modes in a tree that give group or other any access, by path relative to `path`
-/// (`""` is `path` itself): what [`make_private`] will change and undo puts back. Links
-/// are never followed; names that are not UTF-8 are passed over (their folder is private).
+/// Every entry of a tree whose mode gives group or other any access: its path, its path
+/// relative to `path` (`""` is `path` itself; `None` when a name is not UTF-8) and its mode.
+/// Links are never followed.
 #[cfg(unix)]
-pub fn private_modes(path: &Path) -> Vec<(String, u32)> {
+fn open_modes(path: &Path) -> Vec<(PathBuf, Option<String>, u32)> {
     use std::os::unix::fs::PermissionsExt;
-    let mut changed = Vec::new();
-    let mut stack = vec![(path.to_path_buf(), String::new())];
+    let mut out = Vec::new();
+    let mut stack = vec![(path.to_path_buf(), Some(String::new()))];
     while let Some((p, rel)) = stack.pop() {
         let Ok(meta) = fs::symlink_metadata(&p) else {
             continue;
@@ -271,59 +271,49 @@ pub fn private_modes(path: &Path) -> Vec<(String, u32)> {
             continue;
         }
         let mode = meta.permissions().mode() & 0o7777;
-        if mode & 0o077 != 0 {
-            changed.push((rel.clone(), mode));
-        }
         if meta.is_dir()
             && let Ok(entries) = fs::read_dir(&p)
         {
             for e in entries.flatten() {
-                let Some(name) = e.file_name().to_str().map(str::to_string) else {
-                    continue;
-                };
-                let child = if rel.is_empty() {
-                    name
-                } else {
-                    format!("{rel}/{name}")
+                let child = match (&rel, e.file_name().to_str()) {
+                    (Some(r), Some(n)) if r.is_empty() => Some(n.to_string()),
+                    (Some(r), Some(n)) => Some(format!("{r}/{n}")),
+                    _ => None,
                 };
                 stack.push((e.path(), child));
             }
         }
+        if mode & 0o077 != 0 {
+            out.push((p, rel, mode));
+        }
     }
-    changed
+    out
 }
 
-/// No group/other bits to record off Unix.
-#[cfg(not(unix))]
-pub fn private_modes(_path: &Path) -> Vec<(String, u32)> {
-    Vec::new()
+/// The modes [`make_private`] will change, by path relative to `path` (`""` is `path`
+/// itself), parents first: what undo puts back. Names that are not UTF-8 are passed over
+/// (their folder is private).
+pub fn private_modes(path: &Path) -> Vec<(String, u32)> {
+    #[cfg(unix)]
+    return open_modes(path)
+        .into_iter()
+        .filter_map(|(_, rel, mode)| rel.map(|r| (r, mode)))
+        .collect();
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Vec::new()
+    }
 }
 
 /// Makes a tree in the backup owner-only: group and other bits cleared everywhere (folders
 /// 0700 at most, files 0600 at most). Links are never followed.
 pub fn make_private(path: &Path) -> Result<()> {
     #[cfg(unix)]
-    {
+    for (p, _, mode) in open_modes(path) {
         use std::os::unix::fs::PermissionsExt;
-        let mut stack = vec![path.to_path_buf()];
-        while let Some(p) = stack.pop() {
-            let Ok(meta) = fs::symlink_metadata(&p) else {
-                continue;
-            };
-            if meta.file_type().is_symlink() {
-                continue;
-            }
-            let mode = meta.permissions().mode() & 0o7777;
-            if mode & 0o077 != 0 {
-                fs::set_permissions(&p, fs::Permissions::from_mode(mode & 0o700))
-                    .map_err(|e| Error::io(format!("cannot set the mode of {}", p.display()), e))?;
-            }
-            if meta.is_dir()
-                && let Ok(entries) = fs::read_dir(&p)
-            {
-                stack.extend(entries.flatten().map(|e| e.path()));
-            }
-        }
+        fs::set_permissions(&p, fs::Permissions::from_mode(mode & 0o700))
+            .map_err(|e| Error::io(format!("cannot set the mode of {}", p.display()), e))?;
     }
     #[cfg(not(unix))]
     let _ = path;

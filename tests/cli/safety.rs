@@ -8,24 +8,11 @@ use fix401::Os;
 
 use crate::support::homes::{self, ChromiumProfile, FirefoxProfile};
 use crate::support::real_browser::{self, Firefox, TestServer};
-use crate::support::stores::{assert_integrity, dump_rows, hash_tree};
+use crate::support::stores::{assert_integrity, dump_rows, hash_tree, walk};
 use crate::support::{Fix401, TestEnv};
 
 const HEAD: &str =
     "HTTP/1.1 200 OK\r\nCache-Control: max-age=3600\r\nContent-Type: text/javascript";
-
-/// Every path below `root` (folders and files), links not followed.
-fn walk(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(p) = stack.pop() {
-        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
-            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
-        }
-        out.push(p);
-    }
-    out
-}
 
 /// Every byte of every file below `root`, one after the other.
 fn all_bytes(root: &Path) -> Vec<u8> {
@@ -457,9 +444,7 @@ fn moves_across_file_systems_are_verified_and_a_kill_at_any_step_loses_nothing()
     ] {
         let env = homes::env(Os::Linux);
         let (c, f) = two_browsers(&env);
-        let cache = hash_tree(&c.cache);
-        let storage = hash_tree(&f.storage);
-        let rows = dump_rows(&c.cookies, "cookies");
+        let before = Tampering::stores(&c, &f);
         let out = across(
             env.cmd(["clear", "--site", "a.test", "--yes"]),
             &env.data_dir(),
@@ -469,9 +454,7 @@ fn moves_across_file_systems_are_verified_and_a_kill_at_any_step_loses_nothing()
         assert_eq!(out.code, None, "{step}: killed by abort\n{}", out.stderr);
         assert_integrity(&c.cookies);
         across(env.cmd(["undo"]), &env.data_dir()).run().code(0);
-        assert_eq!(hash_tree(&c.cache), cache, "{step}");
-        assert_eq!(hash_tree(&f.storage), storage, "{step}");
-        assert_eq!(dump_rows(&c.cookies, "cookies"), rows, "{step}");
+        assert_eq!(Tampering::stores(&c, &f), before, "{step}");
         for p in walk(&env.data_dir()) {
             assert!(
                 !p.to_string_lossy().contains("fix401-partial"),
@@ -489,10 +472,7 @@ fn moves_across_file_systems_are_verified_and_a_kill_at_any_step_loses_nothing()
     ] {
         let env = homes::env(Os::Linux);
         let (c, f) = two_browsers(&env);
-        let cache = hash_tree(&c.cache);
-        let storage = hash_tree(&f.storage);
-        let chrome_rows = dump_rows(&c.cookies, "cookies");
-        let ff_rows = dump_rows(&f.cookies, "moz_cookies");
+        let before = Tampering::stores(&c, &f);
         across(
             env.cmd(["clear", "--site", "a.test", "--yes"]),
             &env.data_dir(),
@@ -508,10 +488,7 @@ fn moves_across_file_systems_are_verified_and_a_kill_at_any_step_loses_nothing()
             out.stderr
         );
         across(env.cmd(["undo"]), &env.data_dir()).run().code(0);
-        assert_eq!(hash_tree(&c.cache), cache, "undo {step}");
-        assert_eq!(hash_tree(&f.storage), storage, "undo {step}");
-        assert_eq!(dump_rows(&c.cookies, "cookies"), chrome_rows, "undo {step}");
-        assert_eq!(dump_rows(&f.cookies, "moz_cookies"), ff_rows, "undo {step}");
+        assert_eq!(Tampering::stores(&c, &f), before, "undo {step}");
         assert_integrity(&c.cookies);
         assert_integrity(&f.cookies);
     }

@@ -10,7 +10,7 @@ use fix401::Os;
 use crate::support::TestEnv;
 use crate::support::homes::{self, ChromiumProfile, FirefoxProfile};
 use crate::support::real_browser;
-use crate::support::stores::{assert_integrity, dump_rows, hash_tree, hosts};
+use crate::support::stores::{assert_integrity, dump_rows, hash_tree, hosts, walk};
 
 const HEAD: &str =
     "HTTP/1.1 200 OK\r\nCache-Control: max-age=3600\r\nContent-Type: text/javascript";
@@ -791,19 +791,6 @@ fn a_left_over_chromium_journal_is_left_alone_by_looking_and_the_backup_keeps_no
     }
     env.cmd(["undo"]).run().code(0);
     assert_eq!(dump_rows(&p.cookies, "cookies"), rows_before);
-}
-
-/// Every path below `root` (folders and files), links not followed.
-fn walk(root: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(p) = stack.pop() {
-        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
-            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
-        }
-        out.push(p);
-    }
-    out
 }
 
 #[test]

@@ -78,3 +78,16 @@ pub fn hash_tree(dir: &Path) -> BTreeMap<PathBuf, String> {
     }
     out
 }
+
+/// Every path below `root` (folders and files), links not followed.
+pub fn walk(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
+            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        }
+        out.push(p);
+    }
+    out
+}
