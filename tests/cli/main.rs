@@ -9,4 +9,5 @@ mod challenge;
 mod diagnose;
 mod dns;
 mod fix;
+mod running;
 mod stores;
