@@ -9,6 +9,8 @@ packages=(
   libayatana-appindicator3-dev
   # run the window headless and drive it end to end
   xvfb xauth x11-utils xdotool webkit2gtk-driver imagemagick dbus-daemon dbus-x11 fonts-dejavu-core
+  # sandboxed (flatpak-like) browser processes for the running-detection tests
+  bubblewrap
   # real browsers, real DNS daemons, real stores for the tests
   chromium firefox-esr sqlite3 dnsmasq unbound nscd procps
   # benchmarks and bundles

@@ -148,7 +148,14 @@ pub struct ProcessNames {
     /// Where the executable lives, for names several browsers share (`chrome` is Chrome,
     /// Chrome Beta and snap Chromium): a process whose executable path is known and
     /// contains none of these belongs to another browser. Empty = the name is enough.
+    /// Only the native packaging's folders: sandboxes are told by the two fields below.
     pub exe_dirs: &'static [&'static str],
+    /// Linux: the flatpak app ids of this browser (`com.google.Chrome`). A sandboxed
+    /// process counts for the flatpak installation only when its app id is one of these.
+    pub flatpak_ids: &'static [&'static str],
+    /// Linux: the snap names of this browser (`chromium`): a process of snap `<name>`
+    /// (`/snap/<name>/…` executable, `snap.<name>.…` cgroup) counts for the snap only.
+    pub snap_names: &'static [&'static str],
 }
 
 impl ProcessNames {
@@ -292,6 +299,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Google Chrome"],
             windows: &["chrome.exe"],
             exe_dirs: &["/opt/google/chrome/"],
+            flatpak_ids: &["com.google.Chrome"],
+            snap_names: &[],
         },
     },
     BrowserSpec {
@@ -310,6 +319,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Google Chrome Beta"],
             windows: &["chrome.exe"],
             exe_dirs: &["/opt/google/chrome-beta/"],
+            flatpak_ids: &[],
+            snap_names: &[],
         },
     },
     BrowserSpec {
@@ -328,6 +339,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Google Chrome Dev"],
             windows: &["chrome.exe"],
             exe_dirs: &["/opt/google/chrome-unstable/"],
+            flatpak_ids: &[],
+            snap_names: &[],
         },
     },
     BrowserSpec {
@@ -345,6 +358,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Google Chrome Canary"],
             windows: &["chrome.exe"],
             exe_dirs: &[],
+            flatpak_ids: &[],
+            snap_names: &[],
         },
     },
     BrowserSpec {
@@ -372,7 +387,9 @@ static CATALOG: &[BrowserSpec] = &[
             linux: &["chromium", "chromium-browse", "chrome"],
             macos: &["Chromium"],
             windows: &["chrome.exe"],
-            exe_dirs: &["/usr/lib/chromium", "/snap/chromium/", "/app/"],
+            exe_dirs: &["/usr/lib/chromium", "/usr/lib64/chromium-browser/"],
+            flatpak_ids: &["org.chromium.Chromium"],
+            snap_names: &["chromium"],
         },
     },
     BrowserSpec {
@@ -396,6 +413,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Microsoft Edge"],
             windows: &["msedge.exe"],
             exe_dirs: &["/opt/microsoft/msedge/"],
+            flatpak_ids: &["com.microsoft.Edge"],
+            snap_names: &[],
         },
     },
     BrowserSpec {
@@ -414,6 +433,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Microsoft Edge Beta"],
             windows: &["msedge.exe"],
             exe_dirs: &["/opt/microsoft/msedge-beta/"],
+            flatpak_ids: &[],
+            snap_names: &[],
         },
     },
     BrowserSpec {
@@ -432,6 +453,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Microsoft Edge Dev"],
             windows: &["msedge.exe"],
             exe_dirs: &["/opt/microsoft/msedge-dev/"],
+            flatpak_ids: &[],
+            snap_names: &[],
         },
     },
     BrowserSpec {
@@ -449,6 +472,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Microsoft Edge Canary"],
             windows: &["msedge.exe"],
             exe_dirs: &[],
+            flatpak_ids: &[],
+            snap_names: &[],
         },
     },
     BrowserSpec {
@@ -477,6 +502,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Brave Browser"],
             windows: &["brave.exe"],
             exe_dirs: &[],
+            flatpak_ids: &["com.brave.Browser"],
+            snap_names: &["brave"],
         },
     },
     BrowserSpec {
@@ -505,6 +532,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Vivaldi"],
             windows: &["vivaldi.exe"],
             exe_dirs: &[],
+            flatpak_ids: &["com.vivaldi.Vivaldi"],
+            snap_names: &["vivaldi"],
         },
     },
     BrowserSpec {
@@ -538,6 +567,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Opera"],
             windows: &["opera.exe"],
             exe_dirs: &[],
+            flatpak_ids: &["com.opera.Opera"],
+            snap_names: &["opera"],
         },
     },
     BrowserSpec {
@@ -560,6 +591,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Opera GX"],
             windows: &["opera.exe"],
             exe_dirs: &[],
+            flatpak_ids: &[],
+            snap_names: &[],
         },
     },
     BrowserSpec {
@@ -633,6 +666,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["firefox", "Firefox"],
             windows: &["firefox.exe"],
             exe_dirs: &[],
+            flatpak_ids: &["org.mozilla.firefox"],
+            snap_names: &["firefox"],
         },
     },
     BrowserSpec {
@@ -676,6 +711,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["librewolf", "LibreWolf"],
             windows: &["librewolf.exe"],
             exe_dirs: &[],
+            flatpak_ids: &["io.gitlab.librewolf-community"],
+            snap_names: &["librewolf"],
         },
     },
     BrowserSpec {
@@ -715,6 +752,8 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Safari"],
             windows: &[],
             exe_dirs: &[],
+            flatpak_ids: &[],
+            snap_names: &[],
         },
     },
 ];
@@ -727,6 +766,14 @@ pub fn catalog() -> &'static [BrowserSpec] {
 /// The catalog entry with this id.
 pub fn spec(id: &str) -> Option<&'static BrowserSpec> {
     CATALOG.iter().find(|s| s.id == id)
+}
+
+/// True when `exe` lies in the native executable folder of some catalog browser (a known
+/// browser outside any sandbox, so never a sandboxed installation's process).
+pub fn in_known_exe_dir(exe: &str) -> bool {
+    CATALOG
+        .iter()
+        .any(|s| s.processes.exe_dirs.iter().any(|d| exe.contains(d)))
 }
 
 /// The store kinds a family uses on an OS, as (cookies, cache, site storage); `None` =
@@ -846,6 +893,33 @@ mod tests {
         assert_eq!(before, ids.len());
         for os in [Os::Linux, Os::Macos, Os::Windows] {
             assert!(catalog().iter().filter(|s| s.supports(os)).count() >= 8);
+        }
+    }
+
+    #[test]
+    fn every_sandbox_location_has_its_app_id_or_snap_name() {
+        for s in catalog() {
+            for l in s.locations_on(Os::Linux) {
+                let (ids, prefix) = match l.packaging {
+                    Packaging::Flatpak => (s.processes.flatpak_ids, ".var/app/"),
+                    Packaging::Snap => (s.processes.snap_names, "snap/"),
+                    _ => continue,
+                };
+                let first = l.root.rel.strip_prefix(prefix).unwrap().split('/').next();
+                assert!(
+                    first.is_some_and(|f| ids.contains(&f)),
+                    "{}: {} is not under one of {ids:?}",
+                    s.id,
+                    l.root.rel
+                );
+            }
+            for (ids, packaging) in [
+                (s.processes.flatpak_ids, Packaging::Flatpak),
+                (s.processes.snap_names, Packaging::Snap),
+            ] {
+                let used = s.locations_on(Os::Linux).any(|l| l.packaging == packaging);
+                assert_eq!(!ids.is_empty(), used, "{}: {ids:?} vs {packaging:?}", s.id);
+            }
         }
     }
 

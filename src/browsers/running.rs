@@ -4,12 +4,21 @@
 //! names must be alive), Firefox's `.parentlock` is never deleted (so the `fcntl` lock on
 //! it must be tested with `F_GETLK`, which reports a holder without taking the lock) and
 //! its `lock` symlink survives even a clean exit. A stale lock is not "running".
+//!
+//! A sandboxed browser (flatpak, snap) writes pids of its own pid namespace into its
+//! locks, which the host cannot check: such a lock is inconclusive, and the process list
+//! decides. A process is tied to an installation by its name, then by what `/proc` says:
+//! the profile folder on its command line, its `HOME`, and its sandbox (a flatpak's
+//! `/.flatpak-info` and `app-flatpak-<id>-….scope` cgroup, a snap's `/snap/<name>/…`
+//! executable and `snap.<name>.…` cgroup). A process with the browser's name that cannot
+//! be tied either way keeps an inconclusive lock inconclusive: fix401 then refuses.
 
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use super::catalog::{LockRule, Packaging, ProcessNames};
+use super::catalog::{self, LockRule, Packaging, ProcessNames};
 use super::{Installation, RunningState};
-use crate::system::{Os, System};
+use crate::system::{Os, ProcessInfo, System};
 
 /// What one lock object says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +34,8 @@ pub enum LockState {
 }
 
 /// Whether `inst` runs now: a held lock → running; otherwise a process of this browser
-/// that belongs to this home → running; inconclusive locks and no process → unknown.
+/// that belongs to this home → running; an inconclusive lock with a process that may be
+/// this browser's, or without a process list to ask → unknown.
 pub fn running_state(sys: &System, inst: &Installation) -> RunningState {
     let Some(spec) = inst.spec() else {
         return RunningState::Unknown {
@@ -42,19 +52,49 @@ pub fn running_state(sys: &System, inst: &Installation) -> RunningState {
             }
         }
     }
-    if let Some(evidence) = process_evidence(sys, inst, &spec.processes) {
-        return RunningState::Running { evidence };
+    let mut maybe = Vec::new();
+    for proc in sys.processes.processes() {
+        match claim(sys, inst, &spec.processes, &proc) {
+            Claim::Ours(evidence) => return RunningState::Running { evidence },
+            Claim::Maybe(why) => maybe.push(why),
+            Claim::NotOurs => {}
+        }
     }
-    // The process list settles a doubtful lock only when it is this machine's list for a
-    // home of this OS (a sandboxed browser's processes are visible from the host).
+    // Every lock answered (absent or stale): a process that cannot be tied to this
+    // installation does not hold its profile (a running browser holds its lock).
+    if doubts.is_empty() {
+        return RunningState::NotRunning;
+    }
+    if !maybe.is_empty() {
+        doubts.extend(maybe);
+        return RunningState::Unknown {
+            why: format!(
+                "{}; close {} to be sure, then run again",
+                doubts.join("; "),
+                inst.name
+            ),
+        };
+    }
+    // An inconclusive lock and no process that could hold it. On this machine's own list
+    // for a home of this OS that settles it: every sandbox's processes are visible from
+    // the host (pid namespaces nest inside the host's), and each one with this browser's
+    // name was either tied elsewhere or is absent, so the lock is a crash leftover (the
+    // sandbox pid it names is gone). Any other list (a disk examined from another OS)
+    // says nothing about that home: unknown.
     let list_is_meaningful = sys.live || sys.os == Os::current();
-    if doubts.is_empty() || list_is_meaningful {
+    if list_is_meaningful {
         RunningState::NotRunning
     } else {
         RunningState::Unknown {
             why: doubts.join("; "),
         }
     }
+}
+
+/// True for the packagings whose browser may run in its own pid namespace: a pid in its
+/// locks that is not alive on the host proves nothing.
+fn sandboxed(packaging: Packaging) -> bool {
+    matches!(packaging, Packaging::Flatpak | Packaging::Snap)
 }
 
 /// The lock objects of one rule for this installation.
@@ -82,18 +122,19 @@ fn lock_paths(rule: LockRule, inst: &Installation) -> Vec<PathBuf> {
 
 /// Tests one lock object.
 pub fn test_lock(sys: &System, rule: LockRule, path: &Path, packaging: Packaging) -> LockState {
-    if std::fs::symlink_metadata(path).is_err() {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
         return LockState::Absent;
-    }
+    };
     match rule {
         LockRule::SingletonLock => singleton_lock(path, packaging),
         LockRule::LockSymlink => {
-            // `lock` survives a clean exit, so only a live pid counts; `.parentlock` is
-            // tested first and decides whenever it exists.
-            if std::fs::symlink_metadata(path.with_file_name(".parentlock")).is_ok() {
-                return LockState::Absent;
-            }
-            firefox_lock_symlink(path)
+            let parentlock = std::fs::symlink_metadata(path.with_file_name(".parentlock")).is_ok();
+            firefox_lock_symlink(path, packaging, parentlock)
+        }
+        // Where `fcntl` is not supported (NFS), Firefox on macOS puts its symlink lock at
+        // the `.parentlock` path itself (`nsProfileLock::Lock`).
+        LockRule::ParentLockFcntl if meta.file_type().is_symlink() => {
+            firefox_lock_symlink(path, packaging, false)
         }
         LockRule::ParentLockFcntl => fcntl_lock(path),
         LockRule::WindowsLockfile => windows_lockfile(sys, path),
@@ -101,7 +142,15 @@ pub fn test_lock(sys: &System, rule: LockRule, path: &Path, packaging: Packaging
     }
 }
 
-/// `SingletonLock` → `<hostname>-<pid>`, split at the last `-`.
+/// A `SingletonLock` target `<hostname>-<pid>`, split at the last `-` (host names may
+/// contain `-`): `None` when it has no such form.
+pub fn parse_singleton_target(target: &str) -> Option<(&str, u32)> {
+    let (host, pid) = target.rsplit_once('-')?;
+    let pid = pid.parse::<u32>().ok().filter(|p| *p != 0)?;
+    Some((host, pid))
+}
+
+/// `SingletonLock` → `<hostname>-<pid>`.
 fn singleton_lock(path: &Path, packaging: Packaging) -> LockState {
     let target = match std::fs::read_link(path) {
         Ok(t) => t.to_string_lossy().into_owned(),
@@ -112,11 +161,11 @@ fn singleton_lock(path: &Path, packaging: Packaging) -> LockState {
             ));
         }
     };
-    let Some((host, pid)) = target.rsplit_once('-') else {
-        return LockState::Inconclusive(format!("{} → {target:?}: not host-pid", path.display()));
-    };
-    let Ok(pid) = pid.parse::<u32>() else {
-        return LockState::Inconclusive(format!("{} → {target:?}: bad pid", path.display()));
+    let Some((host, pid)) = parse_singleton_target(&target) else {
+        return LockState::Inconclusive(format!(
+            "{} → {target:?}: not <host>-<pid>",
+            path.display()
+        ));
     };
     let here = hostname();
     match here {
@@ -134,17 +183,21 @@ fn singleton_lock(path: &Path, packaging: Packaging) -> LockState {
             ));
         }
     }
+    pid_lock_state(path, pid, packaging)
+}
+
+/// A lock naming `pid` of this computer: alive → held; gone → stale, except that a
+/// sandbox's pid (its own namespace) proves nothing when the host has no such process.
+fn pid_lock_state(path: &Path, pid: u32, packaging: Packaging) -> LockState {
     match pid_alive(pid) {
         Some(true) => LockState::Held(format!("{} is held by live process {pid}", path.display())),
-        Some(false) if packaging == Packaging::Flatpak => {
-            // A flatpak runs in its own pid namespace: the pid may not be a host pid.
-            LockState::Inconclusive(format!(
-                "{} names process {pid} of a flatpak sandbox, which this computer cannot check",
-                path.display()
-            ))
-        }
+        Some(false) if sandboxed(packaging) => LockState::Inconclusive(format!(
+            "{} names process {pid} of a {} sandbox, which this computer cannot check",
+            path.display(),
+            packaging.id()
+        )),
         Some(false) => LockState::Stale(format!(
-            "{} names process {pid}, which is gone (left by a crash)",
+            "{} names process {pid}, which is gone (left by a crash or an exit)",
             path.display()
         )),
         None => LockState::Inconclusive(format!(
@@ -154,23 +207,115 @@ fn singleton_lock(path: &Path, packaging: Packaging) -> LockState {
     }
 }
 
-/// Firefox `lock` → `<ip>:+<pid>`.
-fn firefox_lock_symlink(path: &Path) -> LockState {
-    let Ok(target) = std::fs::read_link(path) else {
-        return LockState::Absent;
+/// The signature in a Firefox symlink lock (`nsProfileLock::LockWithSymlink`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SymlinkLock {
+    /// The IPv4 address of the computer that wrote it (its host name resolved, or
+    /// `127.0.0.1`).
+    pub addr: Ipv4Addr,
+    /// The pid of the Firefox that wrote it.
+    pub pid: u32,
+    /// `<ip>:+<pid>`: written beside a taken `fcntl` lock on `.parentlock`, which then
+    /// decides. Without `+` (`<ip>:<pid>`, NFS without `fcntl`) the link *is* the lock.
+    pub beside_fcntl: bool,
+}
+
+/// Parses `<ip>:+<pid>` or `<ip>:<pid>` (as Gecko's `IsSymlinkStaleLock` reads it: the
+/// address up to the first `:`, a decimal pid that is not 0 and nothing after it).
+pub fn parse_symlink_lock(target: &str) -> Option<SymlinkLock> {
+    let (addr, rest) = target.split_once(':')?;
+    let addr = addr.parse::<Ipv4Addr>().ok()?;
+    let (beside_fcntl, pid) = match rest.strip_prefix('+') {
+        Some(pid) => (true, pid),
+        None => (false, rest),
     };
-    let target = target.to_string_lossy().into_owned();
-    let Some(pid) = target
-        .rsplit_once('+')
-        .and_then(|(_, p)| p.parse::<u32>().ok())
-    else {
-        return LockState::Inconclusive(format!("{} → {target:?}: no pid", path.display()));
-    };
-    match pid_alive(pid) {
-        Some(true) => LockState::Held(format!("{} names live process {pid}", path.display())),
-        Some(false) => LockState::Stale(format!("{} names a finished process", path.display())),
-        None => LockState::Inconclusive(format!("cannot check process {pid}")),
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
+    let pid = pid.parse::<u32>().ok().filter(|p| *p != 0)?;
+    Some(SymlinkLock {
+        addr,
+        pid,
+        beside_fcntl,
+    })
+}
+
+/// Firefox `lock` → `<ip>:+<pid>` or `<ip>:<pid>` (its NFS form). The `+` form is only a
+/// note beside the `fcntl` lock: when `.parentlock` exists, that lock decides.
+fn firefox_lock_symlink(path: &Path, packaging: Packaging, parentlock_exists: bool) -> LockState {
+    let target = match std::fs::read_link(path) {
+        Ok(t) => t.to_string_lossy().into_owned(),
+        Err(e) => {
+            return LockState::Inconclusive(format!(
+                "{} exists but is not a readable link ({e})",
+                path.display()
+            ));
+        }
+    };
+    let Some(lock) = parse_symlink_lock(&target) else {
+        return LockState::Inconclusive(format!("{} → {target:?}: not <ip>:<pid>", path.display()));
+    };
+    if lock.beside_fcntl && parentlock_exists {
+        return LockState::Absent;
+    }
+    match is_this_computer(lock.addr) {
+        Some(true) => pid_lock_state(path, lock.pid, packaging),
+        // Gecko gives up on a remote lock, stuck or not: so does fix401.
+        Some(false) => LockState::Held(format!(
+            "{} is held by process {} on another computer ({})",
+            path.display(),
+            lock.pid,
+            lock.addr
+        )),
+        None => LockState::Inconclusive(format!(
+            "{}: cannot tell whether {} is this computer",
+            path.display(),
+            lock.addr
+        )),
+    }
+}
+
+/// True when `addr` is one of this computer's addresses (loopback included).
+fn is_this_computer(addr: Ipv4Addr) -> Option<bool> {
+    if addr.is_loopback() {
+        return Some(true);
+    }
+    local_ipv4_addrs().map(|all| all.contains(&addr))
+}
+
+/// Every IPv4 address of this computer's interfaces.
+#[cfg(unix)]
+fn local_ipv4_addrs() -> Option<Vec<Ipv4Addr>> {
+    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs writes a list head we free below with freeifaddrs.
+    if unsafe { libc::getifaddrs(&mut head) } != 0 {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut cur = head;
+    while !cur.is_null() {
+        // SAFETY: `cur` is a node of the list getifaddrs returned, still alive.
+        let ifa = unsafe { &*cur };
+        if !ifa.ifa_addr.is_null() {
+            // SAFETY: ifa_addr points to a sockaddr whose family says its real type.
+            let family = i32::from(unsafe { (*ifa.ifa_addr).sa_family });
+            if family == libc::AF_INET {
+                // SAFETY: an AF_INET address is a sockaddr_in.
+                let sin = unsafe { &*ifa.ifa_addr.cast::<libc::sockaddr_in>() };
+                out.push(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)));
+            }
+        }
+        cur = ifa.ifa_next;
+    }
+    // SAFETY: `head` came from getifaddrs and is freed once.
+    unsafe { libc::freeifaddrs(head) };
+    Some(out)
+}
+
+/// Every IPv4 address of this computer's interfaces.
+#[cfg(not(unix))]
+fn local_ipv4_addrs() -> Option<Vec<Ipv4Addr>> {
+    None
 }
 
 /// Firefox `.parentlock`: is a conflicting `fcntl` lock held? (`F_GETLK` only asks.)
@@ -309,49 +454,128 @@ pub fn hostname() -> Option<String> {
     std::env::var("COMPUTERNAME").ok()
 }
 
-/// A process of this browser that runs for this home, as evidence.
-fn process_evidence(sys: &System, inst: &Installation, spec: &ProcessNames) -> Option<String> {
-    let names = spec.on(sys.os);
-    if names.is_empty() {
-        return None;
-    }
-    let me = std::process::id();
-    for proc in sys.processes.processes() {
-        if proc.pid == me || !names.iter().any(|n| proc.name == *n) {
-            continue;
-        }
-        // A shared name (`chrome`): the executable's folder tells which browser it is.
-        if sys.os == Os::Linux
-            && !spec.exe_dirs.is_empty()
-            && let Some(exe) = proc.exe.as_ref().and_then(|e| e.to_str())
-            && !spec.exe_dirs.iter().any(|d| exe.contains(d))
-        {
-            continue;
-        }
-        if belongs_elsewhere(sys, inst, proc.pid) {
-            continue;
-        }
-        return Some(format!("process {} ({}) is running", proc.name, proc.pid));
-    }
-    None
+/// What one process says about an installation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Claim {
+    /// It is this installation's browser, running for this home: the evidence.
+    Ours(String),
+    /// It has the browser's name but cannot be tied to this installation or away from
+    /// it: why.
+    Maybe(String),
+    /// It is another browser, another home's or profile's, a helper, or gone.
+    NotOurs,
 }
 
-/// True when the process provably works on another home or profile folder (Linux: its
-/// command line names a profile folder outside this installation, or its `HOME` is another
-/// folder). Anything unreadable counts as "may be ours".
-fn belongs_elsewhere(sys: &System, inst: &Installation, pid: u32) -> bool {
-    if !cfg!(target_os = "linux") || sys.os != Os::Linux {
-        return false;
+/// The sandbox a process runs in, as far as the host can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sandbox {
+    /// A flatpak, with its app id where it could be read.
+    Flatpak(Option<String>),
+    /// A snap, by its name.
+    Snap(String),
+    /// No sign of a sandbox.
+    Host,
+}
+
+/// Ties one process to `inst` (or not), from its name, its `/proc` entries and its
+/// executable (Linux homes; elsewhere the name decides).
+fn claim(sys: &System, inst: &Installation, spec: &ProcessNames, proc: &ProcessInfo) -> Claim {
+    let names = spec.on(sys.os);
+    if proc.pid == std::process::id() || !names.iter().any(|n| proc.name == *n) {
+        return Claim::NotOurs;
+    }
+    let running = |how: String| {
+        Claim::Ours(format!(
+            "{how}process {} ({}) is running",
+            proc.name, proc.pid
+        ))
+    };
+    if sys.os != Os::Linux {
+        return running(String::new());
+    }
+    match profile_owner(sys, inst, proc.pid) {
+        Owner::Elsewhere => return Claim::NotOurs,
+        Owner::Mine => return running(String::new()),
+        Owner::Undecided => {}
+    }
+    let exe = proc
+        .exe
+        .as_ref()
+        .and_then(|e| e.to_str())
+        .filter(|e| !e.is_empty());
+    let cannot_tie = |what: String| {
+        Claim::Maybe(format!(
+            "process {} ({}) {what}, which fix401 cannot tie to {} or to another browser",
+            proc.name, proc.pid, inst.name
+        ))
+    };
+    match (sandbox_of(proc.pid, exe), inst.packaging) {
+        (Sandbox::Flatpak(Some(id)), Packaging::Flatpak)
+            if spec.flatpak_ids.contains(&id.as_str()) =>
+        {
+            running(format!("flatpak {id}: "))
+        }
+        (Sandbox::Flatpak(None), Packaging::Flatpak) => cannot_tie(format!(
+            "runs {} in a flatpak sandbox of unknown app id",
+            exe.unwrap_or("?")
+        )),
+        (Sandbox::Snap(name), Packaging::Snap) if spec.snap_names.contains(&name.as_str()) => {
+            running(format!("snap {name}: "))
+        }
+        // Another app's sandbox, or a sandbox while this installation is not one.
+        (Sandbox::Flatpak(_) | Sandbox::Snap(_), _) => Claim::NotOurs,
+        (Sandbox::Host, packaging) => match exe {
+            // A shared name (`chrome`): the executable's folder tells which browser it is.
+            Some(exe) if packaging == Packaging::Native || packaging == Packaging::Msix => {
+                if spec.exe_dirs.is_empty() || spec.exe_dirs.iter().any(|d| exe.contains(d)) {
+                    running(String::new())
+                } else if catalog::in_known_exe_dir(exe) {
+                    Claim::NotOurs
+                } else {
+                    cannot_tie(format!("runs {exe}"))
+                }
+            }
+            None if packaging == Packaging::Native || packaging == Packaging::Msix => {
+                running(String::new())
+            }
+            // A sandboxed installation and a process outside any recognised sandbox: a
+            // known native browser is not it; anything else may be a sandbox unseen.
+            Some(exe) if catalog::in_known_exe_dir(exe) => Claim::NotOurs,
+            Some(exe) => cannot_tie(format!("runs {exe}")),
+            None => cannot_tie("has an unreadable executable".to_string()),
+        },
+    }
+}
+
+/// Whose profile a process works on, as its command line and environment tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    /// Its command line names a profile folder of this installation.
+    Mine,
+    /// It provably works elsewhere (or holds nothing).
+    Elsewhere,
+    /// Nothing tells.
+    Undecided,
+}
+
+/// Linux `/proc`: the profile folder named on the command line decides; otherwise a
+/// `HOME` outside this home (a snap's `HOME` is a folder inside it) means another
+/// person's. Helpers (`--type=…`, `-contentproc`) and gone or zombie processes hold
+/// nothing. Anything unreadable stays undecided ("may be ours").
+fn profile_owner(sys: &System, inst: &Installation, pid: u32) -> Owner {
+    if !cfg!(target_os = "linux") {
+        return Owner::Undecided;
     }
     let proc_dir = PathBuf::from(format!("/proc/{pid}"));
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    match std::fs::read(proc_dir.join("cmdline")) {
+    let cmdline = std::fs::read(proc_dir.join("cmdline"));
+    match &cmdline {
         // Gone since the list was taken, or a zombie (empty command line): holds nothing.
-        Err(_) if !proc_dir.exists() => return true,
-        Ok(raw) if raw.is_empty() => return true,
+        Err(_) if !proc_dir.exists() => return Owner::Elsewhere,
+        Ok(raw) if raw.is_empty() => return Owner::Elsewhere,
         _ => {}
     }
-    if let Ok(raw) = std::fs::read(proc_dir.join("cmdline")) {
+    if let Ok(raw) = cmdline {
         let mut args: Vec<String> = raw
             .split(|b| *b == 0)
             .filter(|a| !a.is_empty())
@@ -368,7 +592,7 @@ fn belongs_elsewhere(sys: &System, inst: &Installation, pid: u32) -> bool {
             .iter()
             .any(|a| a.starts_with("--type=") || a == "-contentproc")
         {
-            return true;
+            return Owner::Elsewhere;
         }
         let mut dir: Option<String> = None;
         for (i, a) in args.iter().enumerate() {
@@ -385,18 +609,94 @@ fn belongs_elsewhere(sys: &System, inst: &Installation, pid: u32) -> bool {
                 .iter()
                 .chain(inst.profiles.iter().map(|p| &p.dir))
                 .any(|r| d.starts_with(canon(r)));
-            return !mine;
+            return if mine { Owner::Mine } else { Owner::Elsewhere };
         }
     }
-    if let Ok(raw) = std::fs::read(proc_dir.join("environ")) {
-        for var in raw.split(|b| *b == 0) {
-            if let Some(home) = var.strip_prefix(b"HOME=") {
-                let home = PathBuf::from(String::from_utf8_lossy(home).into_owned());
-                return canon(&home) != canon(&sys.home);
+    if let Some(home) = environ_var(pid, "HOME") {
+        if !canon(Path::new(&home)).starts_with(canon(&sys.home)) {
+            return Owner::Elsewhere;
+        }
+    }
+    Owner::Undecided
+}
+
+/// One variable of a process's environment (Linux `/proc/<pid>/environ`).
+fn environ_var(pid: u32, name: &str) -> Option<String> {
+    let raw = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    raw.split(|b| *b == 0).find_map(|var| {
+        let rest = var.strip_prefix(name.as_bytes())?.strip_prefix(b"=")?;
+        Some(String::from_utf8_lossy(rest).into_owned())
+    })
+}
+
+/// The sandbox of a process: its `/.flatpak-info` (seen from the host through
+/// `/proc/<pid>/root`), its cgroup, its executable path (`/snap/<name>/…`, `/app/…` with
+/// `FLATPAK_ID` in its environment). The environment alone proves nothing (children of
+/// sandboxed apps inherit it), so it only names the app of an `/app/` executable.
+fn sandbox_of(pid: u32, exe: Option<&str>) -> Sandbox {
+    if cfg!(target_os = "linux") {
+        if let Ok(info) = std::fs::read_to_string(format!("/proc/{pid}/root/.flatpak-info")) {
+            return Sandbox::Flatpak(flatpak_info_app(&info));
+        }
+        if let Some(sandbox) = std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+            .ok()
+            .and_then(|c| cgroup_sandbox(&c))
+        {
+            return sandbox;
+        }
+    }
+    let Some(exe) = exe else {
+        return Sandbox::Host;
+    };
+    if let Some(name) = snap_of_exe(exe) {
+        return Sandbox::Snap(name.to_string());
+    }
+    if exe.starts_with("/app/") {
+        return Sandbox::Flatpak(environ_var(pid, "FLATPAK_ID").filter(|id| !id.is_empty()));
+    }
+    Sandbox::Host
+}
+
+/// The app id in a `.flatpak-info` (`[Application]` `name=`).
+pub fn flatpak_info_app(text: &str) -> Option<String> {
+    let mut in_app = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_app = line == "[Application]";
+        } else if in_app && let Some(v) = line.strip_prefix("name=") {
+            return Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        }
+    }
+    None
+}
+
+/// The sandbox a `/proc/<pid>/cgroup` names: a flatpak's `app-flatpak-<id>-<n>.scope`
+/// (with systemd's `\x2d` escapes), a snap's `snap.<name>.<app>…` unit.
+pub fn cgroup_sandbox(text: &str) -> Option<Sandbox> {
+    for line in text.lines() {
+        let path = line.splitn(3, ':').nth(2).unwrap_or("");
+        for unit in path.split('/') {
+            if let Some(rest) = unit.strip_prefix("app-flatpak-") {
+                let rest = rest.strip_suffix(".scope").unwrap_or(rest);
+                let id = rest.rsplit_once('-').map_or(rest, |(id, _)| id);
+                let id = id.replace("\\x2d", "-");
+                return Some(Sandbox::Flatpak(Some(id).filter(|i| !i.is_empty())));
+            }
+            if let Some(rest) = unit.strip_prefix("snap.")
+                && let Some((name, _)) = rest.split_once('.')
+                && !name.is_empty()
+            {
+                return Some(Sandbox::Snap(name.to_string()));
             }
         }
     }
-    false
+    None
+}
+
+/// `chromium` for `/snap/chromium/2345/usr/lib/chromium-browser/chrome`.
+pub fn snap_of_exe(exe: &str) -> Option<&str> {
+    let (name, _) = exe.strip_prefix("/snap/")?.split_once('/')?;
+    Some(name).filter(|n| !n.is_empty() && *n != "bin")
 }
 
 #[cfg(all(test, unix))]
@@ -488,6 +788,272 @@ mod tests {
         );
         let _ = theirs.kill();
         let _ = theirs.wait();
+    }
+
+    #[test]
+    fn singleton_targets_split_at_the_last_dash() {
+        assert_eq!(
+            parse_singleton_target("my-lap-top-4242"),
+            Some(("my-lap-top", 4242))
+        );
+        for bad in ["nopid", "host-", "host-0", "host-12a", ""] {
+            assert_eq!(parse_singleton_target(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn symlink_lock_signatures_with_and_without_plus() {
+        assert_eq!(
+            parse_symlink_lock("127.0.1.1:+4242"),
+            Some(SymlinkLock {
+                addr: Ipv4Addr::new(127, 0, 1, 1),
+                pid: 4242,
+                beside_fcntl: true
+            })
+        );
+        // The NFS form (no fcntl lock on that file system): the link is the lock.
+        assert_eq!(
+            parse_symlink_lock("192.168.1.20:77"),
+            Some(SymlinkLock {
+                addr: Ipv4Addr::new(192, 168, 1, 20),
+                pid: 77,
+                beside_fcntl: false
+            })
+        );
+        for bad in [
+            "127.0.0.1:",
+            "127.0.0.1:+",
+            "127.0.0.1:+0",
+            "127.0.0.1:12x",
+            "127.0.0.1:-5",
+            "127.0.0.1:++5",
+            "localhost:+5",
+            "::1:+5",
+            "4242",
+        ] {
+            assert_eq!(parse_symlink_lock(bad), None, "{bad}");
+        }
+    }
+
+    fn dead_pid() -> u32 {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert_eq!(pid_alive(pid), Some(false));
+        pid
+    }
+
+    #[test]
+    fn firefox_lock_link_nfs_form_is_the_lock_and_plus_form_defers_to_parentlock() {
+        let t = tempfile::tempdir().unwrap();
+        let lock = t.path().join("lock");
+        let link = |target: &str| {
+            let _ = std::fs::remove_file(&lock);
+            std::os::unix::fs::symlink(target, &lock).unwrap();
+        };
+        let me = std::process::id();
+        let dead = dead_pid();
+        // No `.parentlock`: the pid decides, whichever form.
+        link(&format!("127.0.0.1:{me}"));
+        assert!(matches!(
+            firefox_lock_symlink(&lock, Packaging::Native, false),
+            LockState::Held(_)
+        ));
+        link(&format!("127.0.0.1:{dead}"));
+        assert!(matches!(
+            firefox_lock_symlink(&lock, Packaging::Native, false),
+            LockState::Stale(_)
+        ));
+        // A sandbox's pid that the host lacks proves nothing.
+        assert!(matches!(
+            firefox_lock_symlink(&lock, Packaging::Flatpak, false),
+            LockState::Inconclusive(_)
+        ));
+        // Beside an existing (unlocked) `.parentlock`: the NFS form still holds, the
+        // `+` form leaves it to the fcntl lock.
+        link(&format!("127.0.0.1:{me}"));
+        assert!(matches!(
+            firefox_lock_symlink(&lock, Packaging::Native, true),
+            LockState::Held(_)
+        ));
+        link(&format!("127.0.0.1:+{me}"));
+        assert_eq!(
+            firefox_lock_symlink(&lock, Packaging::Native, true),
+            LockState::Absent
+        );
+        // Another computer's lock (TEST-NET-3 is no interface here): held, as Gecko says.
+        link("203.0.113.7:4242");
+        match firefox_lock_symlink(&lock, Packaging::Native, false) {
+            LockState::Held(e) => assert!(e.contains("another computer"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        link("garbage");
+        assert!(matches!(
+            firefox_lock_symlink(&lock, Packaging::Native, false),
+            LockState::Inconclusive(_)
+        ));
+    }
+
+    #[test]
+    fn a_parentlock_that_is_a_symlink_is_read_as_a_symlink_lock() {
+        // macOS Firefox on NFS puts `<ip>:<pid>` at the `.parentlock` path itself.
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join(".parentlock");
+        std::os::unix::fs::symlink(format!("127.0.0.1:{}", std::process::id()), &p).unwrap();
+        let sys = System::simulated(Os::Macos, t.path());
+        assert!(matches!(
+            test_lock(&sys, LockRule::ParentLockFcntl, &p, Packaging::Native),
+            LockState::Held(_)
+        ));
+    }
+
+    #[test]
+    fn sandboxed_singleton_lock_with_a_pid_the_host_lacks_is_inconclusive() {
+        let t = tempfile::tempdir().unwrap();
+        let lock = t.path().join("SingletonLock");
+        std::os::unix::fs::symlink(format!("{}-{}", hostname().unwrap(), dead_pid()), &lock)
+            .unwrap();
+        for packaging in [Packaging::Flatpak, Packaging::Snap] {
+            assert!(matches!(
+                singleton_lock(&lock, packaging),
+                LockState::Inconclusive(_)
+            ));
+        }
+        assert!(matches!(
+            singleton_lock(&lock, Packaging::Native),
+            LockState::Stale(_)
+        ));
+    }
+
+    #[test]
+    fn windows_parent_lock_examined_from_another_os_is_stale() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("parent.lock");
+        std::fs::write(&p, b"").unwrap();
+        let sys = System::simulated(Os::Windows, t.path());
+        assert!(matches!(
+            test_lock(&sys, LockRule::WindowsParentLock, &p, Packaging::Native),
+            LockState::Stale(_)
+        ));
+    }
+
+    #[test]
+    fn sandbox_markers_are_read_from_flatpak_info_cgroups_and_exe_paths() {
+        let info = "[Application]\nname=com.google.Chrome\nruntime=runtime/x\n\n[Instance]\ninstance-id=1\n";
+        assert_eq!(flatpak_info_app(info).as_deref(), Some("com.google.Chrome"));
+        assert_eq!(
+            flatpak_info_app("[Runtime]\nname=org.freedesktop.Platform\n"),
+            None
+        );
+        let flatpak = |id: &str| Some(Sandbox::Flatpak(Some(id.to_string())));
+        assert_eq!(
+            cgroup_sandbox(
+                "0::/user.slice/user-1000.slice/user@1000.service/app.slice/\
+                 app-flatpak-com.google.Chrome-12345.scope\n"
+            ),
+            flatpak("com.google.Chrome")
+        );
+        assert_eq!(
+            cgroup_sandbox("0::/app.slice/app-flatpak-io.gitlab.librewolf\\x2dcommunity-9.scope"),
+            flatpak("io.gitlab.librewolf-community")
+        );
+        assert_eq!(
+            cgroup_sandbox(
+                "12:pids:/\n1:name=systemd:/user.slice/user@1000.service/app.slice/\
+                 snap.chromium.chromium-1b2c3d.scope\n0::/"
+            ),
+            Some(Sandbox::Snap("chromium".into()))
+        );
+        assert_eq!(
+            cgroup_sandbox("0::/user.slice/user@1000.service/app.slice/app-gnome-firefox-7.scope"),
+            None
+        );
+        assert_eq!(cgroup_sandbox("0::/"), None);
+        assert_eq!(
+            snap_of_exe("/snap/chromium/2345/usr/lib/chromium-browser/chrome"),
+            Some("chromium")
+        );
+        assert_eq!(snap_of_exe("/snap/bin/chromium"), None);
+        assert_eq!(snap_of_exe("/usr/lib/chromium/chromium"), None);
+    }
+
+    /// A flatpak Chrome whose `SingletonLock` names a sandbox pid, seen with one process
+    /// (a real `sleep`, so `/proc` can be read, listed with the given name and exe).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_inconclusive_lock_is_settled_only_by_processes_that_can_be_tied() {
+        use crate::system::FixedProcesses;
+        let t = tempfile::tempdir().unwrap();
+        let home = t.path().join("home");
+        let udd = home.join(".var/app/com.google.Chrome/config/google-chrome");
+        std::fs::create_dir_all(&udd).unwrap();
+        std::os::unix::fs::symlink(
+            format!("{}-{}", hostname().unwrap(), dead_pid()),
+            udd.join("SingletonLock"),
+        )
+        .unwrap();
+        let inst = Installation {
+            id: "chrome".into(),
+            name: "Google Chrome".into(),
+            family: crate::browsers::Family::Chromium,
+            packaging: Packaging::Flatpak,
+            data_dirs: vec![udd.clone()],
+            roots: vec![udd],
+            profiles: Vec::new(),
+            running: RunningState::NotRunning,
+            warnings: Vec::new(),
+        };
+        let state_with = |env: &[(&str, &str)], listed: Option<(&str, &str)>| {
+            let mut child = std::process::Command::new("sleep");
+            child.arg("1000").env_clear().env("HOME", &home);
+            for (k, v) in env {
+                child.env(k, v);
+            }
+            let mut child = child.spawn().unwrap();
+            let mut sys = System::simulated(Os::Linux, &home);
+            sys.processes = std::sync::Arc::new(FixedProcesses(
+                listed
+                    .map(|(name, exe)| ProcessInfo {
+                        pid: child.id(),
+                        name: name.into(),
+                        exe: Some(PathBuf::from(exe)),
+                    })
+                    .into_iter()
+                    .collect(),
+            ));
+            let state = running_state(&sys, &inst);
+            let _ = child.kill();
+            let _ = child.wait();
+            state
+        };
+        let chrome_app = [("FLATPAK_ID", "com.google.Chrome")];
+        // The sandboxed chrome of this app id: running.
+        let s = state_with(&chrome_app, Some(("chrome", "/app/extra/chrome")));
+        assert!(s.is_running(), "{s:?}");
+        assert!(s.describe().contains("flatpak com.google.Chrome"), "{s:?}");
+        // Another flatpak's chrome-named process, or a wrapper name: not this one.
+        let brave = [("FLATPAK_ID", "com.brave.Browser")];
+        assert_eq!(
+            state_with(&brave, Some(("chrome", "/app/extra/chrome"))),
+            RunningState::NotRunning
+        );
+        assert_eq!(
+            state_with(&chrome_app, Some(("bwrap", "/usr/bin/bwrap"))),
+            RunningState::NotRunning
+        );
+        // A sandbox of unknown app id, or an executable fix401 does not know: unknown,
+        // and the reason names the browser to close.
+        for exe in ["/app/extra/chrome", "/home/someone/bin/chrome"] {
+            let s = state_with(&[], Some(("chrome", exe)));
+            assert!(!s.is_safe_to_write(), "{exe}: {s:?}");
+            assert!(s.describe().contains("close Google Chrome"), "{s:?}");
+        }
+        // Native Chrome (known folder) is not the flatpak; no process at all: not running.
+        assert_eq!(
+            state_with(&[], Some(("chrome", "/opt/google/chrome/chrome"))),
+            RunningState::NotRunning
+        );
+        assert_eq!(state_with(&[], None), RunningState::NotRunning);
     }
 
     #[test]
