@@ -25,9 +25,17 @@ impl CookieHome {
         let env = homes::env(Os::Linux);
         let chrome = homes::chromium_profile(&env, Os::Linux, "chrome", "Default").cookies;
         homes::chromium_cookie(&chrome, host, "sid", "");
+        // Still valid (2096): Chrome would send it, and its value is encrypted beyond reach.
+        rusqlite::Connection::open(&chrome)
+            .unwrap()
+            .execute(
+                "UPDATE cookies SET expires_utc = ?1",
+                [homes::chromium_time(4_000_000_000)],
+            )
+            .unwrap();
         let firefox = homes::firefox_profile(&env, Os::Linux, "firefox", "default-release").cookies;
-        homes::firefox_cookie(&firefox, host, "sid", "0ld-s3ssion", "");
-        homes::firefox_cookie(&firefox, host, "theme", "dark", "");
+        firefox_cookie(&firefox, host, "sid", "0ld-s3ssion");
+        firefox_cookie(&firefox, host, "theme", "dark");
         CookieHome {
             env,
             chrome,
@@ -35,12 +43,42 @@ impl CookieHome {
         }
     }
 
+    /// A home whose only browser, Firefox, holds cookies for `host` (every value readable,
+    /// so the proof tests them all).
+    fn firefox_only(host: &str) -> CookieHome {
+        let env = homes::env(Os::Linux);
+        let firefox = homes::firefox_profile(&env, Os::Linux, "firefox", "default-release").cookies;
+        firefox_cookie(&firefox, host, "sid", "0ld-s3ssion");
+        CookieHome {
+            env,
+            chrome: std::path::PathBuf::new(),
+            firefox,
+        }
+    }
+
     fn rows(&self) -> (Vec<String>, Vec<String>) {
         (
-            dump_rows(&self.chrome, "cookies"),
+            if self.chrome.as_os_str().is_empty() {
+                Vec::new()
+            } else {
+                dump_rows(&self.chrome, "cookies")
+            },
             dump_rows(&self.firefox, "moz_cookies"),
         )
     }
+}
+
+/// A Firefox cookie row as [`homes::firefox_cookie`] writes it, but expiring in 2096, so the
+/// browser (and the proof) still sends it.
+fn firefox_cookie(db: &std::path::Path, host: &str, name: &str, value: &str) {
+    homes::firefox_cookie(db, host, name, value, "");
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .execute(
+            "UPDATE moz_cookies SET expiry = 4_000_000_000_000 WHERE host = ?1 AND name = ?2",
+            [host, name],
+        )
+        .unwrap();
 }
 
 /// A DNS server that resolves a.test to loopback (and nothing else).
@@ -205,7 +243,7 @@ fn a_refused_connection_or_a_missing_name_clears_nothing() {
 fn cookies_that_make_no_difference_to_a_401_are_not_cleared() {
     let srv =
         Server::http(|_, _| respond(401, &[("WWW-Authenticate", b"Basic realm=\"staff\"")], b""));
-    let home = CookieHome::new("a.test");
+    let home = CookieHome::firefox_only("a.test");
     let dns = dns();
     let url = format!("http://a.test:{}/", srv.addr.port());
     assert_refused(
@@ -213,6 +251,14 @@ fn cookies_that_make_no_difference_to_a_401_are_not_cleared() {
         &dns,
         &url,
         "your browser's cookies make no difference: the site answers 401 with and without them",
+    );
+    // Cookies that could not be tested (Chrome's, encrypted) prove nothing: not ruled out.
+    let untested = CookieHome::new("a.test");
+    let report = fix(&untested, &dns, &url, &["--site-data", "--yes", "--json"]).json();
+    assert_eq!(
+        report["plan"]["ruled_out"],
+        serde_json::json!([]),
+        "{report:#}"
     );
     // The cookies were really sent: the proof is evidence, not a guess.
     assert!(srv.received().iter().any(|r| {
