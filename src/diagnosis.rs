@@ -1261,6 +1261,32 @@ mod tests {
     }
 
     #[test]
+    fn only_failures_without_any_browser_data_exonerate_it() {
+        let f = |c: Cause, conf: Confidence| vec![Finding::new(c, conf, "s", [])];
+        let why = site_data_exonerated(Some(503), &f(Cause::ServerError, Confidence::High));
+        assert_eq!(
+            why.as_deref(),
+            Some("your browser's cookies make no difference: the site itself answers 503")
+        );
+        assert!(
+            site_data_exonerated(None, &f(Cause::NetworkUnreachable, Confidence::High)).is_some()
+        );
+        assert!(site_data_exonerated(None, &f(Cause::DnsFailure, Confidence::High)).is_some());
+        // A guess is no evidence; a login problem or a working page exonerates nothing.
+        assert!(
+            site_data_exonerated(None, &f(Cause::NetworkUnreachable, Confidence::Low)).is_none()
+        );
+        assert!(
+            site_data_exonerated(Some(429), &f(Cause::ServerError, Confidence::Medium)).is_none()
+        );
+        assert!(
+            site_data_exonerated(Some(401), &f(Cause::CredentialsMissing, Confidence::High))
+                .is_none()
+        );
+        assert!(site_data_exonerated(Some(200), &f(Cause::DnsStale, Confidence::High)).is_none());
+    }
+
+    #[test]
     fn ids_match_serde_names() {
         for cause in Cause::ALL {
             let json = serde_json::to_string(&cause).unwrap();

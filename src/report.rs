@@ -342,6 +342,9 @@ impl Report {
                 let _ = writeln!(o, "    actions: {}", ids.join(", "));
             }
         }
+        if let Some(why) = &self.site_data_ruled_out {
+            let _ = writeln!(o, "\nRuled out: clearing the site's data — {why}.");
+        }
         for c in &self.challenges {
             let _ = writeln!(o, "\n{}:", header_title(&c.header));
             for l in &c.lines {

@@ -373,9 +373,7 @@ pub fn run(
             outcomes.push(ActionOutcome {
                 action: Action::ClearSiteData,
                 status: ActionStatus::Skipped,
-                summary: format!(
-                    "Not cleared: {why}. Nothing was changed; --force clears it anyway."
-                ),
+                summary: format!("Not cleared: {why}. Nothing was changed."),
                 details: Vec::new(),
                 undo_id: None,
             });

@@ -194,8 +194,11 @@ pub fn text(report: &FixReport) -> String {
             out.push_str(&format!("{}\n", ruled_out_line(r)));
             out.push_str(&format!("  Tested: {}\n", r.tested.join("; ")));
         }
-        if report.plan.ruled_out.iter().any(|r| !r.forced) && nothing_changed(report) {
-            out.push_str("Nothing was changed.\n");
+        if report.plan.ruled_out.iter().any(|r| !r.forced) {
+            if nothing_changed(report) {
+                out.push_str("Nothing was changed.\n");
+            }
+            out.push_str("A technician who wants it anyway passes --force.\n");
         }
     }
     let done: Vec<&ActionOutcome> = report
