@@ -304,6 +304,12 @@ pub async fn diagnose(
     let mut findings = findings(&target, &evidence, &opts.credentials);
     merge_dns(&mut findings, dns_findings, &evidence);
     sort(&mut findings);
+    // What the evidence exonerates is never suggested.
+    if site_data_exonerated(evidence.final_status(), &findings).is_some() {
+        for f in &mut findings {
+            f.actions.retain(|a| *a != Action::ClearSiteData);
+        }
+    }
     Ok(Report::build(&target, &evidence, findings))
 }
 
@@ -348,6 +354,22 @@ fn merge_dns(out: &mut Vec<Finding>, dns: Vec<Finding>, ev: &crate::probe::Evide
         }
     }
     if let Some(crate::probe::Failure::Dns { host, message }) = &ev.failure
+        && ev.proxy_failed
+    {
+        let setting = failing_proxy(ev).map_or_else(String::new, |(_, s)| format!("; it is {s}"));
+        out.push(
+            Finding::new(
+                Cause::NetworkUnreachable,
+                Confidence::High,
+                format!(
+                    "The proxy's name {host} cannot be found, so nothing reaches the site{setting}: \
+                     correct or remove that setting."
+                ),
+                [Action::Retry],
+            )
+            .with_evidence(format!("lookup of the proxy {host} failed: {message}")),
+        );
+    } else if let Some(crate::probe::Failure::Dns { host, message }) = &ev.failure
         && !has_failure
     {
         out.push(
@@ -360,6 +382,79 @@ fn merge_dns(out: &mut Vec<Finding>, dns: Vec<Finding>, ev: &crate::probe::Evide
             .with_evidence(format!("lookup of {host} failed: {message}")),
         );
     }
+}
+
+/// What still differs between fix401's own test and the person's browser when the test
+/// works: where to look next. `login_accepted` when the site took a Basic/Digest login.
+pub fn remaining_differences(login_accepted: bool) -> Vec<String> {
+    [
+        "its proxy: fix401 uses the proxy its environment names (https_proxy…) or none; your browser may go through its own, the system's or one from a PAC file",
+        if login_accepted {
+            "a saved login: your browser keeps the user name and password it last sent to this site in its HTTP-auth cache and sends them again until it is restarted (restart-browser)"
+        } else {
+            "a saved login in your browser's HTTP-auth cache, kept until the browser is restarted"
+        },
+        "an extension (ad blocker, privacy or security add-on) that changes or blocks the request",
+        "a different DNS: your browser may look names up itself, e.g. with DNS-over-HTTPS, and get another address",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect()
+}
+
+/// Why clearing the site's stored data (cookies, cache, storage) cannot help: fix401's own
+/// test, which sends none of it, fails in a way stored data cannot cause (a 5xx, no
+/// connection, no name, a broken certificate, an unusable address, a redirect loop).
+/// `None` when the evidence does not rule it out. The words follow "Ruled out: … — ".
+pub fn site_data_exonerated(status: Option<u16>, findings: &[Finding]) -> Option<String> {
+    if status.is_some_and(|s| (200..300).contains(&s)) {
+        return None;
+    }
+    let why = findings
+        .iter()
+        .filter(|f| f.confidence >= Confidence::Medium)
+        .find_map(|f| match f.cause {
+            Cause::ServerError => status
+                .filter(|s| (500..600).contains(s))
+                .map(|s| format!("the site itself answers {s}")),
+            Cause::NetworkUnreachable => {
+                Some("no connection to the site can be made, so no cookie is ever sent".into())
+            }
+            Cause::DnsFailure => {
+                Some("the site's name cannot be looked up, so no cookie is ever sent".into())
+            }
+            Cause::DnsStale | Cause::DnsHostsOverride => {
+                Some("this computer has a wrong address for the site".into())
+            }
+            Cause::TlsCertificate => {
+                Some("the secure connection fails before any cookie is sent".into())
+            }
+            Cause::UrlInvalid => Some("the address itself cannot be used".into()),
+            Cause::UrlNotFound => {
+                status.map(|s| format!("the site itself answers {s} for this address"))
+            }
+            Cause::RedirectLoop | Cause::RedirectTooMany => {
+                Some("the site sends fix401 round the same redirects without any cookie".into())
+            }
+            _ => None,
+        })?;
+    Some(format!("your browser's cookies make no difference: {why}"))
+}
+
+/// The proxy the probe failed to get through, as `host:port` (never its credentials), and
+/// the setting that named it in words ("set by the environment variable https_proxy").
+fn failing_proxy(ev: &crate::probe::Evidence) -> Option<(String, String)> {
+    if !ev.proxy_failed {
+        return None;
+    }
+    let proxy = url::Url::parse(ev.proxy.as_deref()?).ok()?;
+    let at = format!("{}:{}", proxy.host_str()?, proxy.port_or_known_default()?);
+    let setting = match ev.proxy_source.as_deref() {
+        Some(flag) if flag.starts_with("--") => format!("given with {flag}"),
+        Some(var) => format!("set by the environment variable {var}"),
+        None => "set in this computer's proxy settings".to_string(),
+    };
+    Some((at, setting))
 }
 
 /// Most important first: what blocks the request outright, then what the server said,
@@ -501,10 +596,29 @@ pub fn findings(
             .as_ref()
             .map(|p| format!(" (through the proxy {p})"))
             .unwrap_or_default();
+        // On the way to a proxy, the proxy is what failed: named with the setting that set it.
+        let failing_proxy = failing_proxy(ev);
         match failure {
             Failure::Dns { .. } => {} // merged from the DNS module (see merge_dns)
-            Failure::Connect { detail, refused } => out.push(
-                Finding::new(
+            Failure::Connect { detail, refused } => out.push(match &failing_proxy {
+                Some((at, setting)) => Finding::new(
+                    Cause::NetworkUnreachable,
+                    Confidence::High,
+                    if *refused {
+                        format!(
+                            "The proxy at {at} refuses connections, so nothing reaches the site; \
+                             it is {setting}: correct or remove that setting."
+                        )
+                    } else {
+                        format!(
+                            "The proxy at {at} cannot be reached from this network (no route to \
+                             it); it is {setting}: correct or remove that setting."
+                        )
+                    },
+                    [Action::Retry],
+                )
+                .with_evidence(format!("connect to the proxy {at} failed: {detail}")),
+                None => Finding::new(
                     Cause::NetworkUnreachable,
                     Confidence::High,
                     if *refused {
@@ -515,7 +629,7 @@ pub fn findings(
                     [Action::Retry, Action::ContactSiteOwner],
                 )
                 .with_evidence(format!("connect failed{via}: {}", detail)),
-            ),
+            }),
             Failure::Timeout { phase, detail } => {
                 use crate::probe::Phase;
                 let (summary, conf) = match phase {
@@ -540,7 +654,24 @@ pub fn findings(
                         Confidence::Medium,
                     ),
                 };
-                if *phase == Phase::Body {
+                if let Some((at, setting)) =
+                    failing_proxy.as_ref().filter(|_| *phase == Phase::Connect)
+                {
+                    out.push(
+                        Finding::new(
+                            Cause::NetworkUnreachable,
+                            Confidence::High,
+                            format!(
+                                "The proxy at {at} does not answer, so nothing reaches the site; \
+                                 it is {setting}: correct or remove that setting."
+                            ),
+                            [Action::Retry],
+                        )
+                        .with_evidence(format!(
+                            "deadline reached on the way to the proxy {at}: {detail}"
+                        )),
+                    );
+                } else if *phase == Phase::Body {
                     out.push(
                         Finding::new(
                             Cause::ServerError,
@@ -707,21 +838,36 @@ fn status_findings(
     };
     match status {
         200..=299 => {
+            // fix401's test sent none of the browser's data: its stored data is one
+            // difference left, not a finding proven (`fix` tests the browser's cookies).
+            let steps = auth_steps(ev);
+            let login_accepted = !steps.is_empty();
             let mut f = Finding::new(
                 Cause::SiteDataStale,
-                Confidence::Medium,
-                "The page works from here, so the error you saw most likely comes from old cookies or cached data stored in your browser.",
-                [Action::ClearSiteData, Action::RestartBrowser, Action::FlushDns],
+                Confidence::Low,
+                if login_accepted {
+                    "The page works from here with the login fix401 sent. If your browser still shows an error, it may keep sending an old login (restarting it forgets that) or data it stored for this site."
+                } else {
+                    "The page works from here, without any of your browser's cookies or cache. If your browser still shows an error, the difference is on its side: data it stored for this site, a saved login, its proxy, an extension or its DNS."
+                },
+                if login_accepted {
+                    [Action::RestartBrowser, Action::ClearSiteData, Action::FlushDns]
+                } else {
+                    [Action::ClearSiteData, Action::RestartBrowser, Action::FlushDns]
+                },
             )
             .with_evidence(line);
             if !sent.is_empty() {
                 f = f.with_evidence(format!("{sent_line}; they were accepted"));
             }
-            for step in auth_steps(ev) {
+            for step in steps {
                 f = f.with_evidence(step);
             }
             if last.body_truncated {
                 f = f.with_evidence(format!("body read capped at {} KiB", crate::probe::BODY_CAP / 1024));
+            }
+            for d in remaining_differences(login_accepted) {
+                f = f.with_evidence(format!("not the same as in your browser: {d}"));
             }
             out.push(f);
         }
@@ -1112,6 +1258,32 @@ mod tests {
                 Cause::UrlSuspicious
             ]
         );
+    }
+
+    #[test]
+    fn only_failures_without_any_browser_data_exonerate_it() {
+        let f = |c: Cause, conf: Confidence| vec![Finding::new(c, conf, "s", [])];
+        let why = site_data_exonerated(Some(503), &f(Cause::ServerError, Confidence::High));
+        assert_eq!(
+            why.as_deref(),
+            Some("your browser's cookies make no difference: the site itself answers 503")
+        );
+        assert!(
+            site_data_exonerated(None, &f(Cause::NetworkUnreachable, Confidence::High)).is_some()
+        );
+        assert!(site_data_exonerated(None, &f(Cause::DnsFailure, Confidence::High)).is_some());
+        // A guess is no evidence; a login problem or a working page exonerates nothing.
+        assert!(
+            site_data_exonerated(None, &f(Cause::NetworkUnreachable, Confidence::Low)).is_none()
+        );
+        assert!(
+            site_data_exonerated(Some(429), &f(Cause::ServerError, Confidence::Medium)).is_none()
+        );
+        assert!(
+            site_data_exonerated(Some(401), &f(Cause::CredentialsMissing, Confidence::High))
+                .is_none()
+        );
+        assert!(site_data_exonerated(Some(200), &f(Cause::DnsStale, Confidence::High)).is_none());
     }
 
     #[test]

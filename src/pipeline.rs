@@ -378,6 +378,8 @@ pub fn fix_site_and_retest(
         site_data: true,
         browsers: browser_ids.to_vec(),
         reopen: false,
+        // The window offers no clear the evidence rules out (`site_data_ruled_out`).
+        force: false,
     };
     repair::run(sys, &backend, &config, &opts, &Unattended, observer)
 }

@@ -101,6 +101,9 @@ pub struct Report {
     pub tls: Vec<String>,
     /// Findings, most important first.
     pub findings: Vec<Finding>,
+    /// Why clearing the site's data cannot help, when the evidence rules it out (a 5xx, no
+    /// connection, no name…): the faces then offer no clear.
+    pub site_data_ruled_out: Option<String>,
     /// When the test ran (HTTP date, UTC), so a ticket says when it was true.
     pub tested_at: String,
     /// The fix401 version.
@@ -153,6 +156,10 @@ impl Report {
             challenges: Vec::new(),
             headers: Vec::new(),
             tls: Vec::new(),
+            site_data_ruled_out: crate::diagnosis::site_data_exonerated(
+                None,
+                std::slice::from_ref(&f),
+            ),
             findings: vec![f],
             tested_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
             fix401_version: env!("CARGO_PKG_VERSION"),
@@ -234,6 +241,7 @@ impl Report {
             challenges,
             headers,
             tls: ev.tls_details.clone(),
+            site_data_ruled_out: crate::diagnosis::site_data_exonerated(status, &findings),
             findings: findings
                 .into_iter()
                 .map(|mut f| {
@@ -333,6 +341,9 @@ impl Report {
                 let ids: Vec<&str> = f.actions.iter().map(|a| a.id()).collect();
                 let _ = writeln!(o, "    actions: {}", ids.join(", "));
             }
+        }
+        if let Some(why) = &self.site_data_ruled_out {
+            let _ = writeln!(o, "\nRuled out: clearing the site's data — {why}.");
         }
         for c in &self.challenges {
             let _ = writeln!(o, "\n{}:", header_title(&c.header));
@@ -655,6 +666,8 @@ mod tests {
             timings: Timings::default(),
             tls_details: Vec::new(),
             proxy: None,
+            proxy_source: None,
+            proxy_failed: false,
             credentials_supplied: vec!["password"],
         }
     }

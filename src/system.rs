@@ -398,6 +398,15 @@ impl System {
             sys.runner = Arc::new(RealRunner);
             sys.processes = Arc::new(RealProcesses);
             sys.admin = running_as_admin();
+            // The re-test runs from this machine: its proxy settings are the ones that apply.
+            for (k, v) in std::env::vars() {
+                if matches!(
+                    k.to_ascii_lowercase().as_str(),
+                    "http_proxy" | "https_proxy" | "all_proxy" | "no_proxy"
+                ) {
+                    sys.env.insert(k, v);
+                }
+            }
         }
         Ok(sys)
     }

@@ -251,6 +251,8 @@ function renderTechnical(r) {
 }
 
 function showReport(r) {
+  // The core rules clearing out when the evidence exonerates the site's data: not offered.
+  $("fix-site").hidden = disabled.has("clear-site-data") || Boolean(r.site_data_ruled_out);
   // The headline often repeats the only finding word for word: say it once.
   const repeated = (r.findings || []).some((f) => f.summary === r.headline);
   setVerdict(r.verdict, repeated ? "" : r.headline, r.findings);

@@ -33,6 +33,10 @@ pub struct Args {
     /// Do not reopen the page after closing a browser.
     #[arg(long)]
     no_reopen: bool,
+    /// Clear the site's data even when the evidence rules it out (a 5xx, no connection, no
+    /// name, cookies that make no difference); the report lists the clear as forced.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Asks on the terminal; the spinner steps aside while it does.
@@ -128,6 +132,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         site_data: args.site_data,
         browsers: args.browsers,
         reopen: !args.no_reopen,
+        force: args.force,
     };
     let backend = repair::live::LiveBackend::new(ctx.sys.clone());
     let progress = Progress::new();

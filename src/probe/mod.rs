@@ -354,6 +354,12 @@ pub struct Evidence {
     pub tls_details: Vec<String>,
     /// The proxy used (without credentials), if any.
     pub proxy: Option<String>,
+    /// The setting that named the proxy: the environment variable (`https_proxy`,
+    /// `ALL_PROXY`…) or `--proxy`.
+    pub proxy_source: Option<String>,
+    /// True when the failure happened on the way to the proxy (its name, its port, its
+    /// tunnel), not to the site.
+    pub proxy_failed: bool,
     /// What credentials were supplied.
     pub credentials_supplied: Vec<&'static str>,
 }
@@ -450,11 +456,12 @@ where
     }
 }
 
-/// The proxy for `url` under `setting`, as a URL.
-fn proxy_for(sys: &System, setting: &ProxySetting, url: &Url) -> Option<Url> {
+/// The proxy for `url` under `setting`, as a URL, with the setting that named it
+/// (`https_proxy`, `--proxy`…), so a report can say where to change it.
+fn proxy_for(sys: &System, setting: &ProxySetting, url: &Url) -> Option<(Url, String)> {
     match setting {
         ProxySetting::Off => None,
-        ProxySetting::Url(p) => Url::parse(p).ok(),
+        ProxySetting::Url(p) => Url::parse(p).ok().map(|u| (u, "--proxy".to_string())),
         ProxySetting::Environment => {
             let host = url
                 .host_str()?
@@ -463,13 +470,16 @@ fn proxy_for(sys: &System, setting: &ProxySetting, url: &Url) -> Option<Url> {
             if is_loopback(host) {
                 return None;
             }
+            // Lower case first, as curl reads them; an empty variable counts as unset.
             let get = |k: &str| {
-                sys.var(k)
-                    .or_else(|| sys.var(&k.to_ascii_lowercase()))
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_string)
+                let lower = k.to_ascii_lowercase();
+                [lower.as_str(), k].into_iter().find_map(|name| {
+                    sys.var(name)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| (v.to_string(), name.to_string()))
+                })
             };
-            if let Some(no) = get("NO_PROXY") {
+            if let Some((no, _)) = get("NO_PROXY") {
                 for entry in no.split(',').map(str::trim).filter(|e| !e.is_empty()) {
                     let e = entry.trim_start_matches('.');
                     if entry == "*" || host == e || host.ends_with(&format!(".{e}")) {
@@ -482,12 +492,13 @@ fn proxy_for(sys: &System, setting: &ProxySetting, url: &Url) -> Option<Url> {
             } else {
                 get("HTTP_PROXY").or_else(|| get("ALL_PROXY"))
             }?;
+            let (raw, source) = raw;
             let raw = if raw.contains("://") {
                 raw
             } else {
                 format!("http://{raw}")
             };
-            Url::parse(&raw).ok()
+            Url::parse(&raw).ok().map(|u| (u, source))
         }
     }
 }
@@ -547,6 +558,8 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
         timings: Timings::default(),
         tls_details: Vec::new(),
         proxy: None,
+        proxy_source: None,
+        proxy_failed: false,
         credentials_supplied: opts.credentials.kinds(),
     };
     let known: Arc<Mutex<HashMap<String, Vec<IpAddr>>>> = Arc::default();
@@ -577,11 +590,12 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
         let port = url
             .port_or_known_default()
             .unwrap_or(if https { 443 } else { 80 });
-        let proxy = proxy_for(sys, &opts.proxy, &url);
+        let (proxy, proxy_source) = proxy_for(sys, &opts.proxy, &url).unzip();
         if let Some(p) = &proxy
             && ev.proxy.is_none()
         {
             ev.proxy = Some(display_proxy(p));
+            ev.proxy_source = proxy_source;
         }
         let tls_config = if https {
             if verifying.is_none() {
@@ -642,6 +656,17 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
                 k.insert(name, pf.resolved.clone());
             }
             if let Err(f) = res {
+                // Before any byte reached the site, the proxy was the one to fail.
+                ev.proxy_failed = ep.proxy.is_some()
+                    && matches!(
+                        f,
+                        Failure::Dns { .. }
+                            | Failure::Connect { .. }
+                            | Failure::Timeout {
+                                phase: Phase::Dns | Phase::Connect,
+                                ..
+                            }
+                    );
                 ev.failure = Some(f);
                 ev.hops.push(hop);
                 break;

@@ -43,6 +43,8 @@ pub struct FixOptions {
     pub browsers: Vec<String>,
     /// Reopen the URL in the default browser after closing a browser.
     pub reopen: bool,
+    /// Carry out a clear the evidence rules out (`--force`); the report lists it as forced.
+    pub force: bool,
 }
 
 /// Where consent comes from: a prompt in the CLI, a dialog in the app, or `--yes`.
@@ -211,6 +213,33 @@ pub fn run(
         || proven_stale
         || !cached_errors.is_empty()
         || before.corrected_url.is_some();
+    // It works from here and nothing shows the browser's data at fault: no `site_data.stale`
+    // without evidence; say what was tested and what still differs instead.
+    let tested = tested_lines(&before.summary, proof.as_ref(), &profiles, &host);
+    let proof_clears_cookies = proof.as_ref().is_none_or(|p| {
+        matches!(
+            p.outcome,
+            ProofOutcome::NoCookies | ProofOutcome::CookiesNotTheCause
+        ) && p.profiles.iter().all(|r| r.unreadable.is_none())
+    });
+    let works_from_here = (before.summary.ok
+        && before.corrected_url.is_none()
+        && !proven_stale
+        && cached_errors.is_empty()
+        && proof_clears_cookies)
+        .then(|| {
+            let login_accepted = findings.iter().any(|f| {
+                f.cause == Cause::SiteDataStale
+                    && f.actions.first() == Some(&Action::RestartBrowser)
+            });
+            findings.retain(|f| f.cause != Cause::SiteDataStale);
+            let mut tested = tested.clone();
+            tested.push("no browser keeps an error page for this address in its cache".into());
+            WorksFromHere {
+                tested,
+                differences: crate::diagnosis::remaining_differences(login_accepted),
+            }
+        });
     let mut before_summary = redact_summary(before.summary.clone());
     before_summary.findings = findings.clone();
     if proven_stale || (before.summary.ok && !cached_errors.is_empty()) {
@@ -223,9 +252,10 @@ pub fn run(
             _ => "Your browser keeps an old error page for this address in its cache.".into(),
         };
     } else if before.summary.ok
-        && findings
-            .iter()
-            .any(|f| f.cause == Cause::SiteDataStale && f.confidence == Confidence::Low)
+        && (works_from_here.is_some()
+            || findings
+                .iter()
+                .any(|f| f.cause == Cause::SiteDataStale && f.confidence == Confidence::Low))
     {
         before_summary.headline = "The page works from here.".into();
     }
@@ -314,6 +344,7 @@ pub fn run(
             why,
             touches: vec![format!("test {}", redact::url_str(corrected))],
             changes_system: false,
+            forced: false,
         });
     }
     if let Some(why) = why_of(Action::FlushDns) {
@@ -323,11 +354,39 @@ pub fn run(
                 why,
                 touches: cmds.into_iter().map(|c| format!("run: {c}")).collect(),
                 changes_system: true,
+                forced: false,
             }),
             Err(e) => outcomes.push(failed(Action::FlushDns, &e)),
         }
     }
-    if let Some(why) = why_of(Action::ClearSiteData) {
+    // A plan never clears what the evidence exonerates, unless the person forces it.
+    let clear_ruled_out = clear_ruled_out(&before.summary, proof.as_ref())
+        .filter(|_| why_of(Action::ClearSiteData).is_some());
+    if let Some(why) = &clear_ruled_out {
+        plan.ruled_out.push(RuledOut {
+            action: Action::ClearSiteData,
+            why: why.clone(),
+            tested: tested.clone(),
+            forced: opts.force,
+        });
+        if !opts.force {
+            outcomes.push(ActionOutcome {
+                action: Action::ClearSiteData,
+                status: ActionStatus::Skipped,
+                summary: format!("Not cleared: {why}. Nothing was changed."),
+                details: Vec::new(),
+                undo_id: None,
+            });
+        }
+    }
+    if let Some(why) =
+        why_of(Action::ClearSiteData).filter(|_| clear_ruled_out.is_none() || opts.force)
+    {
+        let forced = clear_ruled_out.is_some();
+        let why = match &clear_ruled_out {
+            Some(r) => format!("you forced it (--force), although {r}; asked: {why}"),
+            None => why,
+        };
         let ids: Vec<String> = selected.iter().map(|b| b.id.clone()).collect();
         match backend.plan_clear(&host, &ids) {
             Ok(pc) if pc.empty => outcomes.push(ActionOutcome {
@@ -362,6 +421,7 @@ pub fn run(
                         why,
                         touches: pc.touches.clone(),
                         changes_system: true,
+                        forced,
                     });
                     clear_plan = Some(pc);
                 }
@@ -421,6 +481,7 @@ pub fn run(
                 why,
                 touches,
                 changes_system: true,
+                forced: false,
             },
         );
     }
@@ -435,6 +496,7 @@ pub fn run(
                 why,
                 touches: Vec::new(),
                 changes_system: false,
+                forced: false,
             });
         }
     }
@@ -696,6 +758,7 @@ pub fn run(
         headline,
         before: before_summary,
         proof,
+        works_from_here,
         cached_responses: cached,
         plan,
         actions: outcomes,
@@ -833,6 +896,75 @@ fn prove_site_data(
         status_without_cookies: status_without,
         profiles: rows,
     }))
+}
+
+/// What was tested, one line each: fix401's own test without any cookie, then each
+/// browser profile's cookies (names only, never values).
+fn tested_lines(
+    before: &ProbeSummary,
+    proof: Option<&CookieProof>,
+    profiles: &[crate::browsers::Profile],
+    host: &str,
+) -> Vec<String> {
+    let answer = |s: Option<u16>| s.map_or("no answer".to_string(), |s| format!("HTTP {s}"));
+    let mut lines = vec![format!(
+        "fix401's own test, without any cookie or cache: {}",
+        answer(before.status)
+    )];
+    match proof {
+        None if profiles.is_empty() => lines.push("no browser profile was found".into()),
+        None => {}
+        Some(p) if p.outcome == ProofOutcome::NoCookies => {
+            lines.push(format!("no browser holds cookies for {host}"))
+        }
+        Some(p) if p.outcome == ProofOutcome::NotRun => lines.push(p.summary.clone()),
+        Some(p) => {
+            for r in &p.profiles {
+                lines.push(match &r.unreadable {
+                    Some(why) => format!(
+                        "{} ({}): its cookies could not be tested ({why})",
+                        r.browser_name, r.profile
+                    ),
+                    None => format!(
+                        "with the {} {} ({}) holds [{}]: {}",
+                        crate::words::count(r.cookie_names.len(), "cookie", "cookies"),
+                        r.browser_name,
+                        r.profile,
+                        r.cookie_names.join(", "),
+                        answer(r.status_with_cookies)
+                    ),
+                });
+            }
+        }
+    }
+    lines
+}
+
+/// Why clearing the site's data cannot help when the page fails: fix401's own test fails
+/// without any of it in a way stored data cannot cause, or every browser's cookies were
+/// tested and the site answers the same with them as without. `None` when the evidence does
+/// not rule it out (a page that works from here, cookies that could not be tested).
+fn clear_ruled_out(before: &ProbeSummary, proof: Option<&CookieProof>) -> Option<String> {
+    if before.ok {
+        return None;
+    }
+    if let Some(why) = crate::diagnosis::site_data_exonerated(before.status, &before.findings) {
+        return Some(why);
+    }
+    let p = proof.filter(|p| p.outcome == ProofOutcome::CookiesNotTheCause)?;
+    let same = !p.profiles.is_empty()
+        && p.profiles.iter().all(|r| {
+            r.unreadable.is_none()
+                && r.ok_with_cookies == Some(false)
+                && r.status_with_cookies == p.status_without_cookies
+        });
+    same.then(|| {
+        format!(
+            "your browser's cookies make no difference: the site answers {} with and without them",
+            p.status_without_cookies
+                .map_or("nothing".to_string(), |s| s.to_string())
+        )
+    })
 }
 
 /// Folds the proof into the findings: proof makes `site_data.stale` high confidence;

@@ -108,6 +108,33 @@ pub struct PlannedAction {
     pub touches: Vec<String>,
     /// True when it changes something on this computer (and so needs consent).
     pub changes_system: bool,
+    /// True when it runs although the evidence rules it out, because the person forced it
+    /// (`--force`; see [`FixPlan::ruled_out`]).
+    pub forced: bool,
+}
+
+/// An action the evidence rules out: what was tested and why it cannot help.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuledOut {
+    /// The action id (`clear-site-data`).
+    pub action: Action,
+    /// Why it cannot help, in words ("your browser's cookies make no difference: the site
+    /// itself answers 503").
+    pub why: String,
+    /// What was tested, one line each.
+    pub tested: Vec<String>,
+    /// True when it was carried out anyway (`--force`); otherwise nothing of it was changed.
+    pub forced: bool,
+}
+
+/// When the page works from here: what fix401 tested, and what still differs between its
+/// test and the person's browser (where to look next).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorksFromHere {
+    /// What was tested, one line each.
+    pub tested: Vec<String>,
+    /// What fix401's test does not share with the browser, one line each.
+    pub differences: Vec<String>,
 }
 
 /// What will be done, before anything is done.
@@ -117,6 +144,8 @@ pub struct FixPlan {
     pub actions: Vec<PlannedAction>,
     /// Actions the findings call for but the help-desk configuration disables.
     pub disabled: Vec<Action>,
+    /// Actions asked for or suggested that the evidence rules out: not run unless forced.
+    pub ruled_out: Vec<RuledOut>,
 }
 
 impl FixPlan {
@@ -249,6 +278,9 @@ pub struct FixReport {
     pub before: ProbeSummary,
     /// The test with the browser's cookies, when it ran.
     pub proof: Option<CookieProof>,
+    /// When the page works from here and nothing shows the browser's data at fault: what
+    /// was tested and what still differs.
+    pub works_from_here: Option<WorksFromHere>,
     /// Cached responses for the URL in the browsers' HTTP caches.
     pub cached_responses: Vec<CachedResponse>,
     /// What was planned.

@@ -75,6 +75,27 @@ fn os_line(env: &Environment) -> String {
     }
 }
 
+/// True when no action changed anything on this computer.
+fn nothing_changed(report: &FixReport) -> bool {
+    !report.actions.iter().any(|a| {
+        a.status == ActionStatus::Done
+            && report
+                .plan
+                .actions
+                .iter()
+                .any(|p| p.action == a.action && p.changes_system)
+    })
+}
+
+/// One line per ruled-out action: refused, or carried out anyway (`--force`).
+fn ruled_out_line(r: &RuledOut) -> String {
+    if r.forced {
+        format!("Forced: {} (--force), although {}.", r.action, r.why)
+    } else {
+        format!("Ruled out: {} — {}.", r.action, r.why)
+    }
+}
+
 /// The report as JSON (pretty).
 pub fn json(report: &FixReport) -> Result<String> {
     serde_json::to_string_pretty(report)
@@ -109,6 +130,9 @@ pub fn helpdesk_text(report: &FixReport) -> String {
             confidence(f.confidence),
             f.summary
         ));
+    }
+    for r in &report.plan.ruled_out {
+        out.push_str(&format!("{}\n", ruled_out_line(r)));
     }
     for a in report
         .actions
@@ -156,6 +180,26 @@ pub fn text(report: &FixReport) -> String {
             "Cached: {} ({}) keeps \"{}\"\n",
             c.browser_id, c.profile, c.status_line
         ));
+    }
+    if let Some(w) = &report.works_from_here {
+        out.push_str(&format!("Tested: {}\n", w.tested.join("; ")));
+        out.push_str("What still differs between fix401's test and your browser:\n");
+        for d in &w.differences {
+            out.push_str(&format!("  • {d}\n"));
+        }
+    }
+    if !report.plan.ruled_out.is_empty() {
+        out.push('\n');
+        for r in &report.plan.ruled_out {
+            out.push_str(&format!("{}\n", ruled_out_line(r)));
+            out.push_str(&format!("  Tested: {}\n", r.tested.join("; ")));
+        }
+        if report.plan.ruled_out.iter().any(|r| !r.forced) {
+            if nothing_changed(report) {
+                out.push_str("Nothing was changed.\n");
+            }
+            out.push_str("A technician who wants it anyway passes --force.\n");
+        }
     }
     let done: Vec<&ActionOutcome> = report
         .actions
@@ -272,6 +316,16 @@ pub fn markdown(report: &FixReport) -> String {
             ));
         }
     }
+    if let Some(w) = &report.works_from_here {
+        o.push_str("\n## Works from here\n\nTested:\n\n");
+        for t in &w.tested {
+            o.push_str(&format!("- {t}\n"));
+        }
+        o.push_str("\nWhat still differs between fix401's test and your browser:\n\n");
+        for d in &w.differences {
+            o.push_str(&format!("- {d}\n"));
+        }
+    }
     o.push_str("\n## Plan\n\n");
     if report.plan.actions.is_empty() {
         o.push_str(if report.plan.disabled.is_empty() {
@@ -282,9 +336,10 @@ pub fn markdown(report: &FixReport) -> String {
     }
     for (i, a) in report.plan.actions.iter().enumerate() {
         o.push_str(&format!(
-            "{}. **{}**: because of {}\n",
+            "{}. **{}**{}: because of {}\n",
             i + 1,
             a.action,
+            if a.forced { " (forced)" } else { "" },
             a.why
         ));
         for t in &a.touches {
@@ -295,6 +350,15 @@ pub fn markdown(report: &FixReport) -> String {
         o.push_str(&format!(
             "- **{a}**: disabled by the help-desk configuration\n"
         ));
+    }
+    for r in &report.plan.ruled_out {
+        o.push_str(&format!("\n{}\n\nTested:\n\n", ruled_out_line(r)));
+        for t in &r.tested {
+            o.push_str(&format!("- {t}\n"));
+        }
+    }
+    if report.plan.ruled_out.iter().any(|r| !r.forced) && nothing_changed(report) {
+        o.push_str("\nNothing was changed.\n");
     }
     if !report.actions.is_empty() {
         o.push_str("\n## What was done\n\n| Action | Result | What happened | Undo id |\n|---|---|---|---|\n");
@@ -408,6 +472,31 @@ pub fn html(report: &FixReport) -> String {
             esc(&p.summary)
         ));
     }
+    if let Some(w) = &report.works_from_here {
+        o.push_str("<h2>Works from here</h2><p>Tested:</p><ul>");
+        for t in &w.tested {
+            o.push_str(&format!("<li>{}</li>", esc(t)));
+        }
+        o.push_str("</ul><p>What still differs between fix401's test and your browser:</p><ul>");
+        for d in &w.differences {
+            o.push_str(&format!("<li>{}</li>", esc(d)));
+        }
+        o.push_str("</ul>\n");
+    }
+    for r in &report.plan.ruled_out {
+        o.push_str(&format!(
+            "<h2>{}</h2><p>{}</p><ul>",
+            if r.forced { "Forced" } else { "Ruled out" },
+            esc(&ruled_out_line(r))
+        ));
+        for t in &r.tested {
+            o.push_str(&format!("<li>{}</li>", esc(t)));
+        }
+        o.push_str("</ul>\n");
+    }
+    if report.plan.ruled_out.iter().any(|r| !r.forced) && nothing_changed(report) {
+        o.push_str("<p>Nothing was changed.</p>\n");
+    }
     if !report.actions.is_empty() {
         o.push_str("<h2>What was done</h2><table><tr><th>Action</th><th>Result</th><th>What happened</th><th>Undo id</th></tr>\n");
         for a in &report.actions {
@@ -480,6 +569,7 @@ mod tests {
             }],
             before,
             proof: None,
+            works_from_here: None,
             cached_responses: Vec::new(),
             plan: FixPlan::default(),
             actions: vec![ActionOutcome {

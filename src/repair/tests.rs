@@ -511,3 +511,113 @@ fn credentials_in_the_url_never_reach_the_report() {
         );
     }
 }
+
+fn server_error_with_a_held_cookie() -> Scripted {
+    let mut b = Scripted::stale_cookie();
+    *b.ok_plain.lock().unwrap() = false;
+    b.plain_findings = vec![Finding::new(
+        Cause::ServerError,
+        Confidence::High,
+        "The server failed (HTTP 500).",
+        [Action::Retry, Action::ContactSiteOwner],
+    )];
+    b
+}
+
+#[test]
+fn a_clear_the_evidence_rules_out_is_refused_unless_forced() {
+    let b = server_error_with_a_held_cookie();
+    let mut o = opts(URL);
+    o.site_data = true;
+    let report = run(
+        &sys(),
+        &b,
+        &Config::default(),
+        &o,
+        &Unattended,
+        &NullObserver,
+    )
+    .unwrap();
+    assert!(!b.calls().iter().any(|c| c.starts_with("apply_clear")));
+    assert!(!report.plan.has(Action::ClearSiteData));
+    let r = &report.plan.ruled_out[0];
+    assert_eq!(r.action, Action::ClearSiteData);
+    assert!(!r.forced);
+    assert!(r.why.contains("the site itself answers 500"), "{}", r.why);
+    assert!(r.tested[0].contains("HTTP 500"), "{:?}", r.tested);
+    let clear = report
+        .actions
+        .iter()
+        .find(|a| a.action == Action::ClearSiteData)
+        .unwrap();
+    assert_eq!(clear.status, ActionStatus::Skipped);
+    assert!(clear.summary.contains("Nothing was changed"));
+    assert_eq!(report.exit_code(), 1);
+    assert!(render::text(&report).contains("Nothing was changed."));
+
+    let b = server_error_with_a_held_cookie();
+    o.force = true;
+    let report = run(
+        &sys(),
+        &b,
+        &Config::default(),
+        &o,
+        &Unattended,
+        &NullObserver,
+    )
+    .unwrap();
+    assert!(b.calls().iter().any(|c| c.starts_with("apply_clear")));
+    let planned = report
+        .plan
+        .actions
+        .iter()
+        .find(|a| a.action == Action::ClearSiteData)
+        .unwrap();
+    assert!(
+        planned.forced && planned.why.contains("--force"),
+        "{planned:?}"
+    );
+    assert!(report.plan.ruled_out[0].forced);
+    assert!(render::markdown(&report).contains("(forced)"));
+    assert!(render::html(&report).contains("Forced"));
+    assert!(render::text(&report).contains("Forced: clear-site-data"));
+}
+
+#[test]
+fn works_from_here_without_cookies_keeps_no_unproven_site_data_finding() {
+    let mut b = Scripted::stale_cookie();
+    *b.cookie.lock().unwrap() = None;
+    b.plain_findings = vec![Finding::new(
+        Cause::SiteDataStale,
+        Confidence::Low,
+        "works from here",
+        [Action::ClearSiteData, Action::RestartBrowser],
+    )];
+    let report = run(
+        &sys(),
+        &b,
+        &Config::default(),
+        &opts(URL),
+        &Unattended,
+        &NullObserver,
+    )
+    .unwrap();
+    assert_eq!(report.verdict, Verdict::Working);
+    assert_eq!(
+        report.proof.as_ref().unwrap().outcome,
+        ProofOutcome::NoCookies
+    );
+    assert!(
+        report.finding(Cause::SiteDataStale).is_none(),
+        "{report:#?}"
+    );
+    assert!(!report.plan.has(Action::ClearSiteData));
+    let w = report.works_from_here.as_ref().unwrap();
+    assert!(
+        w.tested
+            .iter()
+            .any(|t| t.contains("no browser holds cookies"))
+    );
+    assert!(w.differences.iter().any(|d| d.contains("DNS-over-HTTPS")));
+    assert_eq!(report.before.headline, "The page works from here.");
+}

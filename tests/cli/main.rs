@@ -9,6 +9,7 @@ mod challenge;
 mod diagnose;
 mod dns;
 mod elevate;
+mod evidence;
 mod fix;
 mod redaction;
 mod running;
