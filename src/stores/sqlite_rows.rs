@@ -170,6 +170,30 @@ pub fn find(conn: &Connection, kind: StoreKind, site: &Site) -> Result<Vec<(i64,
     Ok(out)
 }
 
+/// The table's column names in table order, read as bytes: a damaged schema can hold a name
+/// that is not UTF-8, which is an error here, not a panic (rusqlite's own `column_names`
+/// panics on it).
+fn column_names(conn: &Connection, table: &str) -> Result<Vec<String>> {
+    let ctx = || format!("cannot read the columns of {table}");
+    let mut stmt = conn
+        .prepare(&format!("PRAGMA table_info({table})"))
+        .map_err(|e| Error::sqlite(ctx(), e))?;
+    let mut rows = stmt.query([]).map_err(|e| Error::sqlite(ctx(), e))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| Error::sqlite(ctx(), e))? {
+        let name = match row.get_ref(1).map_err(|e| Error::sqlite(ctx(), e))? {
+            ValueRef::Text(t) => std::str::from_utf8(t).map(str::to_string).ok(),
+            _ => None,
+        };
+        out.push(name.ok_or_else(|| {
+            Error::Internal(format!(
+                "the {table} table has a column whose name is not text: the store is damaged"
+            ))
+        })?);
+    }
+    Ok(out)
+}
+
 /// Reads every column of the given rows.
 pub fn save(conn: &Connection, kind: StoreKind, rowids: &[i64]) -> Result<SavedRows> {
     let l = layout(kind)?;
@@ -177,7 +201,15 @@ pub fn save(conn: &Connection, kind: StoreKind, rowids: &[i64]) -> Result<SavedR
     let mut stmt = conn
         .prepare(&format!("SELECT * FROM {} WHERE rowid = ?1", l.table))
         .map_err(|e| Error::sqlite(ctx(), e))?;
-    let columns: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+    let columns = column_names(conn, l.table)?;
+    if columns.len() != stmt.column_count() {
+        return Err(Error::Internal(format!(
+            "the {} table lists {} columns but a row has {}",
+            l.table,
+            columns.len(),
+            stmt.column_count()
+        )));
+    }
     let mut rows = Vec::with_capacity(rowids.len());
     for id in rowids {
         let mut q = stmt.query([id]).map_err(|e| Error::sqlite(ctx(), e))?;
