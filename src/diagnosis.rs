@@ -3,9 +3,13 @@
 //! The cause and action ids are stable contracts (DESIGN.md): they appear in JSON output,
 //! reports and the desktop UI. Add new ones only with a design change.
 
+pub mod outcome;
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+pub use outcome::{Outcome, Stage, Tone, outcome};
 
 /// A distinct cause of a failure, one per id of DESIGN.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -182,6 +186,14 @@ impl Action {
             Action::FixClock => "fix-clock",
             Action::ContactSiteOwner => "contact-site-owner",
         }
+    }
+
+    /// True for a repair fix401 performs itself (the rest is advice for the person).
+    pub fn is_repair(self) -> bool {
+        matches!(
+            self,
+            Action::FixUrl | Action::FlushDns | Action::ClearSiteData | Action::RestartBrowser
+        )
     }
 }
 

@@ -16,7 +16,7 @@
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::diagnosis::{self, DiagnoseOptions};
+use crate::diagnosis::{self, DiagnoseOptions, Stage};
 use crate::dns::{self, FlushOptions, FlushReport};
 use crate::error::{Error, Result};
 use crate::repair::{
@@ -101,8 +101,11 @@ pub struct FlushAndRetest {
     /// `fixed` (the answer changed and the page works now), `working` (it works, but the
     /// flush changed nothing), or `still_failing`.
     pub verdict: &'static str,
-    /// One plain sentence for the person.
+    /// One plain sentence for the person (the same as `outcome.headline`).
     pub headline: String,
+    /// What every face shows first: verdict words, headline, first action (see
+    /// [`crate::diagnosis::outcome`]).
+    pub outcome: crate::diagnosis::Outcome,
 }
 
 impl FlushAndRetest {
@@ -110,7 +113,7 @@ impl FlushAndRetest {
     pub fn to_markdown(&self) -> String {
         format!(
             "# DNS flush: {}\n\n{}\n\n{}\n\n{}\n\n## After the flush\n\n{}",
-            self.verdict.replace('_', " "),
+            self.outcome.verdict_words,
             self.headline,
             self.flush.summary,
             self.flush.browser_note,
@@ -126,29 +129,26 @@ fn judge_flush(flush: FlushReport, mut after: Report) -> FlushAndRetest {
     let works = after.verdict == "ok";
     let changed = flush.changed == Some(true);
     let host = flush.host.clone().unwrap_or_else(|| "the site".into());
-    let (verdict, headline) = match (works, changed) {
+    let stage = match (works, changed) {
         (true, true) => {
             after
                 .findings
                 .retain(|f| f.cause != crate::diagnosis::Cause::SiteDataStale);
-            (
-                "fixed",
-                format!(
-                    "Fixed: this computer had an out-of-date address for {host}; after the DNS flush the page loads."
-                ),
-            )
+            Stage::Fixed(format!(
+                "this computer had an out-of-date address for {host}; after the DNS flush the page loads."
+            ))
         }
-        (true, false) => ("working", format!("{} {}", flush.summary, after.headline)),
-        (false, _) => (
-            "still_failing",
-            format!("{} Still failing: {}", flush.summary, after.headline),
-        ),
+        (true, false) => Stage::Working(format!("{} {}", flush.summary, after.headline)),
+        // The flush's own summary is shown beside the result; the headline is the failure.
+        (false, _) => Stage::StillFailing,
     };
+    let outcome = crate::diagnosis::outcome(&after.findings, stage);
     FlushAndRetest {
         flush,
         after,
-        verdict,
-        headline,
+        verdict: outcome.verdict,
+        headline: outcome.headline.clone(),
+        outcome,
     }
 }
 
@@ -407,9 +407,32 @@ pub fn open_page(sys: &System, url: &str) -> Result<Opened> {
     })
 }
 
+/// What "Undo last fix" put back, in words for the person.
+#[derive(Debug, Clone, Serialize)]
+pub struct Undone {
+    /// What was restored.
+    #[serde(flatten)]
+    pub restored: Restored,
+    /// One plain sentence: what is back.
+    pub summary: String,
+    /// What the window shows: the site's data is back, nothing is tested yet.
+    pub outcome: crate::diagnosis::Outcome,
+}
+
 /// Restores the newest clear not yet undone.
-pub fn undo_last(sys: &System) -> Result<Restored> {
-    stores::undo(sys, None)
+pub fn undo_last(sys: &System) -> Result<Undone> {
+    let restored = stores::undo(sys, None)?;
+    let summary = format!(
+        "Undone: {} and {} of {} are back.",
+        crate::words::count(restored.rows, "cookie", "cookies"),
+        crate::words::count(restored.files, "file", "files"),
+        restored.site
+    );
+    Ok(Undone {
+        restored,
+        summary,
+        outcome: crate::diagnosis::outcome(&[], Stage::Undone),
+    })
 }
 
 /// The clear [`undo_last`] would put back, if any: the window offers Undo only then.

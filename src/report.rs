@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::challenge;
-use crate::diagnosis::{Cause, Confidence, Finding};
+use crate::diagnosis::{Cause, Confidence, Finding, Outcome, Stage, outcome};
 use crate::probe::Evidence;
 use crate::target::{Invalid, Lint, Target};
 
@@ -79,8 +79,11 @@ pub struct Report {
     /// `proxy_auth_required`, `not_found`, `server_error`, `redirect_loop`,
     /// `too_many_redirects`, `tls_error`, `dns_failure`, `unreachable`, `failing`.
     pub verdict: &'static str,
-    /// One plain sentence for a non-technical person.
+    /// One plain sentence for a non-technical person (the same as `outcome.headline`).
     pub headline: String,
+    /// What every face shows first: verdict words, headline, first action (see
+    /// [`crate::diagnosis::outcome`]).
+    pub outcome: Outcome,
     /// Remarks about the URL as typed.
     pub url_notes: Vec<Lint>,
     /// Every request that was redirected, then the last one.
@@ -134,13 +137,15 @@ impl Report {
         if let Some(s) = &invalid.suggestion {
             f = f.with_evidence(format!("did you mean: {}", redact::url_str(s)));
         }
+        let outcome = outcome(std::slice::from_ref(&f), Stage::Checked("invalid_url"));
         Report {
             url: shown.clone(),
             final_url: shown,
             status: None,
             status_text: None,
-            verdict: "invalid_url",
-            headline: f.summary.clone(),
+            verdict: outcome.verdict,
+            headline: outcome.headline.clone(),
+            outcome,
             url_notes: Vec::new(),
             redirects: Vec::new(),
             timings_ms: TimingsMs {
@@ -172,12 +177,7 @@ impl Report {
     pub fn build(target: &Target, ev: &Evidence, findings: Vec<Finding>) -> Report {
         let last = ev.hops.last();
         let status = last.and_then(|h| h.status);
-        let verdict = verdict(&findings, status);
-        let headline = match findings.first() {
-            Some(f) if verdict != "ok" || f.cause == Cause::SiteDataStale => f.summary.clone(),
-            _ if verdict == "ok" => "The page works from here.".to_string(),
-            _ => "The page does not load, and fix401 could not tell why.".to_string(),
-        };
+        let outcome = outcome(&findings, Stage::Checked(verdict(&findings, status)));
         let mut challenges = Vec::new();
         let mut headers = Vec::new();
         if let Some(h) = ev.last_answer() {
@@ -224,8 +224,9 @@ impl Report {
                 .unwrap_or_else(|| redact::url(&target.url).to_string()),
             status,
             status_text: status.map(status_text),
-            verdict,
-            headline,
+            verdict: outcome.verdict,
+            headline: outcome.headline.clone(),
+            outcome,
             url_notes: target.lints.clone(),
             redirects,
             timings_ms: TimingsMs {
@@ -282,8 +283,16 @@ impl Report {
             }
         };
         let mut o = String::new();
-        let head_color = if self.verdict == "ok" { "1;32" } else { "1;31" };
+        let head_color = match self.outcome.tone {
+            crate::diagnosis::Tone::Good => "1;32",
+            crate::diagnosis::Tone::Warn => "1;33",
+            crate::diagnosis::Tone::Bad => "1;31",
+            crate::diagnosis::Tone::Neutral => "1",
+        };
         let _ = writeln!(o, "{}", paint(head_color, &self.headline));
+        if let Some(step) = &self.outcome.first_step {
+            let _ = writeln!(o, "What to do first: {step}");
+        }
         let _ = writeln!(o);
         let _ = writeln!(o, "URL:       {}", self.url);
         if self.final_url != self.url {
@@ -291,9 +300,10 @@ impl Report {
         }
         let _ = writeln!(
             o,
-            "Status:    {}  (verdict: {})",
+            "Status:    {}  (verdict: {}: {})",
             self.status_shown(),
-            self.verdict
+            self.verdict,
+            self.outcome.verdict_words
         );
         if !self.resolved.is_empty() {
             let _ = writeln!(o, "Addresses: {}", self.resolved.join(", "));
@@ -379,6 +389,9 @@ impl Report {
         let mut o = String::new();
         let _ = writeln!(o, "# fix401 diagnosis\n");
         let _ = writeln!(o, "**{}**\n", md(&self.headline));
+        if let Some(step) = &self.outcome.first_step {
+            let _ = writeln!(o, "What to do first: {}\n", md(step));
+        }
         let _ = writeln!(o, "| | |\n|---|---|");
         let _ = writeln!(o, "| URL | `{}` |", md(&self.url));
         if self.final_url != self.url {
@@ -386,7 +399,12 @@ impl Report {
         }
         let _ = writeln!(o, "| Tested | {} |", self.tested_at);
         let _ = writeln!(o, "| Status | {} |", self.status_shown());
-        let _ = writeln!(o, "| Verdict | `{}` |", self.verdict);
+        let _ = writeln!(
+            o,
+            "| Verdict | {} (`{}`) |",
+            md(&self.outcome.verdict_words),
+            self.verdict
+        );
         if !self.resolved.is_empty() {
             let _ = writeln!(o, "| Addresses | {} |", md(&self.resolved.join(", ")));
         }
@@ -465,14 +483,18 @@ impl Report {
              table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}}\
              code,pre{{font-family:ui-monospace,monospace;font-size:.9em}} .ev{{color:#555}}\
              </style></head><body>\n",
-            if self.verdict == "ok" {
-                "#176f2c"
-            } else {
-                "#a4161a"
+            match self.outcome.tone {
+                crate::diagnosis::Tone::Good => "#176f2c",
+                crate::diagnosis::Tone::Warn => "#8a5300",
+                crate::diagnosis::Tone::Bad => "#a4161a",
+                crate::diagnosis::Tone::Neutral => "#222",
             }
         );
         let _ = writeln!(o, "<h1>fix401 diagnosis</h1>");
         let _ = writeln!(o, "<p class=\"headline\">{}</p>", esc(&self.headline));
+        if let Some(step) = &self.outcome.first_step {
+            let _ = writeln!(o, "<p>What to do first: {}</p>", esc(step));
+        }
         let _ = writeln!(o, "<table>");
         // Rows that would only repeat the URL or say nothing are left out.
         let final_url = (self.final_url != self.url).then(|| self.final_url.clone());
@@ -482,7 +504,10 @@ impl Report {
             ("Final URL", final_url),
             ("Tested", Some(self.tested_at.clone())),
             ("Status", Some(self.status_shown().to_string())),
-            ("Verdict", Some(self.verdict.to_string())),
+            (
+                "Verdict",
+                Some(format!("{} ({})", self.outcome.verdict_words, self.verdict)),
+            ),
             ("Addresses", addresses),
             ("Timings", Some(self.timings_line())),
             ("Proxy", self.proxy.clone()),
@@ -723,6 +748,74 @@ mod tests {
         for out in [r.to_json(), r.to_text(false), r.to_markdown(), r.to_html()] {
             assert!(!out.contains("hunter2") && !out.contains("t0k"), "{out}");
         }
+    }
+
+    #[test]
+    fn every_cause_heads_every_face_with_the_same_words() {
+        use crate::diagnosis::outcome::{cause_words, sample, step};
+        let target = Target::parse("http://127.0.0.1:9/").unwrap();
+        for cause in Cause::ALL {
+            // A finding with the cause's first repair and an advice, as the diagnosis makes.
+            let f = sample(
+                cause,
+                &[
+                    crate::diagnosis::Action::Retry,
+                    crate::diagnosis::Action::ContactSiteOwner,
+                    crate::diagnosis::Action::FlushDns,
+                ],
+            );
+            let other = sample(Cause::SiteWordpress, &[]);
+            let mut ev = evidence("http://127.0.0.1:9/", &[]);
+            ev.hops[0].status = Some(500);
+            let r = Report::build(&target, &ev, vec![f.clone(), other]);
+            let o = &r.outcome;
+            assert_eq!(o.cause, Some(cause), "{cause}: the top finding leads");
+            assert_eq!(r.headline, f.summary, "{cause}");
+            assert_eq!(o.headline, r.headline, "{cause}");
+            assert_eq!(o.verdict, r.verdict, "{cause}");
+            assert_eq!(o.verdict_words, cause_words(cause), "{cause}");
+            assert_eq!(
+                o.first_action,
+                Some(crate::diagnosis::Action::FlushDns),
+                "{cause}: a repair fix401 performs leads over advice"
+            );
+            let first_step = step(crate::diagnosis::Action::FlushDns);
+
+            let text = r.to_text(false);
+            assert_eq!(text.lines().next(), Some(r.headline.as_str()), "{cause}");
+            assert!(text.contains(first_step) && text.contains(&o.verdict_words));
+            let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+            assert_eq!(json["headline"], r.headline.as_str(), "{cause}");
+            assert_eq!(json["outcome"]["headline"], r.headline.as_str());
+            assert_eq!(json["outcome"]["verdict_words"], o.verdict_words.as_str());
+            assert_eq!(json["outcome"]["first_action"], "flush-dns");
+            assert_eq!(json["outcome"]["cause"], cause.id());
+            let markdown = r.to_markdown();
+            assert!(
+                markdown.contains(&format!("**{}**", md(&r.headline))),
+                "{cause}"
+            );
+            assert!(markdown.contains(&o.verdict_words) && markdown.contains(first_step));
+            let html = r.to_html();
+            assert!(
+                html.contains(&format!("<p class=\"headline\">{}</p>", esc(&r.headline))),
+                "{cause}"
+            );
+            assert!(html.contains(&esc(&o.verdict_words)) && html.contains(&esc(first_step)));
+        }
+    }
+
+    #[test]
+    fn an_unusable_address_heads_with_its_own_words() {
+        let invalid = Target::parse("http://").expect_err("unusable");
+        let r = Report::invalid("http://", &invalid);
+        assert_eq!(r.outcome.verdict_words, "This address cannot be used");
+        assert_eq!(r.headline, r.findings[0].summary);
+        assert_eq!(
+            r.outcome.first_action,
+            Some(crate::diagnosis::Action::FixUrl)
+        );
+        assert!(r.to_text(false).starts_with(&r.headline));
     }
 
     #[test]

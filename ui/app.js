@@ -6,41 +6,12 @@ const T = window.__TAURI__;
 const invoke = T.core.invoke;
 const $ = (id) => document.getElementById(id);
 
-const VERDICT_WORDS = {
-  ok: ["This page works", true],
-  invalid_url: ["This address cannot be used", false],
-  unauthorized: ["Access refused: a login is needed", false],
-  forbidden: ["Access refused: not allowed", false],
-  proxy_auth_required: ["Your network’s proxy wants a login", false],
-  not_found: ["This page does not exist", false],
-  server_error: ["The website has a fault", false],
-  redirect_loop: ["The page keeps redirecting in a loop", false],
-  too_many_redirects: ["Too many redirects", false],
-  tls_error: ["The site’s security certificate is not valid", false],
-  dns_failure: ["The site’s name cannot be found", false],
-  unreachable: ["The site cannot be reached", false],
-  failing: ["This page does not work", false],
-  fixed: ["Fixed", true],
-  working: ["This page works", true],
-  still_failing: ["Still not working", false],
-  undone: ["Undone: the site’s data is back as it was", null],
-};
-
-const ACTION_LABELS = {
-  "retry": "Check again",
-  "fix-url": "Use the corrected address",
-  "flush-dns": "Flush DNS and retry",
-  "clear-site-data": "Fix this site…",
-  "restart-browser": "Restart the browser",
-  "check-credentials": null,
-  "fix-clock": null,
-  "contact-site-owner": null,
-};
-const ADVICE = {
-  "check-credentials": "Check your user name and password (or ask for a new link or token).",
-  "fix-clock": "Set this computer’s date and time correctly, then check again.",
-  "contact-site-owner": "This needs the site’s owner: use “Copy report” and send it to them or your help desk.",
-  "restart-browser": "Close your browser completely and open it again.",
+// The repairs the window performs, by action id → the button that runs it. Every word shown
+// (verdict, headline, what to do first) comes from the core's outcome, never from here.
+const REPAIRS = {
+  "flush-dns": "flush-dns-retry",
+  "clear-site-data": "fix-site",
+  "restart-browser": "restart-browser",
 };
 
 let busy = false;
@@ -102,79 +73,63 @@ async function run(label, fn) {
   }
 }
 
-function setVerdict(id, headline, findings) {
-  let [words, good] = VERDICT_WORDS[id] || [id, false];
-  let tone = good === null ? "neutral" : good ? "good" : "bad";
-  // Working from here while the person saw an error: their browser's stored data is the
-  // likely fault, so "This page works" alone would read as "nothing to do".
-  if (id === "ok" && (findings || []).some((f) => f.cause === "site_data.stale")) {
-    words = "It works from here: your browser’s saved data for this site is the likely problem";
-    tone = "warn";
-  }
+// Shows the core's outcome (verdict words, tone, headline, first step) as sent, and the
+// one row of repairs: the first action is the main button; the other repairs the findings
+// call for stay beside it.
+function setVerdict(o, findings) {
   const v = $("verdict");
-  v.textContent = words;
-  v.className = "verdict " + tone;
+  v.textContent = o.verdict_words;
+  v.className = "verdict " + o.tone;
+  v.dataset.verdict = o.verdict;
+  $("headline").textContent = o.headline;
+  $("headline").hidden = !o.headline;
+  $("first-step").textContent = o.first_step ? "What to do first: " + o.first_step : "";
+  $("first-step").hidden = !o.first_step;
   // Once the page works, the person goes back to it in their own browser: that becomes the
   // main button, first in the row, and the repairs step back.
-  const works = tone === "good";
+  const works = o.tone === "good";
   $("open-page").hidden = !works;
-  // Otherwise the repair the findings recommend first is the main button.
-  const REPAIRS = { "flush-dns": "flush-dns-retry", "clear-site-data": "fix-site" };
-  const actions = (findings || []).flatMap((f) => f.actions || []).filter((a) => !disabled.has(a));
-  const lead = works ? "open-page" : REPAIRS[actions.find((a) => a in REPAIRS)];
+  const wanted = new Set((findings || []).flatMap((f) => f.actions || []).filter((a) => !disabled.has(a)));
+  for (const [action, id] of Object.entries(REPAIRS)) $(id).hidden = works || !wanted.has(action);
+  const lead = works ? "open-page" : (!disabled.has(o.first_action) && REPAIRS[o.first_action]) || null;
   // The main button comes first in the page itself, so Tab reaches it first too.
-  let order = ["flush-dns-retry", "fix-site", "open-page", "undo"];
+  let order = ["flush-dns-retry", "fix-site", "restart-browser", "open-page", "undo"];
   if (lead) order = [lead, ...order.filter((id) => id !== lead)];
   for (const id of order) $(id).classList.toggle("primary", id === lead);
   $("undo").parentElement.append(...order.map($));
-  v.dataset.verdict = id;
-  // The big verdict already says "Fixed": the sentence below need not start with it again.
-  if (headline && headline.startsWith(words + ": ")) {
-    const rest = headline.slice(words.length + 2);
-    // "this computer…" → "This computer…", but a host name keeps its case ("a.test loads…").
-    const first = rest.split(" ")[0];
-    headline = /^[a-z]+$/.test(first) ? rest.charAt(0).toUpperCase() + rest.slice(1) : rest;
-  }
-  $("headline").textContent = headline || "";
-  $("headline").hidden = !headline;
   $("result").hidden = false;
   v.focus();
 }
 
-function renderFindings(findings, ok, okText) {
+// The findings in plain words. The one the headline already says is not repeated; cause ids
+// and confidence are for technicians (Technical details).
+function renderFindings(findings, o, okText) {
   const list = $("findings");
   list.replaceChildren();
-  if (!findings || findings.length === 0) {
-    list.append(el("li", { class: "finding none" },
-      el("p", { class: "summary" }, ok ? okText || "Nothing is wrong from here." : "No specific cause was found.")));
-    return;
+  const said = (f) => f.cause === o.cause && o.headline.endsWith(f.summary);
+  for (const f of (findings || []).filter((f) => !said(f))) {
+    list.append(el("li", { class: "finding " + f.confidence, "data-cause": f.cause },
+      el("p", { class: "summary" }, f.summary)));
   }
-  for (const f of findings) {
-    const li = el("li", { class: "finding " + f.confidence, "data-cause": f.cause },
-      el("p", { class: "summary" }, f.summary),
-      el("p", { class: "meta" }, `${f.cause} · ${f.confidence} confidence`));
-    const fixes = el("div", { class: "fixes" });
-    for (const a of f.actions || []) {
-      if (disabled.has(a)) continue;
-      const label = ACTION_LABELS[a];
-      if (label) {
-        const b = el("button", { type: "button", "data-action": a }, label);
-        b.addEventListener("click", () => doAction(a));
-        fixes.append(b);
-      }
-      if (ADVICE[a] && !label) li.append(el("p", { class: "advice" }, ADVICE[a]));
-    }
-    if (fixes.childElementCount) li.append(fixes);
-    list.append(li);
+  if (!list.childElementCount && okText) {
+    list.append(el("li", { class: "finding none" }, el("p", { class: "summary" }, okText)));
   }
+  $("findings-title").textContent = list.childElementCount && o.cause ? "Also found" : "What fix401 found";
+  $("findings-title").hidden = list.childElementCount === 0;
+  list.hidden = list.childElementCount === 0;
+  renderTechFindings(findings);
 }
 
-function doAction(a) {
-  if (a === "retry") return check();
-  if (a === "flush-dns") return flushRetry();
-  if (a === "clear-site-data") return openFixSite();
-  if (a === "restart-browser") return restartBrowsers();
-  if (a === "fix-url") return check();
+// Every finding for a technician: its cause id, confidence and evidence.
+function renderTechFindings(findings) {
+  const ul = $("tech-findings");
+  ul.replaceChildren();
+  for (const f of findings || []) {
+    const ev = el("ul", {}, ...(f.evidence || []).map((e) => el("li", {}, el("code", {}, e))));
+    ul.append(el("li", { "data-cause": f.cause },
+      el("p", {}, el("code", {}, f.cause), ` · ${f.confidence} confidence · actions: ${(f.actions || []).join(", ") || "none"}`), ev));
+  }
+  if (!ul.childElementCount) ul.append(el("li", { class: "muted" }, "none"));
 }
 
 // Loopback and LAN phases take fractions of a millisecond: "0.2 ms", not "0 ms".
@@ -251,12 +206,10 @@ function renderTechnical(r) {
 }
 
 function showReport(r) {
+  setVerdict(r.outcome, r.findings);
+  renderFindings(r.findings, r.outcome);
   // The core rules clearing out when the evidence exonerates the site's data: not offered.
-  $("fix-site").hidden = disabled.has("clear-site-data") || Boolean(r.site_data_ruled_out);
-  // The headline often repeats the only finding word for word: say it once.
-  const repeated = (r.findings || []).some((f) => f.summary === r.headline);
-  setVerdict(r.verdict, repeated ? "" : r.headline, r.findings);
-  renderFindings(r.findings, r.verdict === "ok");
+  if (r.site_data_ruled_out) $("fix-site").hidden = true;
   renderTechnical(r);
 }
 
@@ -281,9 +234,9 @@ async function flushRetry() {
   const url = lastUrl || $("url").value.trim();
   await run("Flushing the DNS cache…", async () => {
     const r = await invoke("flush_dns_retry", { url, onEvent: channel() });
-    showReport(r.after);
-    setVerdict(r.verdict, r.headline, r.after.findings);
-    if (r.verdict === "fixed") renderFindings(r.after.findings, r.after.verdict === "ok", "Nothing is wrong any more.");
+    renderTechnical(r.after);
+    setVerdict(r.outcome, r.after.findings);
+    renderFindings(r.after.findings, r.outcome, r.verdict === "fixed" ? "Nothing is wrong any more." : "");
     showMessage(r.flush.summary, r.flush.flushed);
   });
 }
@@ -383,8 +336,8 @@ async function fixSite() {
     await refreshUndo();
     $("browsers-panel").hidden = true;
     const after = r.after || r.before;
-    setVerdict(r.verdict, r.headline, after.findings);
-    renderFindings(after.findings, after.ok, r.verdict === "fixed" ? "Nothing is wrong any more." : "");
+    setVerdict(r.outcome, after.findings);
+    renderFindings(after.findings, r.outcome, r.verdict === "fixed" ? "Nothing is wrong any more." : "");
     const did = (r.actions || []).map((a) => a.summary).join(" ");
     if (did) showMessage(did, r.verdict !== "still_failing");
   });
@@ -430,11 +383,10 @@ async function undo() {
   await run("Putting the data back…", async () => {
     const r = await invoke("undo");
     await refreshUndo();
-    showMessage(`Undone: ${plural(r.rows, "cookie", "cookies")} and ${plural(r.files, "file", "files")} of ${r.site} are back.`, true);
+    showMessage(r.summary, true);
     // The last result no longer describes the browser: say what is true now.
-    setVerdict("undone", "Press Check to test the page again.");
-    $("findings").replaceChildren(el("li", { class: "finding none" },
-      el("p", { class: "summary" }, "Not tested since the undo.")));
+    setVerdict(r.outcome, []);
+    renderFindings([], r.outcome, "Not tested since the undo.");
   });
 }
 
@@ -466,8 +418,7 @@ async function saveReport() {
 // The help desk's configuration: preset addresses, actions turned off, who to call.
 function applySettings(s) {
   disabled = new Set(s.disabled_actions || []);
-  $("flush-dns-retry").hidden = disabled.has("flush-dns");
-  $("fix-site").hidden = disabled.has("clear-site-data");
+  for (const [action, id] of Object.entries(REPAIRS)) if (disabled.has(action)) $(id).hidden = true;
   const list = $("preset-urls");
   list.replaceChildren(...(s.urls || []).map((u) => el("option", { value: u })));
   const c = s.support;
@@ -490,6 +441,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("check-form").addEventListener("submit", (e) => { e.preventDefault(); check(); });
   $("flush-dns-retry").addEventListener("click", flushRetry);
   $("fix-site").addEventListener("click", openFixSite);
+  $("restart-browser").addEventListener("click", restartBrowsers);
   $("fix-site-go").addEventListener("click", fixSite);
   $("fix-site-cancel").addEventListener("click", () => { $("browsers-panel").hidden = true; $("fix-site").focus(); });
   $("close-browsers").addEventListener("click", closeBrowsers);

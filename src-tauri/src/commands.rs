@@ -5,7 +5,6 @@ use fix401::pipeline::ReportDestination;
 use fix401::pipeline::{self, BrowserChoice, Closed, Event, FlushAndRetest};
 use fix401::repair::{FixReport, Observer, Step, render};
 use fix401::report::Report;
-use fix401::stores::Restored;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_dialog::Dialog;
@@ -122,7 +121,7 @@ pub async fn fix_site(
 
 /// Puts the newest clear back exactly.
 #[tauri::command]
-pub async fn undo(state: State<'_, AppState>) -> CmdResult<Restored> {
+pub async fn undo(state: State<'_, AppState>) -> CmdResult<fix401::pipeline::Undone> {
     on_system(&state, pipeline::undo_last).await
 }
 

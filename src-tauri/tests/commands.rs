@@ -2,7 +2,7 @@
 //! progress events sent through the channel, against real loopback HTTP servers.
 
 mod support;
-use support::server;
+use support::{server, server_with};
 
 use std::sync::{Arc, Mutex};
 
@@ -250,4 +250,123 @@ fn a_bad_configuration_file_is_an_error_naming_its_line() {
     let err = commands::settings(app.state()).unwrap_err();
     assert_eq!(err.code, "bad_file");
     assert!(err.message.contains("line 2"), "{}", err.message);
+}
+
+/// One loopback answer per cause the check command can meet on loopback, and the cause that
+/// must lead its report.
+fn answers() -> Vec<(String, &'static str)> {
+    let far_past = "Date: Sat, 01 Jan 2000 00:00:00 GMT\r\n";
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        drop(l);
+        format!("http://127.0.0.1:{port}/")
+    };
+    let looping = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/a", l.local_addr().unwrap());
+        let to = url.clone();
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            for mut s in l.incoming().flatten() {
+                let _ = s.read(&mut [0u8; 4096]);
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+            }
+        });
+        url
+    };
+    vec![
+        (server(401), "credentials.missing"),
+        (
+            server_with(
+                401,
+                "WWW-Authenticate: Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The access token expired\"\r\n",
+            ),
+            "token.expired",
+        ),
+        (
+            server_with(
+                401,
+                "WWW-Authenticate: Bearer realm=\"api\", error=\"invalid_token\"\r\n",
+            ),
+            "token.invalid",
+        ),
+        (server_with(401, ""), "server.misconfigured"),
+        (server(403), "permission.denied"),
+        (server(407), "proxy.auth_required"),
+        (server(404), "url.not_found"),
+        (server(503), "server.error"),
+        (server(200), "site_data.stale"),
+        (server_with(401, far_past), "clock.skew"),
+        (closed, "network.unreachable"),
+        (looping, "redirect.loop"),
+        ("http://".to_string(), "url.invalid"),
+    ]
+}
+
+#[test]
+fn the_check_command_carries_the_cores_one_headline_for_each_cause() {
+    use fix401::diagnosis::{Cause, Stage, outcome};
+    let home = tempfile::tempdir().unwrap();
+    let app = app(home.path());
+    for (url, cause) in answers() {
+        let (ch, seen) = recorder();
+        let report =
+            tauri::async_runtime::block_on(commands::check(app.state(), url.clone(), ch)).unwrap();
+        let o = &report.outcome;
+        assert_eq!(o.cause.map(Cause::id), Some(cause), "{url}: {report:#?}");
+        // The one core function, applied to the findings the command returned, says the same.
+        let again = outcome(&report.findings, Stage::Checked(report.verdict));
+        assert_eq!(&again, o, "{url}");
+        // The CLI's first line, the JSON headline and the report are the same text.
+        assert_eq!(
+            report.to_text(false).lines().next(),
+            Some(o.headline.as_str())
+        );
+        assert_eq!(report.headline, o.headline, "{url}");
+        assert!(report.to_markdown().contains(&o.headline), "{url}");
+        // What the page receives: the outcome as JSON, words never an id.
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["headline"], json["outcome"]["headline"], "{url}");
+        let words = json["outcome"]["verdict_words"].as_str().unwrap();
+        assert!(
+            !words.is_empty() && words != report.verdict && !words.contains(cause),
+            "{url}: {words}"
+        );
+        // The progress line ends with the same sentence.
+        let events = seen.lock().unwrap().clone();
+        assert_eq!(
+            events.last().unwrap()["message"],
+            o.headline.as_str(),
+            "{url}"
+        );
+        let copied = commands::report_text(app.state()).unwrap();
+        assert!(
+            copied.contains(&o.headline),
+            "{url}: the copied report says it too"
+        );
+    }
+}
+
+#[test]
+fn an_expired_bearer_token_is_said_the_same_in_every_face() {
+    let home = tempfile::tempdir().unwrap();
+    let app = app(home.path());
+    let url = server_with(
+        401,
+        "WWW-Authenticate: Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The access token expired\"\r\n",
+    );
+    let (ch, _) = recorder();
+    let report = tauri::async_runtime::block_on(commands::check(app.state(), url, ch)).unwrap();
+    assert_eq!(report.verdict, "unauthorized");
+    assert_eq!(report.outcome.verdict_words, "Your sign-in has expired");
+    assert!(
+        report.headline.starts_with("Your sign-in has expired"),
+        "{}",
+        report.headline
+    );
+    assert!(!report.outcome.verdict_words.contains("login is needed"));
 }

@@ -7,7 +7,7 @@
 #![cfg(unix)]
 
 mod support;
-use support::server;
+use support::{server, server_with};
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -425,11 +425,17 @@ fn check_a_401_then_a_working_page_in_the_real_window() {
         "{}",
         d.text("#verdict")
     );
+    // The sentence under the verdict is the core's headline, verbatim (said once: the
+    // findings list does not repeat it).
+    let core = core_report(&failing);
+    assert_eq!(d.text("#verdict"), core.outcome.verdict_words);
+    assert_eq!(d.text("#headline"), core.headline);
     assert!(
-        d.text("#findings").contains("sign in"),
+        d.text("#headline").contains("sign in"),
         "{}",
-        d.text("#findings")
+        d.text("#headline")
     );
+    d.assert_speaks_to_people();
     // No sign-in was sent: clearing the site's data is the repair offered first.
     assert_eq!(d.main_buttons(), ["fix-site"]);
     screenshot("02-check-401");
@@ -501,6 +507,43 @@ fn check_a_401_then_a_working_page_in_the_real_window() {
     screenshot("06-saved");
 }
 
+/// What the core says about `url`, as the CLI would print it.
+fn core_report(url: &str) -> fix401::report::Report {
+    let home = tempfile::tempdir().unwrap();
+    let sys = fix401::system::System::for_home(fix401::system::Os::current(), home.path())
+        .expect("a home");
+    tauri::async_runtime::block_on(fix401::pipeline::check(&sys, url)).expect("a report")
+}
+
+#[test]
+#[ignore = "needs a display and the release build: run by scripts/test-all.sh"]
+fn an_expired_bearer_token_is_said_as_the_cli_says_it() {
+    let home = tempfile::tempdir().unwrap();
+    let d = Driver::start(&app_bin(), home.path());
+    let url = server_with(
+        401,
+        "WWW-Authenticate: Bearer realm=\"api\", error=\"invalid_token\", \
+         error_description=\"The access token expired\"\r\n",
+    );
+    d.type_into("#url", &url);
+    d.click("#check");
+    assert_eq!(d.wait_verdict_change(""), "unauthorized");
+    let core = core_report(&url);
+    let cli = core.to_text(false);
+    // The window's words and sentence are the core's, verbatim; the CLI's first line is the
+    // same sentence.
+    assert_eq!(d.text("#verdict"), "Your sign-in has expired");
+    assert_eq!(d.text("#verdict"), core.outcome.verdict_words);
+    assert_eq!(d.text("#headline"), core.headline);
+    assert_eq!(cli.lines().next(), Some(core.headline.as_str()));
+    let first = core.outcome.first_step.clone().expect("a first step");
+    assert_eq!(d.text("#first-step"), format!("What to do first: {first}"));
+    assert!(!d.text("#verdict").contains("login is needed"));
+    d.assert_speaks_to_people();
+    assert_eq!(d.main_buttons(), ["fix-site"]);
+    screenshot("22-token-expired");
+}
+
 /// The loopback fixtures of the CLI's repair tests: the stale-cookie site, the controllable
 /// DNS server, dnsmasq, and real headless Chromium in a temp home.
 #[allow(dead_code)]
@@ -547,8 +590,10 @@ fn flush_dns_and_retry_fixes_a_stale_answer_in_the_real_window() {
     d.click("#check");
     let v = d.wait_verdict_change("");
     assert_ne!(v, "ok", "the stale answer must fail first");
-    let findings = d.text("#findings");
-    assert!(findings.contains("dns.stale"), "{findings}");
+    // The cause id is for technicians: under Technical details, not in the result itself.
+    let technical = d.tech_findings();
+    assert!(technical.contains("dns.stale"), "{technical}");
+    d.assert_speaks_to_people();
     assert_eq!(d.main_buttons(), ["flush-dns-retry"]);
     screenshot("07-dns-stale");
 
@@ -556,7 +601,7 @@ fn flush_dns_and_retry_fixes_a_stale_answer_in_the_real_window() {
     let v = d.wait_verdict_change(&v);
     assert_eq!(v, "fixed", "{}", d.text("#headline"));
     assert_eq!(d.text("#verdict"), "Fixed");
-    let findings = d.text("#findings");
+    let findings = d.tech_findings();
     assert!(
         !findings.contains("site_data.stale"),
         "the DNS answer was the fault, not stored data: {findings}"
@@ -649,8 +694,9 @@ fn fix_this_site_clears_a_stale_chromium_cookie_then_undo_puts_it_back() {
 
     let opener = FakeOpener::new();
     let d = check_in_app(home.path(), &dns, &site.url("a.test", "/"), opener.dir());
-    let findings = d.text("#findings");
+    let findings = d.tech_findings();
     assert!(findings.contains("site_data.stale"), "{findings}");
+    d.assert_speaks_to_people();
     let verdict = d.text("#verdict");
     assert!(verdict.contains("saved data"), "{verdict}");
     let undo_hidden = || d.eval("return document.getElementById('undo').hidden");
@@ -738,6 +784,43 @@ impl Driver {
             );
         }
         main
+    }
+
+    /// The Technical details' findings (cause ids, confidence, evidence), opened or not.
+    fn tech_findings(&self) -> String {
+        self.eval("return document.getElementById('tech-findings').textContent")
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The result as a person sees it (Technical details closed) names no cause id, no
+    /// confidence, no verdict id, and offers each repair at most once.
+    fn assert_speaks_to_people(&self) {
+        // WebDriver's text includes a closed <details>: the Technical details are left out here.
+        let shown = self.eval(
+            "return [...document.getElementById('result').children]\
+             .filter((e) => e.id !== 'technical' && !e.hidden).map((e) => e.innerText).join('\\n')",
+        );
+        let shown = shown.as_str().unwrap_or_default().to_string();
+        for cause in fix401::diagnosis::Cause::ALL {
+            assert!(!shown.contains(cause.id()), "{cause} shown: {shown}");
+        }
+        assert!(!shown.contains("confidence"), "{shown}");
+        let verdict = self.eval("return document.getElementById('verdict').dataset.verdict");
+        let verdict = verdict.as_str().unwrap_or_default();
+        assert!(
+            !verdict.is_empty() && self.text("#verdict") != verdict,
+            "{shown}"
+        );
+        let fix_site = self.eval(
+            "return [...document.querySelectorAll('button')]\
+             .filter((b) => b.offsetParent !== null && b.textContent.startsWith('Fix this site')).length",
+        );
+        assert!(
+            fix_site.as_u64().unwrap_or(0) <= 1,
+            "one Fix this site at most: {shown}"
+        );
     }
 
     /// Runs `script` in the page and returns its value.
@@ -1058,7 +1141,8 @@ fn an_open_browser_is_shown_closed_on_request_then_cleared() {
 fn restart_the_browser_closes_it_and_opens_the_page_again() {
     let scene = OpenBrowserScene::start();
     let (d, site, opener) = (&scene.d, &scene.site, &scene.opener);
-    let restart = "#findings [data-action=\"restart-browser\"]";
+    // One row of repairs for the whole result, not a button per finding.
+    let restart = "#restart-browser";
     assert_eq!(d.text(restart), "Restart the browser");
     d.click(restart);
     wait_exited(&scene.browser);

@@ -744,7 +744,7 @@ pub fn run(
     if verdict == Verdict::StillFailing && !plan.disabled.is_empty() {
         advice.push(advice::disabled(&plan.disabled, config.support.as_ref()));
     }
-    let headline = headline(
+    let outcome = outcome(
         verdict,
         &host,
         &outcomes,
@@ -755,7 +755,8 @@ pub fn run(
         url: redact::url_str(&before.url),
         generated_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
         verdict,
-        headline,
+        headline: outcome.headline.clone(),
+        outcome,
         before: before_summary,
         proof,
         works_from_here,
@@ -1189,54 +1190,55 @@ fn names(browsers: &[&BrowserInfo]) -> String {
         .join(" and ")
 }
 
-fn headline(
+/// The verdict words, headline and first action of the end result, from the one function
+/// every face uses ([`crate::diagnosis::outcome`]): still failing, the top finding before the
+/// fixes leads.
+fn outcome(
     verdict: Verdict,
     host: &str,
     outcomes: &[ActionOutcome],
     before: &ProbeSummary,
     fixed_url: Option<&(String, Probe)>,
-) -> String {
-    match verdict {
+) -> crate::diagnosis::Outcome {
+    use crate::diagnosis::Stage;
+    let stage = match verdict {
         Verdict::Fixed => {
             if let Some((u, _)) = fixed_url {
-                return format!("Fixed: the corrected address {} works.", redact::url_str(u));
+                Stage::Fixed(format!(
+                    "the corrected address {} works.",
+                    redact::url_str(u)
+                ))
+            } else {
+                let done: Vec<&str> = outcomes
+                    .iter()
+                    .filter(|o| o.status == ActionStatus::Done)
+                    .filter_map(|o| match o.action {
+                        Action::FlushDns => Some("flushing the DNS cache"),
+                        Action::ClearSiteData => Some("clearing its stale cookies and cache"),
+                        Action::RestartBrowser => Some("restarting the browser"),
+                        _ => None,
+                    })
+                    .collect();
+                Stage::Fixed(format!("{host} loads again after {}.", done.join(" and ")))
             }
-            let done: Vec<&str> = outcomes
-                .iter()
-                .filter(|o| o.status == ActionStatus::Done)
-                .filter_map(|o| match o.action {
-                    Action::FlushDns => Some("flushing the DNS cache"),
-                    Action::ClearSiteData => Some("clearing its stale cookies and cache"),
-                    Action::RestartBrowser => Some("restarting the browser"),
-                    _ => None,
-                })
-                .collect();
-            format!("Fixed: {host} loads again after {}.", done.join(" and "))
         }
         Verdict::Working
             if outcomes
                 .iter()
                 .any(|o| o.status == ActionStatus::Done && o.action == Action::ClearSiteData) =>
         {
-            format!(
+            Stage::Working(format!(
                 "{host} answers normally from this computer; its stored cookies and cache \
                  were cleared as a precaution. Reload the page."
-            )
+            ))
         }
-        Verdict::Working => format!(
+        Verdict::Working => Stage::Working(format!(
             "No fault found: {host} answers normally from this computer, also with your \
              browser's data. If your browser still shows an error, restart it."
-        ),
-        Verdict::StillFailing => {
-            let why = before
-                .findings
-                .iter()
-                .max_by_key(|f| f.confidence)
-                .map(|f| f.summary.clone())
-                .unwrap_or_else(|| before.headline.clone());
-            format!("Still failing: {why}")
-        }
-    }
+        )),
+        Verdict::StillFailing => Stage::StillFailing,
+    };
+    crate::diagnosis::outcome(&before.findings, stage)
 }
 
 /// The environment section: OS, version, browsers.

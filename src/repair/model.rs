@@ -241,15 +241,6 @@ impl Verdict {
             Verdict::StillFailing => 1,
         }
     }
-
-    /// The verdict in plain words.
-    pub fn words(self) -> &'static str {
-        match self {
-            Verdict::Fixed => "fixed",
-            Verdict::Working => "working (nothing to fix)",
-            Verdict::StillFailing => "still failing",
-        }
-    }
 }
 
 /// Advice the person (or the site owner) has to act on.
@@ -272,8 +263,11 @@ pub struct FixReport {
     pub generated_at: String,
     /// The end result.
     pub verdict: Verdict,
-    /// One plain sentence about the end result.
+    /// One plain sentence about the end result (the same as `outcome.headline`).
     pub headline: String,
+    /// What every face shows first: verdict words, headline, first action (see
+    /// [`crate::diagnosis::outcome`]).
+    pub outcome: crate::diagnosis::Outcome,
     /// The first probe.
     pub before: ProbeSummary,
     /// The test with the browser's cookies, when it ran.
@@ -307,9 +301,9 @@ impl FixReport {
         self.verdict.exit_code()
     }
 
-    /// The strongest finding, before the fixes.
+    /// The finding that leads, before the fixes (the one the headline is about).
     pub fn main_finding(&self) -> Option<&Finding> {
-        self.before.findings.iter().max_by_key(|f| f.confidence)
+        crate::diagnosis::outcome::top(&self.before.findings, false)
     }
 
     /// The finding for `cause`, when present.

@@ -108,7 +108,7 @@ pub fn helpdesk_text(report: &FixReport) -> String {
         "fix401 {}: {} is {} ({})\n",
         report.environment.fix401_version,
         report.url,
-        report.verdict.words().to_uppercase(),
+        report.outcome.verdict_words.to_uppercase(),
         report.generated_at
     );
     out.push_str(&format!("Before: {}", status(report.before.status)));
@@ -253,13 +253,13 @@ pub fn markdown(report: &FixReport) -> String {
     let mut o = String::new();
     o.push_str(&format!(
         "# fix401 report: {}\n\n**{}**\n\n",
-        report.verdict.words(),
+        report.outcome.verdict_words.to_lowercase(),
         report.headline
     ));
     o.push_str("| | |\n|---|---|\n");
     o.push_str(&format!("| Address | `{}` |\n", report.url));
     o.push_str(&format!("| Tested | {} |\n", report.generated_at));
-    o.push_str(&format!("| Result | {} |\n", report.verdict.words()));
+    o.push_str(&format!("| Result | {} |\n", report.outcome.verdict_words));
     if let Some(c) = &report.support {
         o.push_str(&format!("| Help desk | {} |\n", support_line(c)));
     }
@@ -437,7 +437,7 @@ pub fn html(report: &FixReport) -> String {
     );
     o.push_str(&format!(
         "<h1 style=\"color:{colour}\">{}</h1>\n<p><strong>{}</strong></p>\n",
-        esc(&report.verdict.words().to_uppercase()),
+        esc(&report.outcome.verdict_words.to_uppercase()),
         esc(&report.headline)
     ));
     o.push_str(&format!(
@@ -562,6 +562,10 @@ mod tests {
             generated_at: "Thu, 26 Nov 2026 20:00:00 GMT".into(),
             verdict: Verdict::StillFailing,
             headline: "Still failing: The site refused the password.".into(),
+            outcome: crate::diagnosis::outcome(
+                &before.findings,
+                crate::diagnosis::Stage::StillFailing,
+            ),
             advice: vec![Advice {
                 action: Action::CheckCredentials,
                 title: "Check your sign-in details".into(),
