@@ -253,7 +253,11 @@ impl ProcessSource for RealProcesses {
         sys.refresh_processes_specifics(
             ProcessesToUpdate::All,
             true,
-            ProcessRefreshKind::nothing().with_exe(UpdateKind::OnlyIfNotSet),
+            // Threads share their process's name and program: listing them (sysinfo's
+            // default) only multiplies the reads of /proc.
+            ProcessRefreshKind::nothing()
+                .with_exe(UpdateKind::OnlyIfNotSet)
+                .without_tasks(),
         );
         sys.processes()
             .iter()

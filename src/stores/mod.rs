@@ -111,6 +111,11 @@ pub struct PlanItem {
     /// The exact files or folders to move (empty for cookie stores).
     #[serde(skip)]
     pub targets: Vec<Target>,
+    /// The rows of a cookie database the plan found: apply deletes exactly these (each
+    /// checked again inside its transaction) without scanning the table a second time.
+    /// `None` when the plan could not read the store as apply will (a hot journal).
+    #[serde(skip)]
+    pub rowids: Option<Vec<i64>>,
 }
 
 /// Why something is left alone.
@@ -522,6 +527,7 @@ fn plan_store(
                 store: path.to_path_buf(),
                 action,
                 targets: scan.targets,
+                rowids: None,
             }),
             skipped,
         )
@@ -531,12 +537,14 @@ fn plan_store(
             if let Err(e) = files::open_nofollow(path) {
                 return Err(io_skip(sys, path, &e));
             }
-            let conn = sqlite_rows::open_to_look(path).map_err(|e| sqlite_skip(sys, path, &e))?;
-            let rows =
-                sqlite_rows::find(&conn, kind, site).map_err(|e| sqlite_skip(sys, path, &e))?;
+            let (conn, as_is) =
+                sqlite_rows::open_to_look(path).map_err(|e| sqlite_skip(sys, path, &e))?;
+            let rows = sqlite_rows::find(&conn, kind, site, None)
+                .map_err(|e| sqlite_skip(sys, path, &e))?;
             if rows.is_empty() {
                 return Ok((None, Vec::new()));
             }
+            let rowids = as_is.then(|| rows.iter().map(|(id, _)| *id).collect());
             let mut names: Vec<String> = rows.into_iter().map(|(_, n)| n).collect();
             let count = names.len();
             names.sort();
@@ -547,6 +555,7 @@ fn plan_store(
                     store: path.to_path_buf(),
                     action: Action::Cookies { count, names },
                     targets: Vec::new(),
+                    rowids,
                 }),
                 Vec::new(),
             ))
@@ -583,6 +592,7 @@ fn plan_store(
                         label: "whole cache".into(),
                         is_dir: true,
                     }],
+                    rowids: None,
                 }),
                 Vec::new(),
             ))
@@ -613,6 +623,7 @@ fn plan_store(
                     store: path.to_path_buf(),
                     action: Action::Cookies { count, names },
                     targets: Vec::new(),
+                    rowids: None,
                 }),
                 Vec::new(),
             ))
@@ -795,7 +806,7 @@ fn apply_item(
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(|e| Error::sqlite(format!("cannot lock {}", item.store.display()), e))?;
-            let found = sqlite_rows::find(&tx, item.kind, site)?;
+            let found = sqlite_rows::find(&tx, item.kind, site, item.rowids.as_deref())?;
             if found.is_empty() {
                 return Ok((0, 0));
             }

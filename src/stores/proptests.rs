@@ -339,7 +339,7 @@ proptest! {
         let site = Site::parse("a.test", false).expect("site");
         for kind in [StoreKind::ChromiumCookies, StoreKind::FirefoxCookies] {
             let found = sqlite_rows::open_to_look(&path)
-                .and_then(|c| sqlite_rows::find(&c, kind, &site));
+                .and_then(|(c, _)| sqlite_rows::find(&c, kind, &site, None));
             if !sqlite_magic {
                 prop_assert!(found.is_err(), "{:?}", found);
             }

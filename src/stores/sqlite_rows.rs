@@ -122,12 +122,14 @@ pub fn open(path: &Path) -> Result<Connection> {
 /// Opens a database only to look, changing nothing: when a Chromium `-journal` is left
 /// non-empty (a hot journal after a crash), opening normally would roll it back, so the
 /// plan reads the main file as it is (`immutable=1`); apply backs the journal up first.
-pub fn open_to_look(path: &Path) -> Result<Connection> {
+///
+/// The flag is true when the connection sees the store as a write will (no hot journal).
+pub fn open_to_look(path: &Path) -> Result<(Connection, bool)> {
     let mut journal = path.as_os_str().to_owned();
     journal.push("-journal");
     let hot = std::fs::symlink_metadata(&journal).is_ok_and(|m| m.is_file() && m.len() > 0);
     if !hot {
-        return open(path);
+        return Ok((open(path)?, true));
     }
     let url = url::Url::from_file_path(path)
         .map_err(|()| Error::Internal(format!("{} is not an absolute path", path.display())))?;
@@ -138,18 +140,30 @@ pub fn open_to_look(path: &Path) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
+    .map(|c| (c, false))
     .map_err(|e| Error::sqlite(format!("cannot open {}", path.display()), e))
 }
 
-/// The site's rows: rowid, host and name (never values), for the plan.
-pub fn find(conn: &Connection, kind: StoreKind, site: &Site) -> Result<Vec<(i64, String)>> {
+/// The site's rows: rowid, host and name (never values). With `only`, just those rows are
+/// read (and each checked again against the site), not the whole table.
+pub fn find(
+    conn: &Connection,
+    kind: StoreKind,
+    site: &Site,
+    only: Option<&[i64]>,
+) -> Result<Vec<(i64, String)>> {
     let l = layout(kind)?;
-    let sql = format!(
+    let mut sql = format!(
         "SELECT rowid, {host}, {part}, name FROM {table}",
         host = l.host,
         part = l.partition,
         table = l.table
     );
+    if let Some(ids) = only {
+        // Integers only: nothing of the store's text is spliced into the statement.
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        sql.push_str(&format!(" WHERE rowid IN ({})", list.join(",")));
+    }
     let ctx = || format!("cannot read the {} table", l.table);
     let mut stmt = conn.prepare(&sql).map_err(|e| Error::sqlite(ctx(), e))?;
     let mut rows = stmt.query([]).map_err(|e| Error::sqlite(ctx(), e))?;

@@ -208,8 +208,8 @@ fn cookie_database(kind: StoreKind) -> &'static [u8] {
 
 /// The site's rows found and saved, as a clear from this file would.
 fn find_and_save(path: &Path, kind: StoreKind) -> fix401::Result<usize> {
-    let c = sqlite_rows::open_to_look(path)?;
-    let rows = sqlite_rows::find(&c, kind, &site())?;
+    let (c, _) = sqlite_rows::open_to_look(path)?;
+    let rows = sqlite_rows::find(&c, kind, &site(), None)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     Ok(sqlite_rows::save(&c, kind, &ids)?.rows.len())
 }
