@@ -11,6 +11,8 @@ packages=(
   xvfb xauth x11-utils xdotool webkit2gtk-driver imagemagick dbus-daemon dbus-x11 fonts-dejavu-core
   # real browsers, real DNS daemons, real stores for the tests
   chromium firefox-esr sqlite3 dnsmasq unbound nscd procps
+  # a real proxy with logins, and GNOME's proxy settings, for the route tests
+  squid apache2-utils libglib2.0-bin dconf-cli gsettings-desktop-schemas
   # benchmarks and bundles
   hyperfine bleachbit rpm python3
 )

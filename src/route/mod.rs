@@ -251,6 +251,53 @@ pub struct PacProblem {
     pub message: String,
 }
 
+/// One re-test on one route, and the browser profiles that take it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteProbe {
+    /// The route.
+    pub route: Route,
+    /// The browser profiles that take it (labels); empty for fix401's own direct re-test.
+    pub browsers: Vec<String>,
+    /// This is the route of the main re-test (its evidence is the report's own).
+    pub main: bool,
+    /// What the re-test on this route saw; `None` when it could not be re-tested.
+    #[serde(skip)]
+    pub evidence: Option<crate::probe::Evidence>,
+    /// What it got, in a few words (`HTTP 407`, `connection refused`…).
+    pub outcome: String,
+}
+
+impl RouteProbe {
+    /// The outcome of a re-test in a few words.
+    pub fn outcome_of(ev: &crate::probe::Evidence) -> String {
+        match (&ev.failure, ev.final_status()) {
+            (Some(f), None) => f.describe(),
+            (_, Some(s)) => format!("HTTP {s}"),
+            (None, None) => "no answer".into(),
+        }
+    }
+}
+
+/// The distinct routes for the URL: `main` (the route of fix401's own re-test) first, then
+/// each other route a browser profile takes, with the profiles on each.
+pub fn distinct(main: &Route, browsers: &[BrowserRoute]) -> Vec<(Route, Vec<String>)> {
+    let same = |a: &Route, b: &Route| match (a, b) {
+        (Route::Direct, Route::Direct) => true,
+        (Route::Proxy { proxy: p }, Route::Proxy { proxy: q }) => {
+            p.0.scheme() == q.0.scheme() && p.host_port() == q.host_port()
+        }
+        _ => false,
+    };
+    let mut out: Vec<(Route, Vec<String>)> = vec![(main.clone(), Vec::new())];
+    for b in browsers {
+        match out.iter_mut().find(|(r, _)| same(r, &b.route)) {
+            Some((_, names)) => names.push(b.label.clone()),
+            None => out.push((b.route.clone(), vec![b.label.clone()])),
+        }
+    }
+    out
+}
+
 /// True when `host` (port `port`) matches a bypass list: `*` matches all, `<local>` plain
 /// host names, `.example.com` / `*.example.com` subdomains, `example.com` the domain and its
 /// subdomains, `10.0.0.0/8` addresses in the network, `host:port` that port only, and `*`
@@ -615,6 +662,45 @@ mod tests {
         );
         assert!(ProxyServer::parse("", "http").is_none());
         assert!(ProxyServer::from_parts("http", "proxy", 0).is_none());
+    }
+
+    #[test]
+    fn browsers_on_the_same_route_are_grouped_behind_the_main_one() {
+        let r = |label: &str, route: Route| BrowserRoute {
+            browser_id: "firefox".into(),
+            label: label.into(),
+            setting: String::new(),
+            source: String::new(),
+            route,
+            pac_error: None,
+            how: Vec::new(),
+            doh: None,
+        };
+        let p = |hp: &str| Route::Proxy {
+            proxy: ProxyServer::parse(hp, "http").unwrap(),
+        };
+        let groups = distinct(
+            &Route::Direct,
+            &[
+                r("A", p("127.0.0.1:3128")),
+                r("B", Route::Direct),
+                r("C", p("http://u:pw@127.0.0.1:3128")),
+                r("D", p("127.0.0.1:9")),
+            ],
+        );
+        let shown: Vec<(String, Vec<String>)> =
+            groups.into_iter().map(|(r, b)| (r.describe(), b)).collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("direct".to_string(), vec!["B".to_string()]),
+                (
+                    "proxy 127.0.0.1:3128".to_string(),
+                    vec!["A".to_string(), "C".to_string()]
+                ),
+                ("proxy 127.0.0.1:9".to_string(), vec!["D".to_string()]),
+            ]
+        );
     }
 
     #[test]

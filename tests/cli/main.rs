@@ -11,6 +11,7 @@ mod dns;
 mod elevate;
 mod fix;
 mod redaction;
+mod routes;
 mod safety;
 mod store_files;
 mod stores;
