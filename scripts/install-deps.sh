@@ -13,6 +13,8 @@ packages=(
   bubblewrap
   # real browsers, real DNS daemons, real stores for the tests
   chromium firefox-esr sqlite3 dnsmasq unbound nscd procps
+  # a real proxy with logins, and GNOME's proxy settings, for the route tests
+  squid apache2-utils libglib2.0-bin dconf-cli gsettings-desktop-schemas
   # benchmarks and bundles
   hyperfine bleachbit rpm python3
 )

@@ -77,11 +77,21 @@ pub enum Cause {
     /// The site runs WordPress, whose security plugins often cause 401/403.
     #[serde(rename = "site.wordpress")]
     SiteWordpress,
+    /// The proxy a browser goes through cannot be reached (refused, timed out, its name does
+    /// not resolve): never the site's fault.
+    #[serde(rename = "proxy.unreachable")]
+    ProxyUnreachable,
+    /// The PAC (or WPAD) script a browser is set to use cannot be fetched or fails.
+    #[serde(rename = "proxy.pac_error")]
+    ProxyPacError,
+    /// The proxy itself refuses the site (a 403 or its own error page).
+    #[serde(rename = "proxy.blocked")]
+    ProxyBlocked,
 }
 
 impl Cause {
     /// Every cause, in the order of DESIGN.md.
-    pub const ALL: [Cause; 21] = [
+    pub const ALL: [Cause; 24] = [
         Cause::UrlInvalid,
         Cause::UrlSuspicious,
         Cause::UrlNotFound,
@@ -103,6 +113,9 @@ impl Cause {
         Cause::NetworkUnreachable,
         Cause::SiteDataStale,
         Cause::SiteWordpress,
+        Cause::ProxyUnreachable,
+        Cause::ProxyPacError,
+        Cause::ProxyBlocked,
     ];
 
     /// The stable id (`credentials.missing`…).
@@ -129,6 +142,9 @@ impl Cause {
             Cause::NetworkUnreachable => "network.unreachable",
             Cause::SiteDataStale => "site_data.stale",
             Cause::SiteWordpress => "site.wordpress",
+            Cause::ProxyUnreachable => "proxy.unreachable",
+            Cause::ProxyPacError => "proxy.pac_error",
+            Cause::ProxyBlocked => "proxy.blocked",
         }
     }
 }
@@ -267,6 +283,39 @@ pub struct DiagnoseOptions {
     pub extra_roots_pem: Vec<Vec<u8>>,
     /// Ask [`crate::dns::diagnose_host`] about the host (default true).
     pub check_dns: bool,
+    /// Also re-test on every other route a browser on this computer would take (default
+    /// true): its proxy, its PAC file's choice, the system settings it defers to.
+    pub browser_routes: bool,
+    /// A user name and password for proxies (`--proxy-user`, `--proxy-password-stdin`),
+    /// sent to every proxy whose URL carries none. Never recorded.
+    pub proxy_credentials: Option<ProxyCredentials>,
+}
+
+/// A user name and password for proxies; `Debug` hides the password.
+#[derive(Clone)]
+pub struct ProxyCredentials {
+    /// The user name.
+    pub user: String,
+    /// The password.
+    pub password: String,
+}
+
+impl fmt::Debug for ProxyCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ProxyCredentials { .. }")
+    }
+}
+
+impl ProxyCredentials {
+    /// `proxy` with these credentials, unless it already carries its own.
+    pub fn apply(&self, proxy: &url::Url) -> url::Url {
+        let mut u = proxy.clone();
+        if u.username().is_empty() {
+            let _ = u.set_username(&self.user);
+            let _ = u.set_password(Some(&self.password));
+        }
+        u
+    }
 }
 
 impl Default for DiagnoseOptions {
@@ -277,6 +326,8 @@ impl Default for DiagnoseOptions {
             proxy: crate::probe::ProxySetting::Environment,
             extra_roots_pem: Vec::new(),
             check_dns: true,
+            browser_routes: true,
+            proxy_credentials: None,
         }
     }
 }
@@ -295,11 +346,84 @@ pub async fn diagnose(
         Ok(t) => t,
         Err(invalid) => return Ok(Report::invalid(input, &invalid)),
     };
+    use crate::route::{ProxyServer, Route, RouteProbe};
+    // The route of fix401's own re-test: the proxy asked for, or the environment's.
+    let main_proxy = crate::probe::proxy_for(sys, &opts.proxy, &target.url).map(|(u, _)| u);
+    let main_route = match &main_proxy {
+        Some(p) => Route::Proxy {
+            proxy: ProxyServer(p.clone()),
+        },
+        None => Route::Direct,
+    };
+    let with_creds = |p: &url::Url| match &opts.proxy_credentials {
+        Some(c) => c.apply(p),
+        None => p.clone(),
+    };
     let probe_opts = crate::probe::ProbeOptions {
         timeout: opts.timeout,
         credentials: opts.credentials.clone(),
-        proxy: opts.proxy.clone(),
+        // Without a proxy login to add, the setting as given, so the evidence names it
+        // (`https_proxy`, `--proxy`).
+        proxy: match (&main_proxy, &opts.proxy_credentials) {
+            (Some(p), Some(_)) => crate::probe::ProxySetting::Url(with_creds(p).to_string()),
+            (Some(_), None) => opts.proxy.clone(),
+            (None, _) => crate::probe::ProxySetting::Off,
+        },
         extra_roots_pem: opts.extra_roots_pem.clone(),
+    };
+    let routes = async {
+        if !opts.browser_routes {
+            return (Vec::new(), Vec::new());
+        }
+        let browsers = crate::route::routes_for(sys, &target.url, opts.timeout).await;
+        let groups = crate::route::distinct(&main_route, &browsers);
+        let probes = groups.into_iter().enumerate().map(|(i, (route, names))| {
+            let probe_opts = &probe_opts;
+            let target = &target;
+            let with_creds = &with_creds;
+            async move {
+                let mut rp = RouteProbe {
+                    route: route.clone(),
+                    browsers: names,
+                    main: i == 0,
+                    evidence: None,
+                    outcome: String::new(),
+                };
+                match &route {
+                    _ if i == 0 => {}
+                    Route::Proxy { proxy } if proxy.is_socks() => {
+                        rp.outcome = "not re-tested: fix401 does not speak SOCKS".into();
+                    }
+                    Route::Proxy { proxy } => {
+                        let o = crate::probe::ProbeOptions {
+                            proxy: crate::probe::ProxySetting::Url(
+                                with_creds(&proxy.0).to_string(),
+                            ),
+                            ..probe_opts.clone()
+                        };
+                        match crate::probe::run(sys, target, &o).await {
+                            Ok(ev) => {
+                                rp.outcome = RouteProbe::outcome_of(&ev);
+                                rp.evidence = Some(ev);
+                            }
+                            Err(e) => rp.outcome = format!("not re-tested: {e}"),
+                        }
+                    }
+                    Route::Direct => {
+                        let o = crate::probe::ProbeOptions {
+                            proxy: crate::probe::ProxySetting::Off,
+                            ..probe_opts.clone()
+                        };
+                        if let Ok(ev) = crate::probe::run(sys, target, &o).await {
+                            rp.outcome = RouteProbe::outcome_of(&ev);
+                            rp.evidence = Some(ev);
+                        }
+                    }
+                }
+                rp
+            }
+        });
+        (browsers, futures_util::future::join_all(probes).await)
     };
     let dns = async {
         if opts.check_dns && target.host.parse::<std::net::IpAddr>().is_err() {
@@ -311,10 +435,36 @@ pub async fn diagnose(
             Vec::new()
         }
     };
-    let (evidence, dns_findings) = tokio::join!(crate::probe::run(sys, &target, &probe_opts), dns);
+    let (evidence, dns_findings, (browsers, mut probes)) =
+        tokio::join!(crate::probe::run(sys, &target, &probe_opts), dns, routes);
     let evidence = evidence?;
+    if let Some(main) = probes.iter_mut().find(|p| p.main) {
+        main.outcome = RouteProbe::outcome_of(&evidence);
+    }
     let mut findings = findings(&target, &evidence, &opts.credentials);
     merge_dns(&mut findings, dns_findings, &evidence);
+    let on_main: Vec<String> = probes
+        .iter()
+        .find(|p| p.main)
+        .map(|p| p.browsers.clone())
+        .unwrap_or_default();
+    if !on_main.is_empty() {
+        for f in findings.iter_mut().filter(|f| is_proxy_cause(f.cause)) {
+            f.evidence
+                .push(format!("browsers on this route: {}", on_main.join(", ")));
+        }
+    }
+    let by_route = route_findings(&evidence, &browsers, &probes);
+    if !by_route.is_empty() {
+        // The page works from here but not on a browser's own route: stored site data is not
+        // what stands between the person and the page.
+        findings.retain(|f| f.cause != Cause::SiteDataStale);
+    }
+    for f in by_route {
+        if !findings.contains(&f) {
+            findings.push(f);
+        }
+    }
     sort(&mut findings);
     // What the evidence exonerates is never suggested.
     if site_data_exonerated(evidence.final_status(), &findings).is_some() {
@@ -322,7 +472,159 @@ pub async fn diagnose(
             f.actions.retain(|a| *a != Action::ClearSiteData);
         }
     }
-    Ok(Report::build(&target, &evidence, findings))
+    Ok(Report::build(&target, &evidence, findings).with_routes(browsers, probes))
+}
+
+/// The causes that are about the browser's path rather than the site.
+pub fn is_proxy_cause(c: Cause) -> bool {
+    matches!(
+        c,
+        Cause::ProxyAuthRequired
+            | Cause::ProxyUnreachable
+            | Cause::ProxyBlocked
+            | Cause::ProxyPacError
+    )
+}
+
+/// `proxy.unreachable` for a re-test through `proxy` (`host:port`) that never reached it;
+/// `None` when the failure came later than the proxy.
+fn proxy_unreachable(failure: &crate::probe::Failure, proxy: &str, who: &str) -> Option<Finding> {
+    use crate::probe::{Failure, Phase};
+    let what = match failure {
+        Failure::Dns { host, .. } => format!("cannot be found (its name {host} does not resolve)"),
+        Failure::Connect { refused: true, .. } => "is refusing connections".to_string(),
+        Failure::Connect { .. } => "cannot be reached from this network".to_string(),
+        Failure::Timeout {
+            phase: Phase::Dns | Phase::Connect,
+            ..
+        } => "does not answer".to_string(),
+        _ => return None,
+    };
+    Some(
+        Finding::new(
+            Cause::ProxyUnreachable,
+            Confidence::High,
+            format!(
+                "The proxy server {proxy} that {who} goes through {what}, so pages cannot load that way; the site itself is not at fault."
+            ),
+            [Action::Retry],
+        )
+        .with_evidence(format!("through the proxy {proxy}: {}", failure.describe())),
+    )
+}
+
+/// Findings about the browsers' own routes (pure: the routes and their re-tests in,
+/// findings out): a PAC script that fails, a proxy that cannot be reached, wants a login
+/// or refuses the site. `main` is fix401's own re-test, for comparison.
+pub fn route_findings(
+    main: &crate::probe::Evidence,
+    browsers: &[crate::route::BrowserRoute],
+    probes: &[crate::route::RouteProbe],
+) -> Vec<Finding> {
+    use crate::route::Route;
+    let mut out = Vec::new();
+    // One finding per broken script, naming every profile that uses it.
+    let mut scripts: Vec<(&crate::route::PacProblem, Vec<&str>)> = Vec::new();
+    for b in browsers {
+        if let Some(p) = &b.pac_error {
+            match scripts.iter_mut().find(|(q, _)| q.url == p.url) {
+                Some((_, who)) => who.push(&b.label),
+                None => scripts.push((p, vec![&b.label])),
+            }
+        }
+    }
+    for (p, who) in scripts {
+        out.push(
+            Finding::new(
+                Cause::ProxyPacError,
+                Confidence::High,
+                format!(
+                    "{} is set to choose its proxy with a script (PAC file) that does not work, so it cannot pick the way to the site as intended.",
+                    who.join(", ")
+                ),
+                [Action::Retry],
+            )
+            .with_evidence(format!("PAC file {}: {}", p.url, p.message)),
+        );
+    }
+    for rp in probes.iter().filter(|p| !p.main) {
+        let (Route::Proxy { proxy }, Some(ev)) = (&rp.route, &rp.evidence) else {
+            continue;
+        };
+        let hp = proxy.host_port();
+        let who = if rp.browsers.is_empty() {
+            "this computer".to_string()
+        } else {
+            rp.browsers.join(", ")
+        };
+        let browsers_line = format!("browsers on this route: {who}");
+        if ev.final_status().is_none() {
+            if let Some(f) = ev
+                .failure
+                .as_ref()
+                .and_then(|f| proxy_unreachable(f, &hp, &who))
+            {
+                out.push(f.with_evidence(browsers_line));
+            }
+            continue;
+        }
+        let Some(last) = ev.hops.last() else { continue };
+        let Some(status) = last.status else { continue };
+        if status == 407 {
+            let parsed = crate::challenge::parse(&last.header_values("proxy-authenticate"));
+            let schemes: Vec<&str> = parsed
+                .challenges
+                .iter()
+                .map(|c| c.scheme.as_str())
+                .collect();
+            let mut f = Finding::new(
+                Cause::ProxyAuthRequired,
+                Confidence::High,
+                format!(
+                    "The proxy server {hp} that {who} goes through wants its own login; clearing the site's data will not help."
+                ),
+                [Action::CheckCredentials, Action::Retry],
+            )
+            .with_evidence(format!("HTTP 407 from the proxy {hp}"))
+            .with_evidence(browsers_line);
+            if !schemes.is_empty() {
+                f = f.with_evidence(format!("the proxy offers: {}", schemes.join(", ")));
+            }
+            f = f.with_evidence(if proxy.0.username().is_empty() {
+                "no proxy login was sent (give one with --proxy-user and --proxy-password-stdin)"
+                    .to_string()
+            } else {
+                "a proxy login was sent and refused".to_string()
+            });
+            out.push(f);
+            continue;
+        }
+        let marked = last.from_proxy
+            || last.header("x-squid-error").is_some()
+            || last.header("proxy-status").is_some();
+        if status >= 400 && (marked || (status == 403 && main.final_status() != Some(403))) {
+            let mut f = Finding::new(
+                Cause::ProxyBlocked,
+                Confidence::High,
+                format!(
+                    "The proxy server {hp} that {who} goes through refuses to fetch this site (HTTP {status}); ask whoever runs the proxy to allow it."
+                ),
+                [Action::Retry],
+            )
+            .with_evidence(format!("HTTP {status} from the proxy {hp}"))
+            .with_evidence(browsers_line);
+            for h in ["x-squid-error", "proxy-status"] {
+                if let Some(v) = last.header(h) {
+                    f = f.with_evidence(format!("{h}: {v}"));
+                }
+            }
+            if let Some(s) = main.final_status() {
+                f = f.with_evidence(format!("without the proxy the site answers HTTP {s}"));
+            }
+            out.push(f);
+        }
+    }
+    out
 }
 
 /// Adds the `dns.*` findings of the DNS module; when the probe's own lookup failed and the
@@ -383,6 +685,7 @@ fn merge_dns(out: &mut Vec<Finding>, dns: Vec<Finding>, ev: &crate::probe::Evide
         );
     } else if let Some(crate::probe::Failure::Dns { host, message }) = &ev.failure
         && !has_failure
+        && ev.proxy.is_none()
     {
         out.push(
             Finding::new(
@@ -477,9 +780,9 @@ fn rank(c: Cause) -> u8 {
         Cause::DnsFailure => 1,
         Cause::DnsHostsOverride => 2,
         Cause::DnsStale => 3,
-        Cause::NetworkUnreachable => 4,
+        Cause::NetworkUnreachable | Cause::ProxyUnreachable => 4,
         Cause::TlsCertificate => 5,
-        Cause::ProxyAuthRequired => 6,
+        Cause::ProxyAuthRequired | Cause::ProxyBlocked | Cause::ProxyPacError => 6,
         Cause::RedirectLoop | Cause::RedirectTooMany => 7,
         Cause::ClockSkew => 8,
         Cause::TokenExpired | Cause::TokenInvalid => 9,
@@ -602,7 +905,21 @@ pub fn findings(
     }
 
     // Failures to get an answer.
-    if let Some(failure) = &ev.failure {
+    let through_proxy = ev.proxy.as_ref().and_then(|p| {
+        let u = url::Url::parse(p).ok()?;
+        Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?))
+    });
+    if let (Some(failure), Some(hp), None) = (&ev.failure, &through_proxy, ev.final_status())
+        && let Some(mut f) = proxy_unreachable(failure, hp, "this computer")
+    {
+        // Say which setting named the proxy, so the person knows what to correct.
+        if let Some((_, setting)) = failing_proxy(ev) {
+            f.summary.push_str(&format!(
+                " It is {setting}: correct or remove that setting."
+            ));
+        }
+        out.push(f);
+    } else if let Some(failure) = &ev.failure {
         let via = ev
             .proxy
             .as_ref()
@@ -1270,6 +1587,81 @@ mod tests {
                 Cause::UrlSuspicious
             ]
         );
+    }
+
+    fn bare_evidence() -> crate::probe::Evidence {
+        crate::probe::Evidence {
+            hops: Vec::new(),
+            failure: None,
+            redirect_problem: None,
+            resolved: Vec::new(),
+            connected: None,
+            timings: crate::probe::Timings::default(),
+            tls_details: Vec::new(),
+            proxy: None,
+            proxy_source: None,
+            proxy_failed: false,
+            credentials_supplied: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn route_findings_name_the_proxy_and_every_browser_behind_it() {
+        use crate::route::{BrowserRoute, PacProblem, ProxyServer, Route, RouteProbe};
+        let browser = |label: &str, pac: Option<&str>| BrowserRoute {
+            browser_id: "firefox".into(),
+            label: label.into(),
+            setting: String::new(),
+            source: String::new(),
+            route: Route::Direct,
+            pac_error: pac.map(|m| PacProblem {
+                url: "http://pac.test/p.pac".into(),
+                message: m.into(),
+            }),
+            how: Vec::new(),
+            doh: None,
+        };
+        let mut dead = bare_evidence();
+        dead.failure = Some(crate::probe::Failure::Connect {
+            detail: "127.0.0.1:9: Connection refused".into(),
+            refused: true,
+        });
+        let probes = vec![
+            RouteProbe {
+                route: Route::Direct,
+                browsers: vec![],
+                main: true,
+                evidence: None,
+                outcome: "HTTP 200".into(),
+            },
+            RouteProbe {
+                route: Route::Proxy {
+                    proxy: ProxyServer::parse("127.0.0.1:9", "http").unwrap(),
+                },
+                browsers: vec!["Firefox (a)".into(), "Chromium".into()],
+                main: false,
+                evidence: Some(dead),
+                outcome: String::new(),
+            },
+        ];
+        let browsers = [
+            browser("Firefox (b)", Some("SyntaxError")),
+            browser("Firefox (c)", Some("SyntaxError")),
+        ];
+        let f = route_findings(&bare_evidence(), &browsers, &probes);
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert_eq!(f[0].cause, Cause::ProxyPacError);
+        assert!(
+            f[0].summary.starts_with("Firefox (b), Firefox (c) is set"),
+            "{}",
+            f[0].summary
+        );
+        assert_eq!(f[1].cause, Cause::ProxyUnreachable);
+        assert!(f[1].summary.contains(
+            "127.0.0.1:9 that Firefox (a), Chromium goes through is refusing connections"
+        ));
+        // Pure: the same evidence gives the same findings.
+        assert_eq!(f, route_findings(&bare_evidence(), &browsers, &probes));
     }
 
     #[test]

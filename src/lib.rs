@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod probe;
 pub mod repair;
 pub mod report;
+pub mod route;
 pub mod stores;
 pub mod system;
 pub mod target;

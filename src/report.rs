@@ -76,8 +76,9 @@ pub struct Report {
     /// The status with its reason phrase ("401 Unauthorized"), `null` when no answer came.
     pub status_text: Option<String>,
     /// A short stable id: `ok`, `invalid_url`, `unauthorized`, `forbidden`,
-    /// `proxy_auth_required`, `not_found`, `server_error`, `redirect_loop`,
-    /// `too_many_redirects`, `tls_error`, `dns_failure`, `unreachable`, `failing`.
+    /// `proxy_auth_required`, `proxy_unreachable`, `proxy_blocked`, `proxy_pac_error`,
+    /// `not_found`, `server_error`, `redirect_loop`, `too_many_redirects`, `tls_error`,
+    /// `dns_failure`, `unreachable`, `failing`.
     pub verdict: &'static str,
     /// One plain sentence for a non-technical person (the same as `outcome.headline`).
     pub headline: String,
@@ -107,6 +108,11 @@ pub struct Report {
     /// Why clearing the site's data cannot help, when the evidence rules it out (a 5xx, no
     /// connection, no name…): the faces then offer no clear.
     pub site_data_ruled_out: Option<String>,
+    /// Each distinct route the URL was re-tested on (fix401's own first), with the browser
+    /// profiles that take it and what it got.
+    pub routes: Vec<crate::route::RouteProbe>,
+    /// Each browser profile's route for this URL, and how it was decided.
+    pub browser_routes: Vec<crate::route::BrowserRoute>,
     /// When the test ran (HTTP date, UTC), so a ticket says when it was true.
     pub tested_at: String,
     /// The fix401 version.
@@ -166,6 +172,8 @@ impl Report {
                 std::slice::from_ref(&f),
             ),
             findings: vec![f],
+            routes: Vec::new(),
+            browser_routes: Vec::new(),
             tested_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
             fix401_version: env!("CARGO_PKG_VERSION"),
         }
@@ -250,9 +258,78 @@ impl Report {
                     f
                 })
                 .collect(),
+            routes: Vec::new(),
+            browser_routes: Vec::new(),
             tested_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
             fix401_version: env!("CARGO_PKG_VERSION"),
         }
+    }
+
+    /// Adds the browsers' routes and their re-tests. When the page works on fix401's own
+    /// route but not on a browser's, the verdict and headline say so: the browser would
+    /// not get the page.
+    pub fn with_routes(
+        mut self,
+        browsers: Vec<crate::route::BrowserRoute>,
+        probes: Vec<crate::route::RouteProbe>,
+    ) -> Report {
+        self.browser_routes = browsers;
+        self.routes = probes;
+        if self.verdict == "ok"
+            && let Some(f) = self
+                .findings
+                .iter()
+                .find(|f| crate::diagnosis::is_proxy_cause(f.cause))
+        {
+            self.verdict = proxy_verdict(f.cause);
+            self.headline = f.summary.clone();
+        }
+        self
+    }
+
+    /// One line per route (`direct`, `proxy 127.0.0.1:3128`): what it got and who takes it;
+    /// then one per browser profile: its setting, where it was read, its route.
+    fn route_rows(&self) -> (Vec<[String; 3]>, Vec<[String; 3]>) {
+        let routes = self
+            .routes
+            .iter()
+            .map(|r| {
+                let mut who = r.browsers.join(", ");
+                if r.main {
+                    who = if who.is_empty() {
+                        "fix401's re-test".into()
+                    } else {
+                        format!("fix401's re-test, {who}")
+                    };
+                }
+                [r.route.describe(), r.outcome.clone(), who]
+            })
+            .collect();
+        let browsers = self
+            .browser_routes
+            .iter()
+            .map(|b| {
+                let mut how = format!("{} ({})", b.setting, b.source);
+                for h in &b.how {
+                    how.push_str(&format!("; {h}"));
+                }
+                if let Some(p) = &b.pac_error {
+                    how.push_str(&format!("; PAC error: {}", p.message));
+                }
+                if let Some(d) = &b.doh {
+                    how.push_str(&format!(
+                        "; DNS over HTTPS: {}{}",
+                        d.mode,
+                        d.uri
+                            .as_deref()
+                            .map(|u| format!(" ({u})"))
+                            .unwrap_or_default()
+                    ));
+                }
+                [b.label.clone(), b.route.describe(), how]
+            })
+            .collect();
+        (routes, browsers)
     }
 
     /// 0 when the URL works, 2 when it is not a usable URL, 1 when it still fails.
@@ -330,6 +407,16 @@ impl Report {
                         .map(|l| format!(" → {l}"))
                         .unwrap_or_default()
                 );
+            }
+        }
+        let (routes, browsers) = self.route_rows();
+        if routes.len() > 1 || !browsers.is_empty() {
+            let _ = writeln!(o, "\nRoutes:");
+            for [route, outcome, who] in &routes {
+                let _ = writeln!(o, "  {route}: {outcome}  ({who})");
+            }
+            for [label, route, how] in &browsers {
+                let _ = writeln!(o, "  {label} → {route}: {how}");
             }
         }
         if !self.findings.is_empty() {
@@ -427,6 +514,18 @@ impl Report {
             }
             let ids: Vec<&str> = f.actions.iter().map(|a| a.id()).collect();
             let _ = writeln!(o, "\nActions: {}\n", ids.join(", "));
+        }
+        let (routes, browsers) = self.route_rows();
+        if routes.len() > 1 || !browsers.is_empty() {
+            let _ = writeln!(o, "## Routes\n\n| Route | Got | Taken by |\n|---|---|---|");
+            for [route, outcome, who] in &routes {
+                let _ = writeln!(o, "| {} | {} | {} |", md(route), md(outcome), md(who));
+            }
+            let _ = writeln!(o, "\n| Browser | Route | Setting |\n|---|---|---|");
+            for [label, route, how] in &browsers {
+                let _ = writeln!(o, "| {} | {} | {} |", md(label), md(route), md(how));
+            }
+            let _ = writeln!(o);
         }
         if self.redirects.len() > 1 {
             let _ = writeln!(
@@ -531,6 +630,23 @@ impl Report {
             let ids: Vec<&str> = f.actions.iter().map(|a| a.id()).collect();
             let _ = writeln!(o, "</ul><p>Actions: {}</p>", esc(&ids.join(", ")));
         }
+        let (routes, browsers) = self.route_rows();
+        if routes.len() > 1 || !browsers.is_empty() {
+            let _ = writeln!(
+                o,
+                "<h2>Routes</h2><table><tr><th>Route</th><th>Got</th><th>Taken by</th></tr>"
+            );
+            for row in routes.iter().chain(&browsers) {
+                let _ = writeln!(
+                    o,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&row[0]),
+                    esc(&row[1]),
+                    esc(&row[2])
+                );
+            }
+            let _ = writeln!(o, "</table>");
+        }
         if self.redirects.len() > 1 {
             let _ = writeln!(
                 o,
@@ -570,6 +686,15 @@ impl Report {
     }
 }
 
+fn proxy_verdict(c: Cause) -> &'static str {
+    match c {
+        Cause::ProxyAuthRequired => "proxy_auth_required",
+        Cause::ProxyUnreachable => "proxy_unreachable",
+        Cause::ProxyBlocked => "proxy_blocked",
+        _ => "proxy_pac_error",
+    }
+}
+
 fn verdict(findings: &[Finding], status: Option<u16>) -> &'static str {
     let has = |c: Cause| findings.iter().any(|f| f.cause == c);
     if has(Cause::RedirectLoop) {
@@ -593,6 +718,8 @@ fn verdict(findings: &[Finding], status: Option<u16>) -> &'static str {
                 "dns_failure"
             } else if has(Cause::NetworkUnreachable) {
                 "unreachable"
+            } else if has(Cause::ProxyUnreachable) {
+                "proxy_unreachable"
             } else {
                 "failing"
             }

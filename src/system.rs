@@ -402,12 +402,10 @@ impl System {
             sys.runner = Arc::new(RealRunner);
             sys.processes = Arc::new(RealProcesses);
             sys.admin = running_as_admin();
-            // The re-test runs from this machine: its proxy settings are the ones that apply.
+            // The session's proxy variables are the person's route too (a technician runs
+            // fix401 in that session; tests set them for the run).
             for (k, v) in std::env::vars() {
-                if matches!(
-                    k.to_ascii_lowercase().as_str(),
-                    "http_proxy" | "https_proxy" | "all_proxy" | "no_proxy"
-                ) {
+                if PROXY_VARS.iter().any(|p| p.eq_ignore_ascii_case(&k)) {
                     sys.env.insert(k, v);
                 }
             }
@@ -498,6 +496,9 @@ impl System {
         self.runner.run(cmd)
     }
 }
+
+/// The proxy environment variables (either case) a session hands to the programs in it.
+const PROXY_VARS: [&str; 4] = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"];
 
 /// True when this process has administrator rights (effective uid 0 on Unix). On Windows
 /// this answers false: fix401 then tries unelevated first and asks UAC only if that fails.

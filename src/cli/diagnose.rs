@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use fix401::diagnosis::{DiagnoseOptions, diagnose};
+use fix401::diagnosis::{DiagnoseOptions, ProxyCredentials, diagnose};
 use fix401::probe::{Credentials, ProxySetting};
 use fix401::{Error, Result};
 
@@ -41,9 +41,19 @@ pub struct Args {
     #[arg(long, value_name = "URL", conflicts_with = "no_proxy")]
     proxy: Option<String>,
 
-    /// Connect directly, ignoring HTTPS_PROXY / HTTP_PROXY.
+    /// Connect directly, ignoring HTTPS_PROXY / HTTP_PROXY (the browsers' own routes are
+    /// still re-tested).
     #[arg(long)]
     no_proxy: bool,
+
+    /// Log in to proxies with this user name (the password is read with
+    /// --proxy-password-stdin), on every route through a proxy.
+    #[arg(long, value_name = "NAME")]
+    proxy_user: Option<String>,
+
+    /// Read the proxy password from standard input (after any other secret asked for).
+    #[arg(long, requires = "proxy_user")]
+    proxy_password_stdin: bool,
 
     /// Also trust the CA certificate(s) in this PEM file (a company CA).
     #[arg(long, value_name = "FILE")]
@@ -75,7 +85,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
             ))
         })?);
     }
-    let credentials = read_credentials(&args)?;
+    let (credentials, proxy_credentials) = read_credentials(&args)?;
     let opts = DiagnoseOptions {
         timeout: Duration::from_secs_f64(args.timeout),
         credentials,
@@ -86,6 +96,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         },
         extra_roots_pem,
         check_dns: true,
+        browser_routes: true,
+        proxy_credentials,
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -147,9 +159,9 @@ fn spinner(ctx: &Context) -> Option<indicatif::ProgressBar> {
     Some(s)
 }
 
-/// Reads the secrets asked for, in the order password, token, cookie: one line each from
-/// standard input, or a prompt without echo when standard input is a terminal.
-fn read_credentials(args: &Args) -> Result<Credentials> {
+/// Reads the secrets asked for, in the order password, token, cookie, proxy password: one
+/// line each from standard input, or a prompt without echo when standard input is a terminal.
+fn read_credentials(args: &Args) -> Result<(Credentials, Option<ProxyCredentials>)> {
     let mut creds = Credentials::default();
     let tty = std::io::stdin().is_terminal();
     let stdin = std::io::stdin();
@@ -180,13 +192,22 @@ fn read_credentials(args: &Args) -> Result<Credentials> {
     if args.cookie_stdin {
         creds.cookie = Some(next("cookie")?);
     }
+    let proxy_password = if args.proxy_password_stdin {
+        Some(next("proxy password")?)
+    } else {
+        None
+    };
     if let Some(u) = &args.user {
         creds.user = Some(u.clone());
         if creds.password.is_none() {
             creds.password = Some(String::new());
         }
     }
-    Ok(creds)
+    let proxy = args.proxy_user.as_ref().map(|user| ProxyCredentials {
+        user: user.clone(),
+        password: proxy_password.unwrap_or_default(),
+    });
+    Ok((creds, proxy))
 }
 
 /// Prompts on the terminal with echo switched off.

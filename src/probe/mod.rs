@@ -458,7 +458,7 @@ where
 
 /// The proxy for `url` under `setting`, as a URL, with the setting that named it
 /// (`https_proxy`, `--proxy`…), so a report can say where to change it.
-fn proxy_for(sys: &System, setting: &ProxySetting, url: &Url) -> Option<(Url, String)> {
+pub fn proxy_for(sys: &System, setting: &ProxySetting, url: &Url) -> Option<(Url, String)> {
     match setting {
         ProxySetting::Off => None,
         ProxySetting::Url(p) => Url::parse(p).ok().map(|u| (u, "--proxy".to_string())),
@@ -501,6 +501,30 @@ fn proxy_for(sys: &System, setting: &ProxySetting, url: &Url) -> Option<(Url, St
             Url::parse(&raw).ok().map(|u| (u, source))
         }
     }
+}
+
+/// `Basic …` for a proxy URL with a user name (percent-decoded, as reqwest sends it for
+/// plain http), for the CONNECT of https through the proxy.
+fn proxy_basic(p: &Url) -> Option<String> {
+    use base64::Engine;
+    if p.username().is_empty() {
+        return None;
+    }
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let pair = format!(
+        "{}:{}",
+        decode(p.username()),
+        decode(p.password().unwrap_or_default())
+    );
+    Some(format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    ))
 }
 
 /// True for `localhost` and loopback addresses.
@@ -632,6 +656,7 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
                 host: &host,
                 port,
                 proxy: proxy_hp.as_ref().map(|(h, p)| (h.as_str(), *p)),
+                proxy_auth: proxy.as_ref().and_then(proxy_basic),
             };
             let mut pf = net::Preflight::default();
             let res = net::preflight(sys, &ep, tls_config.clone(), deadline, &mut pf).await;

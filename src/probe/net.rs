@@ -113,6 +113,9 @@ pub struct Endpoint<'a> {
     pub port: u16,
     /// A proxy to go through: host and port.
     pub proxy: Option<(&'a str, u16)>,
+    /// The `Proxy-Authorization` value to send with CONNECT (from the proxy URL's user
+    /// name and password), never recorded.
+    pub proxy_auth: Option<String>,
 }
 
 /// Resolves, connects and (for https) completes a TLS handshake with the origin, all
@@ -280,8 +283,13 @@ async fn connect_tunnel(
     } else {
         format!("{}:{}", ep.host, ep.port)
     };
+    let auth = ep
+        .proxy_auth
+        .as_ref()
+        .map(|a| format!("Proxy-Authorization: {a}\r\n"))
+        .unwrap_or_default();
     let req = format!(
-        "CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: {}\r\n\r\n",
+        "CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: {}\r\n{auth}\r\n",
         super::USER_AGENT
     );
     stream

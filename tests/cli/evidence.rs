@@ -381,11 +381,12 @@ fn a_proxy_that_refuses_is_named_as_the_proxy_with_its_setting() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["cause"] == "network.unreachable")
+        .find(|f| f["cause"] == "proxy.unreachable")
         .unwrap_or_else(|| panic!("{v:#}"));
     let summary = f["summary"].as_str().unwrap();
     assert!(
-        summary.contains(&format!("proxy at 127.0.0.1:{port} refuses connections")),
+        summary.contains(&format!("proxy server 127.0.0.1:{port}"))
+            && summary.contains("refusing connections"),
         "{summary}"
     );
     assert!(summary.contains("https_proxy"), "{summary}");
@@ -405,8 +406,9 @@ fn a_proxy_that_refuses_is_named_as_the_proxy_with_its_setting() {
         .run()
         .code(1);
     assert!(
-        out.stdout
-            .contains(&format!("proxy at 127.0.0.1:{port} refuses connections")),
+        out.stdout.contains(&format!(
+            "proxy server 127.0.0.1:{port} that this computer goes through is refusing connections"
+        )),
         "{}",
         out.stdout
     );

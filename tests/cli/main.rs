@@ -12,6 +12,7 @@ mod elevate;
 mod evidence;
 mod fix;
 mod redaction;
+mod routes;
 mod running;
 mod safety;
 mod store_files;

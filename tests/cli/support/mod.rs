@@ -5,6 +5,7 @@
 
 pub mod dns;
 pub mod fixsite;
+pub mod proxy;
 pub mod servers;
 
 use std::ffi::OsString;
