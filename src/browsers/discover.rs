@@ -24,6 +24,16 @@ const MAX_CONFIG_BYTES: u64 = 32 * 1024 * 1024;
 /// stores and running state. Unreadable configuration is reported as a warning on the
 /// installation, never as a failure.
 pub fn discover(sys: &System) -> Result<Vec<Installation>> {
+    let mut found = installed(sys);
+    for inst in &mut found {
+        inst.running = running::running_state(sys, inst);
+    }
+    Ok(found)
+}
+
+/// [`discover`] without the running state (every installation says `NotRunning`): for
+/// readers of settings, which never write and need not list the processes.
+pub fn installed(sys: &System) -> Vec<Installation> {
     let mut found = Vec::new();
     for spec in catalog() {
         let mut packagings: Vec<Packaging> = Vec::new();
@@ -33,13 +43,12 @@ pub fn discover(sys: &System) -> Result<Vec<Installation>> {
             }
         }
         for packaging in packagings {
-            if let Some(mut inst) = discover_one(sys, spec, packaging) {
-                inst.running = running::running_state(sys, &inst);
+            if let Some(inst) = discover_one(sys, spec, packaging) {
                 found.push(inst);
             }
         }
     }
-    Ok(found)
+    found
 }
 
 /// One catalog entry in one packaging; `None` when none of its roots exists.

@@ -387,7 +387,8 @@ fn bare_host(url: &Url) -> String {
 /// Every browser profile's setting (plus the system's own), as found in the home.
 pub fn settings(sys: &System) -> Vec<BrowserSettings> {
     let mut out = Vec::new();
-    let installs = crate::browsers::discover(sys).unwrap_or_default();
+    // Settings are only read: no need for the (slow) running state.
+    let installs = crate::browsers::discover::installed(sys);
     for inst in &installs {
         match inst.family {
             crate::browsers::Family::Firefox => out.extend(firefox::settings(sys, inst)),
@@ -462,16 +463,20 @@ pub async fn routes_for(sys: &System, url: &Url, timeout: Duration) -> Vec<Brows
     if all.is_empty() {
         return Vec::new();
     }
-    let system_setting = system::settings(sys);
+    // Asked only when some browser defers to it (it may run `gsettings`, `reg`, `scutil`).
+    let system_setting = all
+        .iter()
+        .any(|b| b.setting == Setting::System)
+        .then(|| system::settings(sys));
     let mut scripts: std::collections::HashMap<String, Result<String, String>> =
         std::collections::HashMap::new();
     let mut out = Vec::new();
     for b in all {
         let (setting, source) = match &b.setting {
-            Setting::System => {
-                let s = &system_setting;
-                (s.setting.clone(), format!("{} → {}", b.source, s.source))
-            }
+            Setting::System => match &system_setting {
+                Some(s) => (s.setting.clone(), format!("{} → {}", b.source, s.source)),
+                None => (Setting::Direct, b.source.clone()),
+            },
             other => (other.clone(), b.source.clone()),
         };
         let mut r = BrowserRoute {

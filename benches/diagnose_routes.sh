@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# `fix401 diagnose` for a browser whose PAC file sends the URL through a real Squid on
+# loopback, against the same diagnose with no browser (direct only): medians of N runs each
+# (default 30) in one hyperfine run, their ratio (target <= 1.3), then the PAC evaluation time
+# per URL (`cargo bench --bench pac`, target <= 5 ms).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${RUNS:-30}"
+command -v hyperfine >/dev/null || { echo "hyperfine is missing: scripts/install-deps.sh" >&2; exit 1; }
+squid_bin="$(command -v squid || echo /usr/sbin/squid)"
+[ -x "$squid_bin" ] || { echo "squid is missing: scripts/install-deps.sh" >&2; exit 1; }
+cargo build --release --quiet --bin fix401
+bin="$PWD/target/release/fix401"
+work="$(mktemp -d)"
+chmod 777 "$work" # squid drops to its own user and writes its logs here
+cleanup() {
+  kill "$server_pid" 2>/dev/null || true
+  [ -n "${squid_pid:-}" ] && kill "$squid_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+squid_port="$(free_port)"
+
+# One loopback server: the site (200) and the PAC file at /proxy.pac.
+cat >"$work/server.py" <<PY
+import http.server
+PAC = b'''function FindProxyForURL(url, host) {
+  if (isPlainHostName(host) || dnsDomainIs(host, ".corp.example")) return "DIRECT";
+  if (isInNet(host, "127.0.0.0", "255.0.0.0")) return "PROXY 127.0.0.1:$squid_port; DIRECT";
+  return "DIRECT";
+}'''
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        body, ctype = (PAC, "application/x-ns-proxy-autoconfig") if self.path.endswith("/proxy.pac") else (b"<p>it works</p>", "text/html")
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+PY
+python3 "$work/server.py" >"$work/port" &
+server_pid=$!
+for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+port="$(cat "$work/port")"
+
+cat >"$work/squid.conf" <<CONF
+http_port 127.0.0.1:$squid_port
+visible_hostname fix401-bench-squid
+pid_filename $work/squid.pid
+cache_log $work/cache.log
+access_log none
+coredump_dir $work
+cache deny all
+cache_mem 1 MB
+shutdown_lifetime 0 seconds
+pinger_enable off
+http_access allow all
+CONF
+"$squid_bin" -N -f "$work/squid.conf" 2>"$work/squid.err" &
+squid_pid=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$squid_port") 2>/dev/null && break; sleep 0.1; done
+
+# A home with one Firefox profile set to the PAC file; an empty home for direct only.
+mkdir -p "$work/direct" "$work/pac/.mozilla/firefox/bench.default"
+printf '[General]\nStartWithLastProfile=1\nVersion=2\n\n[Profile0]\nName=bench\nIsRelative=1\nPath=bench.default\nDefault=1\n' \
+  >"$work/pac/.mozilla/firefox/profiles.ini"
+cat >"$work/pac/.mozilla/firefox/bench.default/prefs.js" <<JS
+user_pref("network.proxy.type", 2);
+user_pref("network.proxy.autoconfig_url", "http://127.0.0.1:$port/proxy.pac");
+user_pref("network.proxy.allow_hijacking_localhost", true);
+JS
+url="http://127.0.0.1:$port/page"
+"$bin" --home "$work/pac" --json diagnose "$url" | grep -q "\"proxy\": \"http://127.0.0.1:$squid_port\"" \
+  || { echo "the PAC route was not taken" >&2; exit 1; }
+
+hyperfine -N --style basic --warmup 3 --runs "$runs" --export-json "$work/result.json" \
+  -n direct "$bin --home $work/direct --json diagnose $url" \
+  -n pac "$bin --home $work/pac --json diagnose $url"
+
+python3 - "$work/result.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+d, p = r["direct"]["median"], r["pac"]["median"]
+print(f"median direct            {d*1000:.2f} ms ({len(r['direct']['times'])} runs)")
+print(f"median PAC-chosen proxy  {p*1000:.2f} ms ({len(r['pac']['times'])} runs)")
+print(f"ratio PAC route/direct = {p/d:.2f} (target <= 1.3)")
+PY
+cargo bench --quiet --bench pac
