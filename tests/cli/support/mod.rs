@@ -176,13 +176,44 @@ impl Fix401 {
             });
         }
         let out = child.wait_with_output().expect("wait for fix401");
-        Outcome {
+        let outcome = Outcome {
             args: self.args,
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        };
+        snapshot(&outcome);
+        outcome
     }
+}
+
+/// With `FIX401_SNAPSHOT_DIR` set, keeps every run's arguments, exit code and output in that
+/// folder (one file per run, named by test and sequence), so a refactor can compare the
+/// output of every test scenario before and after (`scripts/compare-snapshots.py`).
+fn snapshot(outcome: &Outcome) {
+    use std::cell::Cell;
+    thread_local!(static SEQ: Cell<u32> = const { Cell::new(0) });
+    let Some(dir) = std::env::var_os("FIX401_SNAPSHOT_DIR") else {
+        return;
+    };
+    let seq = SEQ.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .replace("::", ".");
+    let args: Vec<_> = outcome.args.iter().map(|a| a.to_string_lossy()).collect();
+    let text = format!(
+        "args: {}\ncode: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        args.join(" "),
+        outcome.code,
+        outcome.stdout,
+        outcome.stderr
+    );
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(Path::new(&dir).join(format!("{test}.{seq:03}.txt")), text);
 }
 
 /// What a run of `fix401` left: exit code and output.
