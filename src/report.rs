@@ -5,14 +5,17 @@
 //! list and its field redactors), so the report only copies what it is given and every
 //! output form renders that one model. No text is searched for secrets here.
 
-pub mod redact;
+/// The one redactor, re-exported where it used to live (transitional: callers move to
+/// [`crate::redact`]).
+pub use crate::redact;
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use crate::challenge;
-use crate::diagnosis::{Cause, Confidence, Finding, Outcome, Stage, outcome};
+use crate::diagnosis::{Outcome, Stage, outcome};
+use crate::model::{Cause, Confidence, Finding, Verdict};
 use crate::probe::Evidence;
 use crate::target::{Invalid, Lint, Target};
 
@@ -79,7 +82,7 @@ pub struct Report {
     /// `proxy_auth_required`, `proxy_unreachable`, `proxy_blocked`, `proxy_pac_error`,
     /// `not_found`, `server_error`, `redirect_loop`, `too_many_redirects`, `tls_error`,
     /// `dns_failure`, `unreachable`, `failing`.
-    pub verdict: &'static str,
+    pub verdict: Verdict,
     /// One plain sentence for a non-technical person (the same as `outcome.headline`).
     pub headline: String,
     /// What every face shows first: verdict words, headline, first action (see
@@ -143,13 +146,16 @@ impl Report {
         if let Some(s) = &invalid.suggestion {
             f = f.with_evidence(format!("did you mean: {}", redact::url_str(s)));
         }
-        let outcome = outcome(std::slice::from_ref(&f), Stage::Checked("invalid_url"));
+        let outcome = outcome(
+            std::slice::from_ref(&f),
+            Stage::Checked(Verdict::InvalidUrl),
+        );
         Report {
             url: shown.clone(),
             final_url: shown,
             status: None,
             status_text: None,
-            verdict: outcome.verdict,
+            verdict: Verdict::InvalidUrl,
             headline: outcome.headline.clone(),
             outcome,
             url_notes: Vec::new(),
@@ -185,7 +191,8 @@ impl Report {
     pub fn build(target: &Target, ev: &Evidence, findings: Vec<Finding>) -> Report {
         let last = ev.hops.last();
         let status = last.and_then(|h| h.status);
-        let outcome = outcome(&findings, Stage::Checked(verdict(&findings, status)));
+        let verdict = verdict(&findings, status);
+        let outcome = outcome(&findings, Stage::Checked(verdict));
         let mut challenges = Vec::new();
         let mut headers = Vec::new();
         if let Some(h) = ev.last_answer() {
@@ -232,7 +239,7 @@ impl Report {
                 .unwrap_or_else(|| redact::url(&target.url).to_string()),
             status,
             status_text: status.map(status_text),
-            verdict: outcome.verdict,
+            verdict,
             headline: outcome.headline.clone(),
             outcome,
             url_notes: target.lints.clone(),
@@ -275,7 +282,7 @@ impl Report {
     ) -> Report {
         self.browser_routes = browsers;
         self.routes = probes;
-        if self.verdict == "ok"
+        if self.verdict == Verdict::Ok
             && let Some(f) = self
                 .findings
                 .iter()
@@ -334,11 +341,7 @@ impl Report {
 
     /// 0 when the URL works, 2 when it is not a usable URL, 1 when it still fails.
     pub fn exit_code(&self) -> i32 {
-        match self.verdict {
-            "ok" => 0,
-            "invalid_url" => 2,
-            _ => 1,
-        }
+        self.verdict.exit_code()
     }
 
     /// Pretty JSON.
@@ -686,42 +689,42 @@ impl Report {
     }
 }
 
-fn proxy_verdict(c: Cause) -> &'static str {
+fn proxy_verdict(c: Cause) -> Verdict {
     match c {
-        Cause::ProxyAuthRequired => "proxy_auth_required",
-        Cause::ProxyUnreachable => "proxy_unreachable",
-        Cause::ProxyBlocked => "proxy_blocked",
-        _ => "proxy_pac_error",
+        Cause::ProxyAuthRequired => Verdict::ProxyAuthRequired,
+        Cause::ProxyUnreachable => Verdict::ProxyUnreachable,
+        Cause::ProxyBlocked => Verdict::ProxyBlocked,
+        _ => Verdict::ProxyPacError,
     }
 }
 
-fn verdict(findings: &[Finding], status: Option<u16>) -> &'static str {
+fn verdict(findings: &[Finding], status: Option<u16>) -> Verdict {
     let has = |c: Cause| findings.iter().any(|f| f.cause == c);
     if has(Cause::RedirectLoop) {
-        return "redirect_loop";
+        return Verdict::RedirectLoop;
     }
     if has(Cause::RedirectTooMany) {
-        return "too_many_redirects";
+        return Verdict::TooManyRedirects;
     }
     match status {
-        Some(200..=299) => "ok",
-        Some(401) => "unauthorized",
-        Some(403) => "forbidden",
-        Some(407) => "proxy_auth_required",
-        Some(404) | Some(410) => "not_found",
-        Some(500..=599) => "server_error",
-        Some(_) => "failing",
+        Some(200..=299) => Verdict::Ok,
+        Some(401) => Verdict::Unauthorized,
+        Some(403) => Verdict::Forbidden,
+        Some(407) => Verdict::ProxyAuthRequired,
+        Some(404) | Some(410) => Verdict::NotFound,
+        Some(500..=599) => Verdict::ServerError,
+        Some(_) => Verdict::Failing,
         None => {
             if has(Cause::TlsCertificate) {
-                "tls_error"
+                Verdict::TlsError
             } else if has(Cause::DnsFailure) {
-                "dns_failure"
+                Verdict::DnsFailure
             } else if has(Cause::NetworkUnreachable) {
-                "unreachable"
+                Verdict::Unreachable
             } else if has(Cause::ProxyUnreachable) {
-                "proxy_unreachable"
+                Verdict::ProxyUnreachable
             } else {
-                "failing"
+                Verdict::Failing
             }
         }
     }

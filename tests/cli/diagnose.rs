@@ -932,7 +932,7 @@ fn https_to_a_plain_http_port_says_so() {
 /// The library entry point the desktop app and `fix` call.
 #[test]
 fn library_api_diagnose_returns_a_report_in_every_form() {
-    use fix401::diagnosis::{DiagnoseOptions, diagnose};
+    use fix401::check::{DiagnoseOptions, diagnose};
     let srv = basic_401();
     let env = TestEnv::new();
     let sys = fix401::System::simulated(fix401::Os::current(), env.home());
