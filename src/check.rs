@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::diagnosis::{Evidence, LoginFacts};
+use crate::diagnosis::{Evidence, LoginFacts, ProfileSiteData, SiteData, Unread};
 use crate::report::Report;
 use crate::system::System;
 
@@ -175,8 +175,12 @@ pub async fn diagnose(
             None
         }
     };
-    let (probe, dns, (browsers, mut probes)) =
-        tokio::join!(crate::probe::run(sys, &target, &probe_opts), dns, routes);
+    let (probe, dns, (browsers, mut probes), site_data) = tokio::join!(
+        crate::probe::run(sys, &target, &probe_opts),
+        dns,
+        routes,
+        site_data(sys, &target.host, opts.timeout)
+    );
     let probe = probe?;
     if let Some(main) = probes.iter_mut().find(|p| p.main) {
         main.outcome = RouteProbe::outcome_of(&probe);
@@ -188,9 +192,10 @@ pub async fn diagnose(
         dns,
         browsers,
         probes,
-        site_data: None,
+        site_data,
     };
     let findings = crate::diagnosis::diagnose(&evidence);
+    let works_from_here = crate::diagnosis::works_from_here(&evidence, &findings);
     let Evidence {
         target,
         probe,
@@ -198,7 +203,9 @@ pub async fn diagnose(
         probes,
         ..
     } = evidence;
-    Ok(Report::build(&target, &probe, findings).with_routes(browsers, probes))
+    Ok(Report::build(&target, &probe, findings)
+        .with_routes(browsers, probes)
+        .with_works_from_here(works_from_here))
 }
 
 /// What the supplied credentials say, without the secrets: the Bearer token's `exp` claim
@@ -234,4 +241,68 @@ pub async fn flush_dns(
         crate::diagnosis::word_verification(v);
     }
     Ok(report)
+}
+
+/// How long looking at what the browsers hold for the site may take: a look, not a scan.
+const SITE_DATA_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// What the browsers found on this computer hold for `host`, read only (names and counts
+/// from the stores' plan, never values; nothing is opened for writing and no browser needs
+/// to be closed: a running one's stores are reported unread). `None` when it cannot be told
+/// in time or at all (no usable site, discovery failed).
+async fn site_data(sys: &System, host: &str, deadline: std::time::Duration) -> Option<SiteData> {
+    let (sys, host) = (sys.clone(), host.to_string());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // A plain thread: one the deadline gives up on must not hold up the runtime's shutdown.
+    std::thread::Builder::new()
+        .name("fix401-site-data".into())
+        .spawn(move || {
+            let _ = tx.send(site_data_now(&sys, &host));
+        })
+        .ok()?;
+    tokio::time::timeout(deadline.min(SITE_DATA_BUDGET), rx)
+        .await
+        .ok()?
+        .ok()?
+}
+
+fn site_data_now(sys: &System, host: &str) -> Option<SiteData> {
+    use crate::stores::{Action, Selection, SkipCode};
+    let installations = crate::browsers::discover(sys).ok()?;
+    let selection = Selection {
+        site: host.to_string(),
+        ..Selection::default()
+    };
+    let plan = crate::stores::plan(sys, &installations, &selection).ok()?;
+    let profiles = plan
+        .profiles
+        .iter()
+        .map(|pp| {
+            let mut p = ProfileSiteData {
+                label: format!("{} ({})", pp.browser_name, pp.profile_name),
+                ..ProfileSiteData::default()
+            };
+            for item in &pp.items {
+                match &item.action {
+                    Action::Cookies { count, .. } => p.cookies += count,
+                    Action::CacheEntries { count, .. } => p.cache_entries += count,
+                    Action::StorageFolders { folders, .. } => p.storage += folders.len(),
+                    // A cache that can only go whole is no evidence the site is in it.
+                    Action::WholeCache { .. } => {}
+                }
+            }
+            // A store that exists but could not be looked into (the browser runs, it is
+            // locked or unreadable) leaves "nothing stored" unsaid; one fix401 leaves alone
+            // by design (not per site, a link) says nothing either way.
+            p.unread = pp.skipped.iter().find_map(|s| match s.code {
+                SkipCode::BrowserRunning => Some(Unread::Running),
+                SkipCode::StoreLocked => Some(Unread::Locked),
+                SkipCode::FullDiskAccess => Some(Unread::NoDiskAccess),
+                SkipCode::Unreadable => Some(Unread::Unreadable),
+                SkipCode::Symlink | SkipCode::OutsideRoots | SkipCode::NotSupported => None,
+            });
+            p
+        })
+        .collect();
+    Some(SiteData { profiles })
 }

@@ -116,6 +116,11 @@ pub struct Report {
     pub routes: Vec<crate::route::RouteProbe>,
     /// Each browser profile's route for this URL, and how it was decided.
     pub browser_routes: Vec<crate::route::BrowserRoute>,
+    /// When the page works from here and no browser holds anything for the site: what was
+    /// tested and what still differs from the browser (instead of a `site_data.stale`
+    /// finding, which has no evidence then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub works_from_here: Option<crate::diagnosis::WorksFromHere>,
     /// When the test ran (HTTP date, UTC), so a ticket says when it was true.
     pub tested_at: String,
     /// The fix401 version.
@@ -180,6 +185,7 @@ impl Report {
             findings: vec![f],
             routes: Vec::new(),
             browser_routes: Vec::new(),
+            works_from_here: None,
             tested_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
             fix401_version: env!("CARGO_PKG_VERSION"),
         }
@@ -267,6 +273,7 @@ impl Report {
                 .collect(),
             routes: Vec::new(),
             browser_routes: Vec::new(),
+            works_from_here: None,
             tested_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
             fix401_version: env!("CARGO_PKG_VERSION"),
         }
@@ -291,6 +298,16 @@ impl Report {
             self.verdict = proxy_verdict(f.cause);
             self.headline = f.summary.clone();
         }
+        self
+    }
+
+    /// Adds the "works from here" note (what was tested, what still differs). Its action
+    /// (`restart-browser` after an accepted login) leads when no finding does.
+    pub fn with_works_from_here(mut self, note: Option<crate::diagnosis::WorksFromHere>) -> Report {
+        if let Some(n) = &note {
+            self.outcome = self.outcome.offering(n.actions.first().copied());
+        }
+        self.works_from_here = note;
         self
     }
 
@@ -442,6 +459,19 @@ impl Report {
                 let _ = writeln!(o, "    actions: {}", ids.join(", "));
             }
         }
+        if let Some(w) = &self.works_from_here {
+            let _ = writeln!(o, "\nWorks from here:");
+            for t in &w.tested {
+                let _ = writeln!(o, "  Tested: {t}");
+            }
+            for d in &w.differences {
+                let _ = writeln!(o, "  Not the same as in your browser: {d}");
+            }
+            if !w.actions.is_empty() {
+                let ids: Vec<&str> = w.actions.iter().map(|a| a.id()).collect();
+                let _ = writeln!(o, "  actions: {}", ids.join(", "));
+            }
+        }
         if let Some(why) = &self.site_data_ruled_out {
             let _ = writeln!(o, "\nRuled out: clearing the site's data — {why}.");
         }
@@ -516,6 +546,17 @@ impl Report {
                 let _ = writeln!(o, "- `{}`", e.replace('`', "'"));
             }
             let ids: Vec<&str> = f.actions.iter().map(|a| a.id()).collect();
+            let _ = writeln!(o, "\nActions: {}\n", ids.join(", "));
+        }
+        if let Some(w) = &self.works_from_here {
+            let _ = writeln!(o, "## Works from here\n");
+            for t in &w.tested {
+                let _ = writeln!(o, "- Tested: {}", md(t));
+            }
+            for d in &w.differences {
+                let _ = writeln!(o, "- Not the same as in your browser: {}", md(d));
+            }
+            let ids: Vec<&str> = w.actions.iter().map(|a| a.id()).collect();
             let _ = writeln!(o, "\nActions: {}\n", ids.join(", "));
         }
         let (routes, browsers) = self.route_rows();
@@ -631,6 +672,17 @@ impl Report {
                 let _ = writeln!(o, "<li><code>{}</code></li>", esc(e));
             }
             let ids: Vec<&str> = f.actions.iter().map(|a| a.id()).collect();
+            let _ = writeln!(o, "</ul><p>Actions: {}</p>", esc(&ids.join(", ")));
+        }
+        if let Some(w) = &self.works_from_here {
+            let _ = writeln!(o, "<h2>Works from here</h2><ul class=\"ev\">");
+            for t in &w.tested {
+                let _ = writeln!(o, "<li>Tested: {}</li>", esc(t));
+            }
+            for d in &w.differences {
+                let _ = writeln!(o, "<li>Not the same as in your browser: {}</li>", esc(d));
+            }
+            let ids: Vec<&str> = w.actions.iter().map(|a| a.id()).collect();
             let _ = writeln!(o, "</ul><p>Actions: {}</p>", esc(&ids.join(", ")));
         }
         let (routes, browsers) = self.route_rows();

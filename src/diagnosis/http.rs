@@ -386,11 +386,12 @@ fn status_findings(
             .find_map(|c| c.param("error").map(|e| (c.clone(), e.to_string())))
     };
     match status {
-        200..=299 => out.push(super::site_data::works_from_here(
+        200..=299 => out.extend(super::site_data::stale_data_finding(
             ev,
             last,
             line,
             &sent_line,
+            &target.host,
             site_data,
         )),
         401 => {

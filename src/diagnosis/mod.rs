@@ -21,7 +21,10 @@ pub use dns::{dns_findings, verification_findings, word_verification};
 pub use http::{findings, jwt_exp};
 pub use outcome::{Outcome, Stage, Tone, outcome};
 pub use routes::route_findings;
-pub use site_data::{SiteData, remaining_differences, site_data_exonerated};
+pub use site_data::{
+    ProfileSiteData, SiteData, Unread, WorksFromHere, remaining_differences, site_data_exonerated,
+    works_from_here,
+};
 
 /// What was typed for the re-test, as facts (never the secrets themselves).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -132,6 +132,21 @@ pub fn outcome(findings: &[Finding], stage: Stage) -> Outcome {
     }
 }
 
+impl Outcome {
+    /// With `action` as what to do first when no finding leads (a working page's
+    /// `restart-browser` after an accepted login); a leading finding's action stays.
+    pub fn offering(mut self, action: Option<Action>) -> Outcome {
+        if self.cause.is_none()
+            && self.first_action.is_none()
+            && let Some(a) = action
+        {
+            self.first_action = Some(a);
+            self.first_step = Some(step(a).to_string());
+        }
+        self
+    }
+}
+
 /// A finding's first repair that fix401 performs itself, else its first advice.
 fn first_action(f: &Finding) -> Option<Action> {
     let useful = || f.actions.iter().copied().filter(|a| *a != Action::Retry);

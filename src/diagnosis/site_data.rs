@@ -1,6 +1,8 @@
 //! Stored site data: when it is exonerated, and what still differs between fix401's own
 //! re-test and the browser when the re-test works.
 
+use serde::Serialize;
+
 use crate::model::{Action, Cause, Confidence, Finding};
 
 /// What still differs between fix401's own test and the person's browser when the test
@@ -69,15 +71,57 @@ pub struct ProfileSiteData {
     pub cache_entries: usize,
     /// Storage folders or databases for the site.
     pub storage: usize,
-    /// Why some of its stores could not be read (the browser runs, a store is unreadable);
-    /// what they hold is unknown.
-    pub unread: Option<String>,
+    /// Why some of its stores could not be looked into; what they hold is unknown.
+    pub unread: Option<Unread>,
+}
+
+/// Why a profile's stores could not be looked into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unread {
+    /// The browser runs (or may run): its stores are not opened.
+    Running,
+    /// Another process holds a store.
+    Locked,
+    /// macOS denies access until Full Disk Access is granted.
+    NoDiskAccess,
+    /// A store could not be read.
+    Unreadable,
+}
+
+impl Unread {
+    /// Why, in words, to follow "could not be read (…)".
+    pub fn words(self) -> &'static str {
+        match self {
+            Unread::Running => "the browser is running, so its stores were not opened",
+            Unread::Locked => "another program holds one of its stores",
+            Unread::NoDiskAccess => "macOS allows it only with Full Disk Access",
+            Unread::Unreadable => "one of its stores cannot be read",
+        }
+    }
 }
 
 impl ProfileSiteData {
     /// Items held for the site.
     pub fn items(&self) -> usize {
         self.cookies + self.cache_entries + self.storage
+    }
+
+    /// What it holds, in words ("2 cookies and 1 cached file").
+    pub fn held(&self) -> String {
+        let parts: Vec<String> = [
+            (self.cookies, "cookie", "cookies"),
+            (self.cache_entries, "cached file", "cached files"),
+            (self.storage, "storage folder", "storage folders"),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| crate::words::count(n, one, many))
+        .collect();
+        match parts.as_slice() {
+            [] => "nothing".to_string(),
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        }
     }
 }
 
@@ -98,18 +142,29 @@ impl SiteData {
     pub fn partly_unread(&self) -> bool {
         self.profiles.iter().any(|p| p.unread.is_some())
     }
+
+    /// Every profile was read and none holds anything for the site: stored data is cleared
+    /// of suspicion.
+    pub fn clears(&self) -> bool {
+        !self.holds_any() && !self.partly_unread()
+    }
 }
 
-/// The finding when fix401's own re-test gets a 2xx: what was tested, and what still
-/// differs from the browser. fix401's test sent none of the browser's data: its stored data
-/// is one difference left, not a finding proven (`fix` tests the browser's cookies).
-pub(super) fn works_from_here(
+/// The finding when fix401's own re-test gets a 2xx and a browser holds data for the site
+/// (or what they hold is unknown): stored data is one difference left, not a finding proven
+/// (`fix` tests the browser's cookies). `None` when the check read every browser and none
+/// holds anything for the site: then [`works_from_here`] says what was tested instead.
+pub(super) fn stale_data_finding(
     ev: &crate::probe::Evidence,
     last: &crate::probe::Hop,
     line: String,
     sent_line: &str,
-    _site_data: Option<&SiteData>,
-) -> Finding {
+    host: &str,
+    site_data: Option<&SiteData>,
+) -> Option<Finding> {
+    if site_data.is_some_and(SiteData::clears) {
+        return None;
+    }
     let sent = &last.credentials_sent;
     let steps = super::http::auth_steps(ev);
     let login_accepted = !steps.is_empty();
@@ -140,8 +195,134 @@ pub(super) fn works_from_here(
             crate::probe::BODY_CAP / 1024
         ));
     }
+    for p in site_data.map(|d| d.profiles.as_slice()).unwrap_or_default() {
+        if p.items() > 0 {
+            f = f.with_evidence(format!("{} holds {} for {host}", p.label, p.held()));
+        }
+        if let Some(why) = p.unread {
+            f = f.with_evidence(format!(
+                "{}: what it holds for {host} could not be read ({})",
+                p.label,
+                why.words()
+            ));
+        }
+    }
     for d in remaining_differences(login_accepted) {
         f = f.with_evidence(format!("not the same as in your browser: {d}"));
     }
-    f
+    Some(f)
+}
+
+/// What fix401 tested when the page works from here and no browser holds anything for the
+/// site, and what still differs from the browser: said instead of a `site_data.stale`
+/// finding, which has no evidence then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorksFromHere {
+    /// What the re-test was: the answer, the route, the browser data it went without, the
+    /// login it sent.
+    pub tested: Vec<String>,
+    /// What still differs between fix401 and the browser: where to look next.
+    pub differences: Vec<String>,
+    /// What to try: `restart-browser` when the site took a Basic/Digest login (the browser
+    /// may keep sending an old one from its HTTP-auth cache); else nothing.
+    pub actions: Vec<Action>,
+}
+
+/// The "works from here" note for `ev` with its `findings`: `Some` when fix401's own
+/// re-test got a 2xx, every browser was read and none holds cookies, cache or storage for
+/// the site, and no finding explains the browser's trouble instead.
+pub fn works_from_here(ev: &super::Evidence, findings: &[Finding]) -> Option<WorksFromHere> {
+    let probe = &ev.probe;
+    let last = probe.hops.last()?;
+    let status = last.status.filter(|s| (200..300).contains(s))?;
+    let data = ev.site_data.as_ref().filter(|d| d.clears())?;
+    if probe.redirect_problem.is_some()
+        || findings
+            .iter()
+            .any(|f| f.cause == Cause::SiteDataStale || super::is_proxy_cause(f.cause))
+    {
+        return None;
+    }
+    let host = &ev.target.host;
+    let mut tested = vec![format!(
+        "fix401's own test, without any cookie or cache: GET {} → HTTP {status}",
+        last.url
+    )];
+    tested.push(match &probe.proxy {
+        Some(p) => format!("through the proxy {p}"),
+        None => "direct, without a proxy".to_string(),
+    });
+    tested.push(if data.profiles.is_empty() {
+        format!(
+            "no browser on this computer holds cookies, cache or storage for {host} (no browser profile was found)"
+        )
+    } else {
+        let who: Vec<&str> = data.profiles.iter().map(|p| p.label.as_str()).collect();
+        format!(
+            "no browser on this computer holds cookies, cache or storage for {host} (looked in {})",
+            who.join(", ")
+        )
+    });
+    let sent = &last.credentials_sent;
+    if !sent.is_empty() && !last.credentials_withheld {
+        tested.push(format!(
+            "credentials sent: {}; they were accepted",
+            sent.join(", ")
+        ));
+    }
+    let steps = super::http::auth_steps(probe);
+    let login_accepted = !steps.is_empty();
+    tested.extend(steps);
+    if last.body_truncated {
+        tested.push(format!(
+            "body read capped at {} KiB",
+            crate::probe::BODY_CAP / 1024
+        ));
+    }
+    Some(WorksFromHere {
+        tested,
+        differences: remaining_differences(login_accepted),
+        actions: if login_accepted {
+            vec![Action::RestartBrowser]
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_data_held_or_unread_keeps_stored_data_a_suspect() {
+        let p = |cookies, cache_entries, unread| ProfileSiteData {
+            label: "Chromium (Default)".into(),
+            cookies,
+            cache_entries,
+            storage: 0,
+            unread,
+        };
+        assert!(SiteData::default().clears(), "no browser: nothing stored");
+        assert!(
+            SiteData {
+                profiles: vec![p(0, 0, None)]
+            }
+            .clears()
+        );
+        assert!(
+            !SiteData {
+                profiles: vec![p(1, 0, None)]
+            }
+            .clears()
+        );
+        assert!(
+            !SiteData {
+                profiles: vec![p(0, 0, Some(Unread::Running))]
+            }
+            .clears()
+        );
+        assert_eq!(p(2, 1, None).held(), "2 cookies and 1 cached file");
+        assert_eq!(p(1, 0, None).held(), "1 cookie");
+    }
 }
