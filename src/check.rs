@@ -79,7 +79,7 @@ pub async fn diagnose(
     sys: &System,
     input: &str,
     opts: &DiagnoseOptions,
-) -> crate::error::Result<crate::report::Report> {
+) -> crate::error::Result<Report> {
     let target = match crate::target::Target::parse(input) {
         Ok(t) => t,
         Err(invalid) => return Ok(Report::invalid(input, &invalid)),
