@@ -1,7 +1,8 @@
 //! fix401: the core of a repair utility for "401 Unauthorized" and pages that will not load.
 //!
 //! The flow runs one way (see `DESIGN.md`):
-//! URL → [`target`] (lint) → [`probe`] (evidence) → [`diagnosis`] (findings and actions)
+//! URL → [`target`] (lint) → [`check`] (evidence: [`probe`], DNS facts, browser routes)
+//! → [`diagnosis`] (findings and actions, pure, in the words of [`model`])
 //! → plan → apply ([`dns`], [`stores`]) → probe again → [`report`].
 //!
 //! Nothing here depends on Tauri: the CLI (`src/main.rs`) and the desktop shell
@@ -11,13 +12,16 @@
 
 pub mod browsers;
 pub mod challenge;
+pub mod check;
 pub mod config;
 pub mod cookie_jar;
 pub mod diagnosis;
 pub mod dns;
 pub mod error;
+pub mod model;
 pub mod pipeline;
 pub mod probe;
+pub mod redact;
 pub mod repair;
 pub mod report;
 pub mod route;

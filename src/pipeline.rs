@@ -15,9 +15,10 @@
 
 use serde::Serialize;
 
+use crate::check::DiagnoseOptions;
 use crate::config::Config;
-use crate::diagnosis::{self, DiagnoseOptions, Stage};
-use crate::dns::{self, FlushOptions, FlushReport};
+use crate::diagnosis::Stage;
+use crate::dns::{FlushOptions, FlushReport};
 use crate::error::{Error, Result};
 use crate::repair::{
     self, Backend, FixOptions, FixReport, Observer, Unattended, live::LiveBackend,
@@ -88,7 +89,7 @@ pub fn write_report(path: &std::path::Path, markdown: &str) -> Result<()> {
 
 /// Re-tests `url` and explains the answer.
 pub async fn check(sys: &System, url: &str) -> Result<Report> {
-    diagnosis::diagnose(sys, url, &DiagnoseOptions::default()).await
+    crate::check::diagnose(sys, url, &DiagnoseOptions::default()).await
 }
 
 /// What "Flush DNS and retry" did: the flush, then the re-test, and what that means.
@@ -167,7 +168,7 @@ pub async fn flush_dns_and_retest(
         ));
     }
     started(observer, Step::FlushDns);
-    let flush = match dns::flush(
+    let flush = match crate::check::flush_dns(
         sys,
         &FlushOptions {
             host: Some(target.host.clone()),

@@ -5,14 +5,17 @@
 //! list and its field redactors), so the report only copies what it is given and every
 //! output form renders that one model. No text is searched for secrets here.
 
-pub mod redact;
+/// The one redactor, re-exported where it used to live (transitional: callers move to
+/// [`crate::redact`]).
+pub use crate::redact;
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use crate::challenge;
-use crate::diagnosis::{Cause, Confidence, Finding, Outcome, Stage, outcome};
+use crate::diagnosis::{Outcome, Stage, outcome};
+use crate::model::{Cause, Confidence, Finding, Verdict};
 use crate::probe::Evidence;
 use crate::target::{Invalid, Lint, Target};
 
@@ -79,7 +82,7 @@ pub struct Report {
     /// `proxy_auth_required`, `proxy_unreachable`, `proxy_blocked`, `proxy_pac_error`,
     /// `not_found`, `server_error`, `redirect_loop`, `too_many_redirects`, `tls_error`,
     /// `dns_failure`, `unreachable`, `failing`.
-    pub verdict: &'static str,
+    pub verdict: Verdict,
     /// One plain sentence for a non-technical person (the same as `outcome.headline`).
     pub headline: String,
     /// What every face shows first: verdict words, headline, first action (see
@@ -113,6 +116,11 @@ pub struct Report {
     pub routes: Vec<crate::route::RouteProbe>,
     /// Each browser profile's route for this URL, and how it was decided.
     pub browser_routes: Vec<crate::route::BrowserRoute>,
+    /// When the page works from here and no browser holds anything for the site: what was
+    /// tested and what still differs from the browser (instead of a `site_data.stale`
+    /// finding, which has no evidence then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub works_from_here: Option<crate::diagnosis::WorksFromHere>,
     /// When the test ran (HTTP date, UTC), so a ticket says when it was true.
     pub tested_at: String,
     /// The fix401 version.
@@ -143,13 +151,16 @@ impl Report {
         if let Some(s) = &invalid.suggestion {
             f = f.with_evidence(format!("did you mean: {}", redact::url_str(s)));
         }
-        let outcome = outcome(std::slice::from_ref(&f), Stage::Checked("invalid_url"));
+        let outcome = outcome(
+            std::slice::from_ref(&f),
+            Stage::Checked(Verdict::InvalidUrl),
+        );
         Report {
             url: shown.clone(),
             final_url: shown,
             status: None,
             status_text: None,
-            verdict: outcome.verdict,
+            verdict: Verdict::InvalidUrl,
             headline: outcome.headline.clone(),
             outcome,
             url_notes: Vec::new(),
@@ -174,6 +185,7 @@ impl Report {
             findings: vec![f],
             routes: Vec::new(),
             browser_routes: Vec::new(),
+            works_from_here: None,
             tested_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
             fix401_version: env!("CARGO_PKG_VERSION"),
         }
@@ -185,7 +197,8 @@ impl Report {
     pub fn build(target: &Target, ev: &Evidence, findings: Vec<Finding>) -> Report {
         let last = ev.hops.last();
         let status = last.and_then(|h| h.status);
-        let outcome = outcome(&findings, Stage::Checked(verdict(&findings, status)));
+        let verdict = verdict(&findings, status);
+        let outcome = outcome(&findings, Stage::Checked(verdict));
         let mut challenges = Vec::new();
         let mut headers = Vec::new();
         if let Some(h) = ev.last_answer() {
@@ -232,7 +245,7 @@ impl Report {
                 .unwrap_or_else(|| redact::url(&target.url).to_string()),
             status,
             status_text: status.map(status_text),
-            verdict: outcome.verdict,
+            verdict,
             headline: outcome.headline.clone(),
             outcome,
             url_notes: target.lints.clone(),
@@ -260,6 +273,7 @@ impl Report {
                 .collect(),
             routes: Vec::new(),
             browser_routes: Vec::new(),
+            works_from_here: None,
             tested_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
             fix401_version: env!("CARGO_PKG_VERSION"),
         }
@@ -275,7 +289,7 @@ impl Report {
     ) -> Report {
         self.browser_routes = browsers;
         self.routes = probes;
-        if self.verdict == "ok"
+        if self.verdict == Verdict::Ok
             && let Some(f) = self
                 .findings
                 .iter()
@@ -284,6 +298,16 @@ impl Report {
             self.verdict = proxy_verdict(f.cause);
             self.headline = f.summary.clone();
         }
+        self
+    }
+
+    /// Adds the "works from here" note (what was tested, what still differs). Its action
+    /// (`restart-browser` after an accepted login) leads when no finding does.
+    pub fn with_works_from_here(mut self, note: Option<crate::diagnosis::WorksFromHere>) -> Report {
+        if let Some(n) = &note {
+            self.outcome = self.outcome.offering(n.actions.first().copied());
+        }
+        self.works_from_here = note;
         self
     }
 
@@ -334,11 +358,7 @@ impl Report {
 
     /// 0 when the URL works, 2 when it is not a usable URL, 1 when it still fails.
     pub fn exit_code(&self) -> i32 {
-        match self.verdict {
-            "ok" => 0,
-            "invalid_url" => 2,
-            _ => 1,
-        }
+        self.verdict.exit_code()
     }
 
     /// Pretty JSON.
@@ -439,6 +459,19 @@ impl Report {
                 let _ = writeln!(o, "    actions: {}", ids.join(", "));
             }
         }
+        if let Some(w) = &self.works_from_here {
+            let _ = writeln!(o, "\nWorks from here:");
+            for t in &w.tested {
+                let _ = writeln!(o, "  Tested: {t}");
+            }
+            for d in &w.differences {
+                let _ = writeln!(o, "  Not the same as in your browser: {d}");
+            }
+            if !w.actions.is_empty() {
+                let ids: Vec<&str> = w.actions.iter().map(|a| a.id()).collect();
+                let _ = writeln!(o, "  actions: {}", ids.join(", "));
+            }
+        }
         if let Some(why) = &self.site_data_ruled_out {
             let _ = writeln!(o, "\nRuled out: clearing the site's data — {why}.");
         }
@@ -513,6 +546,17 @@ impl Report {
                 let _ = writeln!(o, "- `{}`", e.replace('`', "'"));
             }
             let ids: Vec<&str> = f.actions.iter().map(|a| a.id()).collect();
+            let _ = writeln!(o, "\nActions: {}\n", ids.join(", "));
+        }
+        if let Some(w) = &self.works_from_here {
+            let _ = writeln!(o, "## Works from here\n");
+            for t in &w.tested {
+                let _ = writeln!(o, "- Tested: {}", md(t));
+            }
+            for d in &w.differences {
+                let _ = writeln!(o, "- Not the same as in your browser: {}", md(d));
+            }
+            let ids: Vec<&str> = w.actions.iter().map(|a| a.id()).collect();
             let _ = writeln!(o, "\nActions: {}\n", ids.join(", "));
         }
         let (routes, browsers) = self.route_rows();
@@ -630,6 +674,17 @@ impl Report {
             let ids: Vec<&str> = f.actions.iter().map(|a| a.id()).collect();
             let _ = writeln!(o, "</ul><p>Actions: {}</p>", esc(&ids.join(", ")));
         }
+        if let Some(w) = &self.works_from_here {
+            let _ = writeln!(o, "<h2>Works from here</h2><ul class=\"ev\">");
+            for t in &w.tested {
+                let _ = writeln!(o, "<li>Tested: {}</li>", esc(t));
+            }
+            for d in &w.differences {
+                let _ = writeln!(o, "<li>Not the same as in your browser: {}</li>", esc(d));
+            }
+            let ids: Vec<&str> = w.actions.iter().map(|a| a.id()).collect();
+            let _ = writeln!(o, "</ul><p>Actions: {}</p>", esc(&ids.join(", ")));
+        }
         let (routes, browsers) = self.route_rows();
         if routes.len() > 1 || !browsers.is_empty() {
             let _ = writeln!(
@@ -686,42 +741,42 @@ impl Report {
     }
 }
 
-fn proxy_verdict(c: Cause) -> &'static str {
+fn proxy_verdict(c: Cause) -> Verdict {
     match c {
-        Cause::ProxyAuthRequired => "proxy_auth_required",
-        Cause::ProxyUnreachable => "proxy_unreachable",
-        Cause::ProxyBlocked => "proxy_blocked",
-        _ => "proxy_pac_error",
+        Cause::ProxyAuthRequired => Verdict::ProxyAuthRequired,
+        Cause::ProxyUnreachable => Verdict::ProxyUnreachable,
+        Cause::ProxyBlocked => Verdict::ProxyBlocked,
+        _ => Verdict::ProxyPacError,
     }
 }
 
-fn verdict(findings: &[Finding], status: Option<u16>) -> &'static str {
+fn verdict(findings: &[Finding], status: Option<u16>) -> Verdict {
     let has = |c: Cause| findings.iter().any(|f| f.cause == c);
     if has(Cause::RedirectLoop) {
-        return "redirect_loop";
+        return Verdict::RedirectLoop;
     }
     if has(Cause::RedirectTooMany) {
-        return "too_many_redirects";
+        return Verdict::TooManyRedirects;
     }
     match status {
-        Some(200..=299) => "ok",
-        Some(401) => "unauthorized",
-        Some(403) => "forbidden",
-        Some(407) => "proxy_auth_required",
-        Some(404) | Some(410) => "not_found",
-        Some(500..=599) => "server_error",
-        Some(_) => "failing",
+        Some(200..=299) => Verdict::Ok,
+        Some(401) => Verdict::Unauthorized,
+        Some(403) => Verdict::Forbidden,
+        Some(407) => Verdict::ProxyAuthRequired,
+        Some(404) | Some(410) => Verdict::NotFound,
+        Some(500..=599) => Verdict::ServerError,
+        Some(_) => Verdict::Failing,
         None => {
             if has(Cause::TlsCertificate) {
-                "tls_error"
+                Verdict::TlsError
             } else if has(Cause::DnsFailure) {
-                "dns_failure"
+                Verdict::DnsFailure
             } else if has(Cause::NetworkUnreachable) {
-                "unreachable"
+                Verdict::Unreachable
             } else if has(Cause::ProxyUnreachable) {
-                "proxy_unreachable"
+                Verdict::ProxyUnreachable
             } else {
-                "failing"
+                Verdict::Failing
             }
         }
     }

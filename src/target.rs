@@ -47,7 +47,7 @@ impl fmt::Display for Invalid {
         f.write_str(&self.reason)?;
         // The suggestion is kept whole for re-testing; a message shows it redacted.
         if let Some(s) = &self.suggestion {
-            write!(f, " (did you mean {}?)", crate::report::redact::url_str(s))?;
+            write!(f, " (did you mean {}?)", crate::redact::url_str(s))?;
         }
         Ok(())
     }
@@ -59,7 +59,7 @@ pub struct Target {
     /// The URL that will be tested: cleaned, corrected where the input was unusable as
     /// typed, and without any user name or password. It keeps secret query parameters
     /// (they are part of what is tested): whatever shows it redacts it with
-    /// [`crate::report::redact::url`], and it serializes redacted.
+    /// [`crate::redact::url`], and it serializes redacted.
     #[serde(serialize_with = "ser_url")]
     pub url: Url,
     /// The host in ASCII (punycode for international names), without brackets for IPv6.
@@ -78,7 +78,7 @@ pub struct Target {
 
 /// Serializes a URL redacted: a URL kept whole for requesting it never leaves in JSON whole.
 pub(crate) fn ser_url<S: serde::Serializer>(url: &Url, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(crate::report::redact::url(url).as_str())
+    s.serialize_str(crate::redact::url(url).as_str())
 }
 
 impl Target {
@@ -197,7 +197,7 @@ impl Target {
                 "inner_space",
                 format!(
                     "the URL contains a space after '{}'; it may be two things pasted together, or the space should be %20",
-                    crate::report::redact::url_str(&text[..pos])
+                    crate::redact::url_str(&text[..pos])
                 ),
             ));
         }

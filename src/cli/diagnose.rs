@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use fix401::diagnosis::{DiagnoseOptions, ProxyCredentials, diagnose};
+use fix401::check::{DiagnoseOptions, ProxyCredentials, diagnose};
 use fix401::probe::{Credentials, ProxySetting};
 use fix401::{Error, Result};
 

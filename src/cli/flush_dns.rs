@@ -50,7 +50,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("starting the async runtime", e))?;
-    let report = rt.block_on(dns::flush(&sys, &opts))?;
+    let report = rt.block_on(fix401::check::flush_dns(&sys, &opts))?;
     if ctx.json {
         ctx.print_json(&report)?;
     } else {

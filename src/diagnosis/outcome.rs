@@ -7,7 +7,7 @@ use serde::Serialize;
 
 #[cfg(test)]
 use super::Confidence;
-use super::{Action, Cause, Finding, rank};
+use super::{Action, Cause, Finding, Verdict};
 
 /// How a result should feel at a glance (the window's colour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -26,8 +26,8 @@ pub enum Tone {
 /// The state a set of findings is judged in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stage {
-    /// A diagnosis, with the report's verdict id (`ok` when the page loads).
-    Checked(&'static str),
+    /// A diagnosis, with the report's verdict (`ok` when the page loads).
+    Checked(Verdict),
     /// A repair made it work: what did it, as the rest of "Fixed: …" ("a.test loads again
     /// after flushing the DNS cache.").
     Fixed(String),
@@ -42,8 +42,9 @@ pub enum Stage {
 /// The verdict, its words, the headline and the first action, as every face shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {
-    /// The stable verdict id: the diagnosis' (`ok`, `unauthorized`…) or the repair's
-    /// (`fixed`, `working`, `still_failing`).
+    /// The stable verdict id: the diagnosis' ([`Verdict`]: `ok`, `unauthorized`…) or the
+    /// repair's (`fixed`, `working`, `still_failing`); a string while the repair's verdicts
+    /// are still strings (transitional).
     pub verdict: &'static str,
     /// The verdict in a few large words ("Your sign-in has expired").
     pub verdict_words: String,
@@ -60,21 +61,21 @@ pub struct Outcome {
     pub first_step: Option<String>,
 }
 
-/// The finding that leads: the most confident, then the most blocking ([`rank`]), first
+/// The finding that leads: the most confident, then the most blocking ([`Cause::rank`]), first
 /// listed on a tie. When the page loads (`ok`) only stored site data may lead: context such
 /// as a WordPress site or a suspicious URL is no headline for a page that works.
 pub fn top(findings: &[Finding], ok: bool) -> Option<&Finding> {
     findings
         .iter()
         .filter(|f| !ok || f.cause == Cause::SiteDataStale)
-        .min_by_key(|f| (std::cmp::Reverse(f.confidence), rank(f.cause)))
+        .min_by_key(|f| (std::cmp::Reverse(f.confidence), f.cause.rank()))
 }
 
 /// The outcome of `findings` judged at `stage`: the one function every face takes its
 /// verdict words, headline and first action from.
 pub fn outcome(findings: &[Finding], stage: Stage) -> Outcome {
     let (verdict, ok) = match &stage {
-        Stage::Checked(v) => (*v, *v == "ok"),
+        Stage::Checked(v) => (v.id(), *v == Verdict::Ok),
         Stage::Fixed(_) => ("fixed", true),
         Stage::Working(_) => ("working", true),
         Stage::StillFailing => ("still_failing", false),
@@ -128,6 +129,21 @@ pub fn outcome(findings: &[Finding], stage: Stage) -> Outcome {
         cause: lead.map(|f| f.cause),
         first_action,
         first_step: first_action.map(|a| step(a).to_string()),
+    }
+}
+
+impl Outcome {
+    /// With `action` as what to do first when no finding leads (a working page's
+    /// `restart-browser` after an accepted login); a leading finding's action stays.
+    pub fn offering(mut self, action: Option<Action>) -> Outcome {
+        if self.cause.is_none()
+            && self.first_action.is_none()
+            && let Some(a) = action
+        {
+            self.first_action = Some(a);
+            self.first_step = Some(step(a).to_string());
+        }
+        self
     }
 }
 
@@ -223,7 +239,7 @@ mod tests {
                 Action::Retry,
             ],
         );
-        let o = outcome(&[f], Stage::Checked("unauthorized"));
+        let o = outcome(&[f], Stage::Checked(Verdict::Unauthorized));
         assert_eq!(o.verdict, "unauthorized");
         assert_eq!(o.verdict_words, "Your sign-in has expired");
         assert_eq!(
@@ -246,7 +262,7 @@ mod tests {
                 &[Action::Retry, Action::ContactSiteOwner],
             ),
         ];
-        let o = outcome(&findings, Stage::Checked("server_error"));
+        let o = outcome(&findings, Stage::Checked(Verdict::ServerError));
         assert_eq!(o.cause, Some(Cause::ServerError));
         assert_eq!(o.verdict_words, "The website has a fault");
         assert_eq!(
@@ -264,14 +280,14 @@ mod tests {
     #[test]
     fn a_working_page_is_headed_only_by_stored_data() {
         let wp = sample(Cause::SiteWordpress, &[Action::ClearSiteData]);
-        let o = outcome(std::slice::from_ref(&wp), Stage::Checked("ok"));
+        let o = outcome(std::slice::from_ref(&wp), Stage::Checked(Verdict::Ok));
         assert_eq!(
             (o.verdict_words.as_str(), o.headline.as_str(), o.tone),
             ("This page works", "The page works from here.", Tone::Good)
         );
         let mut stale = sample(Cause::SiteDataStale, &[Action::ClearSiteData]);
         stale.confidence = Confidence::Medium;
-        let o = outcome(&[wp, stale], Stage::Checked("ok"));
+        let o = outcome(&[wp, stale], Stage::Checked(Verdict::Ok));
         assert_eq!(
             o.verdict_words,
             "It works from here: your browser’s saved data for this site is the likely problem"

@@ -8,8 +8,8 @@ use super::elevate::{self, ElevationOutcome, ElevationReport};
 use super::hosts::{self, HostsEntry};
 use super::tables::{CommandTemplate, Privilege, ResolverKind};
 use super::verify::{self, Answer, Verification};
-use crate::diagnosis::Action;
 use crate::error::{Error, Result};
+use crate::model::Action;
 use crate::system::{CommandSpec, System};
 
 /// What `flush` should do.
@@ -510,7 +510,7 @@ fn finish(r: &mut FlushReport) {
             (false, Some(true)) => {
                 s.push_str(" The answer changed and now matches the name servers.")
             }
-            (false, Some(false)) if after.findings.is_empty() => {
+            (false, Some(false)) if !after.conclusion.is_problem() => {
                 s.push_str(" The answer is unchanged and matches the name servers.")
             }
             _ => {}

@@ -25,43 +25,42 @@ pub use flush::{
     CommandRun, FlushOptions, FlushPlan, FlushReport, PlannedStep, RunAs, RunOutcome, flush,
     plan_flush,
 };
+pub use hosts::HostsEntry;
 pub use tables::{Privilege, ResolverKind};
-pub use verify::{Answer, Verification};
+pub use verify::{Answer, Conclusion, Verification};
 
-use crate::diagnosis::{Action, Cause, Confidence, Finding};
 use crate::system::System;
 
-/// The `dns.*` findings for `host`: `dns.hosts_override` (file and line), `dns.stale`,
-/// `dns.failure`. Called by the diagnosis for every probed host. Never panics; IP literals
-/// and invalid names have no DNS findings.
-pub async fn diagnose_host(sys: &System, host: &str) -> Vec<Finding> {
+/// What the DNS checks found for one host, as facts: the hosts-file lines that pin it and
+/// the comparison of the system resolver with the upstream name servers. The diagnosis
+/// words them into `dns.*` findings.
+#[derive(Debug, Clone, Default)]
+pub struct HostFacts {
+    /// The host as looked up (brackets and spaces trimmed).
+    pub host: String,
+    /// Hosts-file lines that pin the host.
+    pub hosts_entries: Vec<HostsEntry>,
+    /// The resolver comparison; `None` when the host is not looked up (an IP literal, an
+    /// invalid or local name).
+    pub verification: Option<Verification>,
+}
+
+/// The DNS facts for `host`: hosts-file lines that pin it, and what the system resolver
+/// and the upstream name servers answer. Gathered by the check for every probed host. Never
+/// panics; IP literals, invalid and local names give empty facts.
+pub async fn host_facts(sys: &System, host: &str) -> HostFacts {
     let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    let mut facts = HostFacts {
+        host: host.to_string(),
+        ..HostFacts::default()
+    };
     if host.parse::<IpAddr>().is_ok() || !verify::valid_host(host) {
-        return Vec::new();
+        return facts;
     }
     if hosts::is_local_name(&hosts::normalize(host)) {
-        return Vec::new();
+        return facts;
     }
-    let mut findings = Vec::new();
-    let entries = hosts::entries_for(sys, host);
-    for e in &entries {
-        findings.push(
-            Finding::new(
-                Cause::DnsHostsOverride,
-                Confidence::High,
-                format!(
-                    "The hosts file pins {host} to {} ({} line {}). Flushing DNS does not change \
-                     that; fix401 never edits the file — remove or correct that line if the \
-                     address is outdated.",
-                    e.address,
-                    e.file.display(),
-                    e.line
-                ),
-                [Action::Retry],
-            )
-            .with_evidence(format!("{}:{}: {}", e.file.display(), e.line, e.text)),
-        );
-    }
+    facts.hosts_entries = hosts::entries_for(sys, host);
     let detection = if sys.upstream_dns.is_some() || (sys.dns_server.is_none() && !sys.live) {
         // The upstream is given, or nothing can be resolved anyway: skip detection's commands.
         Detection {
@@ -76,7 +75,7 @@ pub async fn diagnose_host(sys: &System, host: &str) -> Vec<Finding> {
     } else {
         detect(sys)
     };
-    let v = flush::check(sys, &detection, host, !entries.is_empty()).await;
-    findings.extend(v.findings);
-    findings
+    let pinned = !facts.hosts_entries.is_empty();
+    facts.verification = Some(flush::check(sys, &detection, host, pinned).await);
+    facts
 }

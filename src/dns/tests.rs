@@ -894,7 +894,7 @@ async fn hosts_override_is_a_finding_with_file_and_line() {
         "Windows/System32/drivers/etc/hosts",
         "# Copyright (c) 1993-2009 Microsoft Corp.\r\n#\r\n# 102.54.94.97 rhino.acme.com\r\n10.0.0.5 intranet.example.com portal.example.com\r\n",
     );
-    let f = diagnose_host(&m.sys, "Portal.Example.com").await;
+    let f = crate::check::dns_findings(&m.sys, "Portal.Example.com").await;
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].cause, crate::diagnosis::Cause::DnsHostsOverride);
     assert!(f[0].summary.contains("line 4"), "{}", f[0].summary);
@@ -903,11 +903,21 @@ async fn hosts_override_is_a_finding_with_file_and_line() {
         Path::new("Windows/System32/drivers/etc/hosts").display()
     )));
     assert!(
-        diagnose_host(&m.sys, "rhino.acme.com").await.is_empty(),
+        crate::check::dns_findings(&m.sys, "rhino.acme.com")
+            .await
+            .is_empty(),
         "commented out"
     );
-    assert!(diagnose_host(&m.sys, "10.0.0.5").await.is_empty());
-    assert!(diagnose_host(&m.sys, "not a host!").await.is_empty());
+    assert!(
+        crate::check::dns_findings(&m.sys, "10.0.0.5")
+            .await
+            .is_empty()
+    );
+    assert!(
+        crate::check::dns_findings(&m.sys, "not a host!")
+            .await
+            .is_empty()
+    );
     assert!(m.calls().is_empty());
 }
 

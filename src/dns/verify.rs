@@ -10,7 +10,7 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use serde::Serialize;
 
-use crate::diagnosis::{Action, Cause, Confidence, Finding};
+use crate::model::Finding;
 use crate::system::System;
 
 /// How long one direct query may take.
@@ -36,7 +36,9 @@ impl Answer {
         !self.addresses.is_empty()
     }
 
-    fn describe(&self) -> String {
+    /// The answer as a technician reads it: the addresses, "no answer (why)" or "no such
+    /// name".
+    pub fn describe(&self) -> String {
         if self.resolved() {
             self.addresses
                 .iter()
@@ -63,10 +65,49 @@ pub struct Verification {
     pub upstream: Option<Answer>,
     /// The local answer differs from the upstream one.
     pub stale: bool,
-    /// The `dns.stale` / `dns.failure` findings.
+    /// What the comparison shows, as a fact; the diagnosis words it.
+    #[serde(skip)]
+    pub conclusion: Conclusion,
+    /// The `dns.stale` / `dns.failure` findings, worded by the diagnosis
+    /// (`word_verification` in the diagnosis): empty as this module returns it, filled by
+    /// the check before a flush report is shown.
     pub findings: Vec<Finding>,
     /// What could not be checked, and why.
     pub notes: Vec<String>,
+}
+
+/// What comparing the system resolver with the upstream name servers shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Conclusion {
+    /// Nothing could be compared (a simulated machine, a local name).
+    #[default]
+    Unchecked,
+    /// No disagreement: the answers overlap, the hosts file pins the host, or there is no
+    /// upstream to compare with.
+    Agrees,
+    /// The system answers addresses the upstream does not (or the upstream knows no such
+    /// name any more): a cache is out of date.
+    Stale,
+    /// No local answer, although the upstream resolves the name: a cache holds a failure.
+    LocalFailure,
+    /// No local answer, and the upstream does not know the name either.
+    NoSuchName,
+    /// No local answer, and no upstream to ask.
+    Unresolved,
+}
+
+impl Conclusion {
+    /// True when the comparison shows something wrong (a `dns.*` finding follows).
+    pub fn is_problem(self) -> bool {
+        !matches!(self, Conclusion::Unchecked | Conclusion::Agrees)
+    }
+}
+
+/// The usable upstream answer of `v` (one that answered, or at least resolved).
+pub fn usable_upstream(v: &Verification) -> Option<&Answer> {
+    v.upstream
+        .as_ref()
+        .filter(|u| u.error.is_none() || u.resolved())
 }
 
 /// A host name fix401 is willing to look up: letters, digits, `-`, `_`, dots; at most 253.
@@ -200,7 +241,7 @@ pub async fn resolve_upstream(upstreams: &[SocketAddr], host: &str) -> Option<An
     last
 }
 
-/// Compares the system answer with the upstream one and derives the findings.
+/// Compares the system answer with the upstream one and concludes.
 /// `hosts_pinned` suppresses `dns.stale` (the hosts file explains the difference).
 pub fn compare(
     host: &str,
@@ -213,6 +254,7 @@ pub fn compare(
         system,
         upstream,
         stale: false,
+        conclusion: Conclusion::Unchecked,
         findings: Vec::new(),
         notes: Vec::new(),
     };
@@ -237,93 +279,30 @@ pub fn compare(
         )),
         _ => {}
     }
-    let up = v
-        .upstream
-        .as_ref()
-        .filter(|u| u.error.is_none() || u.resolved());
-    if sys_a.resolved() {
-        if hosts_pinned {
-            return v;
-        }
-        if let Some(up) = up {
-            let disjoint = !up.addresses.iter().any(|a| sys_a.addresses.contains(a));
-            if disjoint {
-                v.stale = true;
-                let summary = if up.resolved() {
-                    format!(
-                        "This computer's DNS cache answers {} for {host}, but the name servers \
-                         now answer {}: the cached answer is out of date.",
-                        sys_a.describe(),
-                        up.describe()
-                    )
-                } else {
-                    format!(
-                        "This computer's DNS cache still answers {} for {host}, but the name \
-                         servers say the name no longer exists.",
-                        sys_a.describe()
-                    )
-                };
-                v.findings.push(
-                    Finding::new(
-                        Cause::DnsStale,
-                        Confidence::High,
-                        summary,
-                        [Action::FlushDns, Action::RestartBrowser, Action::Retry],
-                    )
-                    .with_evidence(format!("{} answered {}", sys_a.server, sys_a.describe()))
-                    .with_evidence(format!(
-                        "upstream {} answered {}",
-                        up.server,
-                        up.describe()
-                    )),
-                );
+    let up = usable_upstream(&v);
+    v.conclusion = if sys_a.resolved() {
+        match up {
+            Some(up)
+                if !hosts_pinned && !up.addresses.iter().any(|a| sys_a.addresses.contains(a)) =>
+            {
+                Conclusion::Stale
             }
+            _ => Conclusion::Agrees,
         }
-        return v;
-    }
-    // No local answer.
-    let (summary, confidence, actions): (String, Confidence, Vec<Action>) = match up {
-        Some(up) if up.resolved() => (
-            format!(
-                "{host} does not resolve on this computer, although the name servers answer {}: \
-                 a local cache holds a failure.",
-                up.describe()
-            ),
-            Confidence::High,
-            vec![Action::FlushDns, Action::RestartBrowser, Action::Retry],
-        ),
-        Some(_) => (
-            format!("{host} does not resolve: the name servers do not know it either."),
-            Confidence::High,
-            vec![Action::FixUrl, Action::ContactSiteOwner],
-        ),
-        None => (
-            format!("{host} does not resolve on this computer."),
-            Confidence::Medium,
-            vec![Action::FlushDns, Action::Retry],
-        ),
+    } else {
+        match up {
+            Some(up) if up.resolved() => Conclusion::LocalFailure,
+            Some(_) => Conclusion::NoSuchName,
+            None => Conclusion::Unresolved,
+        }
     };
-    let mut f = Finding::new(Cause::DnsFailure, confidence, summary, actions)
-        .with_evidence(format!("{} answered {}", sys_a.server, sys_a.describe()));
-    if let Some(up) = up {
-        f = f.with_evidence(format!("upstream {} answered {}", up.server, up.describe()));
-    }
-    v.findings.push(f);
+    v.stale = v.conclusion == Conclusion::Stale;
     v
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ans(addrs: &[&str]) -> Answer {
-        Answer {
-            server: "x".into(),
-            addresses: addrs.iter().map(|a| a.parse().unwrap()).collect(),
-            no_such_name: addrs.is_empty(),
-            error: None,
-        }
-    }
 
     #[test]
     fn host_names_are_checked() {
@@ -341,38 +320,5 @@ mod tests {
         ] {
             assert!(!valid_host(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn comparison_yields_stale_failure_or_nothing() {
-        let v = compare(
-            "h",
-            Some(ans(&["10.0.0.1"])),
-            Some(ans(&["10.0.0.2"])),
-            false,
-        );
-        assert!(v.stale);
-        assert_eq!(v.findings[0].cause, Cause::DnsStale);
-        let v = compare(
-            "h",
-            Some(ans(&["10.0.0.1", "10.0.0.2"])),
-            Some(ans(&["10.0.0.2"])),
-            false,
-        );
-        assert!(!v.stale && v.findings.is_empty());
-        let v = compare(
-            "h",
-            Some(ans(&["10.0.0.1"])),
-            Some(ans(&["10.0.0.2"])),
-            true,
-        );
-        assert!(v.findings.is_empty());
-        let v = compare("h", Some(ans(&[])), Some(ans(&["10.0.0.2"])), false);
-        assert_eq!(v.findings[0].cause, Cause::DnsFailure);
-        assert!(v.findings[0].actions.contains(&Action::FlushDns));
-        let v = compare("h", Some(ans(&[])), Some(ans(&[])), false);
-        assert_eq!(v.findings[0].cause, Cause::DnsFailure);
-        let v = compare("h", None, Some(ans(&["10.0.0.2"])), false);
-        assert!(v.findings.is_empty() && !v.notes.is_empty());
     }
 }

@@ -222,7 +222,7 @@ impl Header {
     /// A header as the evidence keeps it: a secret value (credentials, cookies, custom token
     /// headers, secrets in URLs, a credential the probe sent echoed back) is redacted here,
     /// where it enters the evidence, so nothing downstream ever holds it.
-    pub fn recorded(name: &str, value: &[u8], sent: &crate::report::redact::Sent) -> Header {
+    pub fn recorded(name: &str, value: &[u8], sent: &crate::redact::Sent) -> Header {
         Header {
             name: name.to_ascii_lowercase(),
             value: sent.header_value(name, value),
@@ -270,7 +270,7 @@ impl Hop {
     /// A hop for a request to `url`, which is redacted as it enters the evidence.
     fn new(url: &Url) -> Hop {
         Hop {
-            url: crate::report::redact::url(url),
+            url: crate::redact::url(url),
             status: None,
             location: None,
             headers: Vec::new(),
@@ -537,7 +537,7 @@ pub fn is_loopback(host: &str) -> bool {
 
 /// A proxy URL without its credentials, for reports and messages.
 fn display_proxy(p: &Url) -> String {
-    crate::report::redact::url(p).to_string()
+    crate::redact::url(p).to_string()
 }
 
 fn build_client(
@@ -597,7 +597,7 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
     let mut pending_auth: Option<(String, &'static str)> = None;
     let mut auth_attempts = 0usize;
     // What went out in credential headers, to hide should the server echo it back.
-    let mut echoable = crate::report::redact::Sent::default();
+    let mut echoable = crate::redact::Sent::default();
     let seed = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -819,16 +819,16 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
             let next = match url.join(loc.trim()) {
                 Ok(n) => n,
                 Err(_) => {
-                    hop.location = Some(crate::report::redact::url_str(&loc));
+                    hop.location = Some(crate::redact::url_str(&loc));
                     ev.hops.push(hop);
                     break;
                 }
             };
-            hop.location = Some(crate::report::redact::url(&next).to_string());
+            hop.location = Some(crate::redact::url(&next).to_string());
             ev.hops.push(hop);
             if seen.contains(&next.to_string()) {
                 ev.redirect_problem = Some(RedirectProblem::Loop {
-                    url: crate::report::redact::url(&next).to_string(),
+                    url: crate::redact::url(&next).to_string(),
                 });
                 break;
             }

@@ -1,8 +1,8 @@
 //! The backend over the real fix401 modules: diagnosis, DNS, browsers, stores, cookie jar.
 
 use crate::browsers::{self, Family, Installation, Profile, RunningState, StoreCategory};
+use crate::check::{self as diagnosis, DiagnoseOptions};
 use crate::cookie_jar::{self, JarRead};
-use crate::diagnosis::{self, DiagnoseOptions};
 use crate::dns;
 use crate::error::{Error, Result};
 use crate::probe::Credentials;
@@ -198,7 +198,7 @@ impl Backend for LiveBackend {
             host: Some(host.to_string()),
             dry_run: false,
         };
-        let report = block_on(dns::flush(&self.sys, &opts))??;
+        let report = block_on(crate::check::flush_dns(&self.sys, &opts))??;
         let mut details: Vec<String> = report
             .ran
             .iter()

@@ -74,7 +74,7 @@ impl ProxyServer {
 
     /// The redacted URL.
     pub fn shown(&self) -> String {
-        let u = crate::report::redact::url(&self.0);
+        let u = crate::redact::url(&self.0);
         u.as_str().trim_end_matches('/').to_string()
     }
 }
@@ -160,7 +160,7 @@ impl Setting {
                     format!("manual proxy ({})", parts.join(", "))
                 }
             }
-            Setting::Pac { url } => format!("PAC file {}", crate::report::redact::url_str(url)),
+            Setting::Pac { url } => format!("PAC file {}", crate::redact::url_str(url)),
             Setting::AutoDetect => "auto-detect (WPAD)".into(),
             Setting::System => "system settings".into(),
         }
@@ -560,7 +560,7 @@ async fn fqdn_of(name: &str) -> String {
 }
 
 async fn apply_pac(r: &mut BrowserRoute, pac_url: &str, script: Result<String, String>, url: &Url) {
-    let shown = crate::report::redact::url_str(pac_url);
+    let shown = crate::redact::url_str(pac_url);
     let script = match script {
         Ok(s) => s,
         Err(message) => {

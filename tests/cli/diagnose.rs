@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use crate::support::servers::{Reply, Server, ca_signed, closed_port, respond, self_signed};
-use crate::support::{Outcome, TestEnv};
+use crate::support::{Outcome, TestEnv, homes};
 
 /// Runs `fix401 --json diagnose ARGS…` and returns the outcome and its JSON.
 fn diagnose(args: &[&str]) -> (Outcome, Value) {
@@ -15,7 +15,11 @@ fn diagnose(args: &[&str]) -> (Outcome, Value) {
 }
 
 fn diagnose_stdin(args: &[&str], stdin: Option<&str>) -> (Outcome, Value) {
-    let env = TestEnv::new();
+    diagnose_in(&TestEnv::new(), args, stdin)
+}
+
+/// Runs `fix401 --json diagnose ARGS…` in `env`'s temp home.
+fn diagnose_in(env: &TestEnv, args: &[&str], stdin: Option<&str>) -> (Outcome, Value) {
     let mut all = vec!["--json", "diagnose"];
     all.extend_from_slice(args);
     let mut cmd = env.cmd(all);
@@ -163,10 +167,39 @@ fn wrong_password_is_credentials_rejected() {
     assert!(evidence(&v, "credentials.rejected").contains("answered the basic challenge"));
 }
 
+/// A temp home whose Chromium (Linux, profile `Default`, the real `Cookies` schema) holds
+/// one cookie for `host`: the browser has stored data for the site.
+fn home_with_site_cookie(host: &str) -> TestEnv {
+    let env = TestEnv::new();
+    let p = homes::chromium_profile(&env, fix401::Os::Linux, "chromium", "Default");
+    homes::chromium_cookie(&p.cookies, host, "session", "");
+    env
+}
+
+/// The host of a loopback server's URL (`127.0.0.1`).
+fn host_of(url: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .host_str()
+        .unwrap()
+        .to_string()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a list: {v:#}"))
+        .iter()
+        .map(|e| e.as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn working_url_points_at_stale_browser_data() {
     let srv = auth_checking("YWxpY2U6cmlnaHQ=");
-    let (out, v) = diagnose_stdin(
+    // Stored data is the suspect only where a browser holds some for the site.
+    let env = home_with_site_cookie(&host_of(&srv.url("/")));
+    let (out, v) = diagnose_in(
+        &env,
         &["--user", "alice", "--password-stdin", &srv.url("/")],
         Some("right\n"),
     );
@@ -713,7 +746,8 @@ fn hostile_endless_body_is_cut_at_the_cap() {
     let srv = Server::http(|_, _| {
         Reply::Endless(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n".to_vec())
     });
-    let (out, v) = diagnose(&["--timeout", "5", &srv.url("/")]);
+    let env = home_with_site_cookie(&host_of(&srv.url("/")));
+    let (out, v) = diagnose_in(&env, &["--timeout", "5", &srv.url("/")], None);
     no_panic(&out);
     assert_eq!(v["status"], 200);
     assert_cause(&v, "site_data.stale");
@@ -892,7 +926,9 @@ fn digest_server(password: &'static str) -> Server {
 #[test]
 fn digest_login_with_a_stale_nonce_is_retried_and_succeeds() {
     let srv = digest_server("s3cret-digest");
-    let (out, v) = diagnose_stdin(
+    let env = home_with_site_cookie(&host_of(&srv.url("/")));
+    let (out, v) = diagnose_in(
+        &env,
         &["--user", "alice", "--password-stdin", &srv.url("/docs?x=1")],
         Some("s3cret-digest\n"),
     );
@@ -932,7 +968,7 @@ fn https_to_a_plain_http_port_says_so() {
 /// The library entry point the desktop app and `fix` call.
 #[test]
 fn library_api_diagnose_returns_a_report_in_every_form() {
-    use fix401::diagnosis::{DiagnoseOptions, diagnose};
+    use fix401::check::{DiagnoseOptions, diagnose};
     let srv = basic_401();
     let env = TestEnv::new();
     let sys = fix401::System::simulated(fix401::Os::current(), env.home());
@@ -983,4 +1019,118 @@ fn a_port_that_drops_connection_attempts_is_network_unreachable() {
         "{f:#}"
     );
     assert!(evidence(&v, "network.unreachable").contains("no answer to the connection attempt"));
+}
+
+#[test]
+fn works_from_here_blames_stored_data_only_when_a_browser_holds_some() {
+    let srv = Server::http(|_, _| respond(200, &[], b"<html>fine</html>"));
+    let url = srv.url("/");
+    let host = host_of(&url);
+
+    // No browser holds anything for the site: no `site_data.stale`, no clear offered; the
+    // report says what was tested and what still differs from the browser.
+    let empty = TestEnv::new();
+    let (out, v) = diagnose_in(&empty, &[&url], None);
+    out.code(0);
+    assert_eq!(v["verdict"], "ok");
+    assert!(!causes(&v).iter().any(|c| c == "site_data.stale"), "{v:#}");
+    assert!(!v.to_string().contains("clear-site-data"), "{v:#}");
+    assert_eq!(v["outcome"]["tone"], "good");
+    let tested = strings(&v["works_from_here"]["tested"]).join("\n");
+    assert!(tested.contains("HTTP 200"), "{tested}");
+    assert!(tested.contains("direct, without a proxy"), "{tested}");
+    assert!(
+        tested.contains(&format!(
+            "no browser on this computer holds cookies, cache or storage for {host}"
+        )),
+        "{tested}"
+    );
+    let differences = strings(&v["works_from_here"]["differences"]).join("\n");
+    for d in [
+        "its proxy",
+        "HTTP-auth cache",
+        "an extension",
+        "DNS-over-HTTPS",
+    ] {
+        assert!(differences.contains(d), "{d}: {differences}");
+    }
+    assert_eq!(v["works_from_here"]["actions"], serde_json::json!([]));
+    // The text report says the same.
+    let text = empty.cmd(["diagnose", url.as_str()]).run().code(0);
+    assert!(text.stdout.contains("Works from here"), "{}", text.stdout);
+    assert!(text.stdout.contains("DNS-over-HTTPS"), "{}", text.stdout);
+
+    // Chromium holds a cookie for the site: `site_data.stale` stays, at low confidence,
+    // and names who holds how much.
+    let stored = home_with_site_cookie(&host);
+    let (out, v) = diagnose_in(&stored, &[&url], None);
+    out.code(0);
+    assert_eq!(v["verdict"], "ok");
+    let f = finding(&v, "site_data.stale");
+    assert_eq!(f["confidence"], "low");
+    assert!(strings(&f["actions"]).contains(&"clear-site-data".to_string()));
+    let ev = evidence(&v, "site_data.stale");
+    assert!(
+        ev.contains(&format!("Chromium (Person 1) holds 1 cookie for {host}")),
+        "{ev}"
+    );
+    assert!(v.get("works_from_here").is_none(), "{v:#}");
+}
+
+#[test]
+fn works_from_here_after_an_accepted_basic_login_offers_a_restart_first() {
+    let srv = auth_checking("YWxpY2U6cmlnaHQ=");
+    let env = TestEnv::new();
+    let (out, v) = diagnose_in(
+        &env,
+        &["--user", "alice", "--password-stdin", &srv.url("/")],
+        Some("right\n"),
+    );
+    out.code(0);
+    assert!(!causes(&v).iter().any(|c| c == "site_data.stale"), "{v:#}");
+    let w = &v["works_from_here"];
+    assert_eq!(
+        w["actions"],
+        serde_json::json!(["restart-browser"]),
+        "{v:#}"
+    );
+    assert_eq!(v["outcome"]["first_action"], "restart-browser", "{v:#}");
+    let tested = strings(&w["tested"]).join("\n");
+    assert!(tested.contains("answered the basic challenge"), "{tested}");
+    assert!(tested.contains("they were accepted"), "{tested}");
+    assert!(
+        strings(&w["differences"])
+            .iter()
+            .any(|d| d.contains("HTTP-auth cache") && d.contains("restart-browser")),
+        "{w:#}"
+    );
+}
+
+/// A browser that runs cannot be looked into: "nothing stored" is not said, the stored
+/// data stays a (low-confidence) suspect and the evidence says why it was not read.
+#[cfg(unix)]
+#[test]
+fn works_from_here_with_a_running_browser_keeps_stored_data_a_suspect() {
+    let srv = Server::http(|_, _| respond(200, &[], b"<html>fine</html>"));
+    let url = srv.url("/");
+    let env = TestEnv::new();
+    let p = homes::chromium_profile(&env, fix401::Os::Linux, "chromium", "Default");
+    // The lock of a live process (this test) on this machine: Chromium runs.
+    p.singleton_lock(
+        &fix401::browsers::running::hostname().unwrap(),
+        std::process::id(),
+    );
+    let (out, v) = diagnose_in(&env, &[&url], None);
+    out.code(0);
+    let f = finding(&v, "site_data.stale");
+    assert_eq!(f["confidence"], "low");
+    let ev = evidence(&v, "site_data.stale");
+    assert!(
+        ev.contains(&format!(
+            "Chromium (Person 1): what it holds for {} could not be read",
+            host_of(&url)
+        )),
+        "{ev}"
+    );
+    assert!(v.get("works_from_here").is_none(), "{v:#}");
 }

@@ -109,7 +109,7 @@ fn dnsmasq_stale_answer_is_found_and_fixed_by_the_flusher() {
         .enable_all()
         .build()
         .unwrap();
-    let findings = rt.block_on(fix401::dns::diagnose_host(&sys, "h.test"));
+    let findings = rt.block_on(fix401::check::dns_findings(&sys, "h.test"));
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].cause, Cause::DnsStale);
     assert!(
@@ -258,7 +258,7 @@ fn hosts_file_override_is_reported_with_file_and_line_and_never_edited() {
         .enable_all()
         .build()
         .unwrap();
-    let f = rt.block_on(fix401::dns::diagnose_host(&sys, "www.old.example.test"));
+    let f = rt.block_on(fix401::check::dns_findings(&sys, "www.old.example.test"));
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].cause, Cause::DnsHostsOverride);
     assert!(
@@ -289,10 +289,10 @@ fn failure_when_the_cache_has_no_answer_but_upstream_does() {
         .build()
         .unwrap();
     assert!(
-        rt.block_on(fix401::dns::diagnose_host(&sys, "f.test"))
+        rt.block_on(fix401::check::dns_findings(&sys, "f.test"))
             .is_empty()
     );
-    let f = rt.block_on(fix401::dns::diagnose_host(&sys, "nowhere.test"));
+    let f = rt.block_on(fix401::check::dns_findings(&sys, "nowhere.test"));
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].cause, Cause::DnsFailure);
     assert!(
@@ -388,11 +388,11 @@ fn localhost_is_never_sent_to_dns() {
         .build()
         .unwrap();
     assert!(
-        rt.block_on(fix401::dns::diagnose_host(&sys, "localhost"))
+        rt.block_on(fix401::check::dns_findings(&sys, "localhost"))
             .is_empty()
     );
     assert!(
-        rt.block_on(fix401::dns::diagnose_host(&sys, "app.localhost"))
+        rt.block_on(fix401::check::dns_findings(&sys, "app.localhost"))
             .is_empty()
     );
     assert_eq!(up.queries(), 0);

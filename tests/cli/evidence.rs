@@ -314,7 +314,13 @@ fn works_from_here_with_a_basic_login_accepted_offers_restart_browser() {
             respond(401, &[("WWW-Authenticate", b"Basic realm=\"staff\"")], b"")
         }
     });
+    // Chromium holds a cookie for the site, so stored data stays a suspect
+    // (`site_data.stale`); with nothing stored, diagnose says what was tested instead
+    // (diagnose::works_from_here_after_an_accepted_basic_login_offers_a_restart_first).
     let env = TestEnv::new();
+    let profile =
+        crate::support::homes::chromium_profile(&env, fix401::Os::Linux, "chromium", "Default");
+    crate::support::homes::chromium_cookie(&profile.cookies, "127.0.0.1", "session", "");
     let out = env
         .cmd([
             "--json",

@@ -1,0 +1,308 @@
+//! The check: gathers the evidence for one URL — the target's lint, fix401's own re-test,
+//! the DNS facts, each browser's route and its re-test — then hands it to the pure
+//! diagnosis ([`crate::diagnosis::diagnose`]) and builds the [`Report`]. Every contact with
+//! the system and the network of a diagnosis happens here, never in `diagnosis`.
+
+use std::fmt;
+
+use crate::diagnosis::{Evidence, LoginFacts, ProfileSiteData, SiteData, Unread};
+use crate::report::Report;
+use crate::system::System;
+
+/// How to run a diagnosis.
+#[derive(Debug, Clone)]
+pub struct DiagnoseOptions {
+    /// One deadline for the whole re-test (default 15 s).
+    pub timeout: std::time::Duration,
+    /// Credentials to test with (default: none).
+    pub credentials: crate::probe::Credentials,
+    /// Which proxy to go through (default: the environment's, never for loopback).
+    pub proxy: crate::probe::ProxySetting,
+    /// Extra trusted CA certificates (PEM).
+    pub extra_roots_pem: Vec<Vec<u8>>,
+    /// Gather [`crate::dns::host_facts`] for the host (default true).
+    pub check_dns: bool,
+    /// Also re-test on every other route a browser on this computer would take (default
+    /// true): its proxy, its PAC file's choice, the system settings it defers to.
+    pub browser_routes: bool,
+    /// A user name and password for proxies (`--proxy-user`, `--proxy-password-stdin`),
+    /// sent to every proxy whose URL carries none. Never recorded.
+    pub proxy_credentials: Option<ProxyCredentials>,
+}
+
+/// A user name and password for proxies; `Debug` hides the password.
+#[derive(Clone)]
+pub struct ProxyCredentials {
+    /// The user name.
+    pub user: String,
+    /// The password.
+    pub password: String,
+}
+
+impl fmt::Debug for ProxyCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ProxyCredentials { .. }")
+    }
+}
+
+impl ProxyCredentials {
+    /// `proxy` with these credentials, unless it already carries its own.
+    pub fn apply(&self, proxy: &url::Url) -> url::Url {
+        let mut u = proxy.clone();
+        if u.username().is_empty() {
+            let _ = u.set_username(&self.user);
+            let _ = u.set_password(Some(&self.password));
+        }
+        u
+    }
+}
+
+impl Default for DiagnoseOptions {
+    fn default() -> Self {
+        DiagnoseOptions {
+            timeout: std::time::Duration::from_secs(15),
+            credentials: crate::probe::Credentials::default(),
+            proxy: crate::probe::ProxySetting::Environment,
+            extra_roots_pem: Vec::new(),
+            check_dns: true,
+            browser_routes: true,
+            proxy_credentials: None,
+        }
+    }
+}
+
+/// Re-tests `input` (a URL as pasted) and explains the answer.
+///
+/// A URL that cannot be used gives a report with verdict `invalid_url` and a `url.invalid`
+/// finding (exit code 2), not an error; `Err` is kept for internal failures.
+pub async fn diagnose(
+    sys: &System,
+    input: &str,
+    opts: &DiagnoseOptions,
+) -> crate::error::Result<Report> {
+    let target = match crate::target::Target::parse(input) {
+        Ok(t) => t,
+        Err(invalid) => return Ok(Report::invalid(input, &invalid)),
+    };
+    use crate::route::{ProxyServer, Route, RouteProbe};
+    // The route of fix401's own re-test: the proxy asked for, or the environment's.
+    let main_proxy = crate::probe::proxy_for(sys, &opts.proxy, &target.url).map(|(u, _)| u);
+    let main_route = match &main_proxy {
+        Some(p) => Route::Proxy {
+            proxy: ProxyServer(p.clone()),
+        },
+        None => Route::Direct,
+    };
+    let with_creds = |p: &url::Url| match &opts.proxy_credentials {
+        Some(c) => c.apply(p),
+        None => p.clone(),
+    };
+    let probe_opts = crate::probe::ProbeOptions {
+        timeout: opts.timeout,
+        credentials: opts.credentials.clone(),
+        // Without a proxy login to add, the setting as given, so the evidence names it
+        // (`https_proxy`, `--proxy`).
+        proxy: match (&main_proxy, &opts.proxy_credentials) {
+            (Some(p), Some(_)) => crate::probe::ProxySetting::Url(with_creds(p).to_string()),
+            (Some(_), None) => opts.proxy.clone(),
+            (None, _) => crate::probe::ProxySetting::Off,
+        },
+        extra_roots_pem: opts.extra_roots_pem.clone(),
+    };
+    let routes = async {
+        if !opts.browser_routes {
+            return (Vec::new(), Vec::new());
+        }
+        let browsers = crate::route::routes_for(sys, &target.url, opts.timeout).await;
+        let groups = crate::route::distinct(&main_route, &browsers);
+        let probes = groups.into_iter().enumerate().map(|(i, (route, names))| {
+            let probe_opts = &probe_opts;
+            let target = &target;
+            let with_creds = &with_creds;
+            async move {
+                let mut rp = RouteProbe {
+                    route: route.clone(),
+                    browsers: names,
+                    main: i == 0,
+                    evidence: None,
+                    outcome: String::new(),
+                };
+                match &route {
+                    _ if i == 0 => {}
+                    Route::Proxy { proxy } if proxy.is_socks() => {
+                        rp.outcome = "not re-tested: fix401 does not speak SOCKS".into();
+                    }
+                    Route::Proxy { proxy } => {
+                        let o = crate::probe::ProbeOptions {
+                            proxy: crate::probe::ProxySetting::Url(
+                                with_creds(&proxy.0).to_string(),
+                            ),
+                            ..probe_opts.clone()
+                        };
+                        match crate::probe::run(sys, target, &o).await {
+                            Ok(ev) => {
+                                rp.outcome = RouteProbe::outcome_of(&ev);
+                                rp.evidence = Some(ev);
+                            }
+                            Err(e) => rp.outcome = format!("not re-tested: {e}"),
+                        }
+                    }
+                    Route::Direct => {
+                        let o = crate::probe::ProbeOptions {
+                            proxy: crate::probe::ProxySetting::Off,
+                            ..probe_opts.clone()
+                        };
+                        if let Ok(ev) = crate::probe::run(sys, target, &o).await {
+                            rp.outcome = RouteProbe::outcome_of(&ev);
+                            rp.evidence = Some(ev);
+                        }
+                    }
+                }
+                rp
+            }
+        });
+        (browsers, futures_util::future::join_all(probes).await)
+    };
+    let dns = async {
+        if opts.check_dns && target.host.parse::<std::net::IpAddr>().is_err() {
+            // The DNS checks share the one deadline; what they have not found by then is moot.
+            Some(
+                tokio::time::timeout(opts.timeout, crate::dns::host_facts(sys, &target.host))
+                    .await
+                    .unwrap_or_default(),
+            )
+        } else {
+            None
+        }
+    };
+    let (probe, dns, (browsers, mut probes), site_data) = tokio::join!(
+        crate::probe::run(sys, &target, &probe_opts),
+        dns,
+        routes,
+        site_data(sys, &target.host, opts.timeout)
+    );
+    let probe = probe?;
+    if let Some(main) = probes.iter_mut().find(|p| p.main) {
+        main.outcome = RouteProbe::outcome_of(&probe);
+    }
+    let evidence = Evidence {
+        login: login_facts(&opts.credentials),
+        target,
+        probe,
+        dns,
+        browsers,
+        probes,
+        site_data,
+    };
+    let findings = crate::diagnosis::diagnose(&evidence);
+    let works_from_here = crate::diagnosis::works_from_here(&evidence, &findings);
+    let Evidence {
+        target,
+        probe,
+        browsers,
+        probes,
+        ..
+    } = evidence;
+    Ok(Report::build(&target, &probe, findings)
+        .with_routes(browsers, probes)
+        .with_works_from_here(works_from_here))
+}
+
+/// What the supplied credentials say, without the secrets: the Bearer token's `exp` claim
+/// (decoded, never verified), whether a password login was given, and the time now.
+fn login_facts(creds: &crate::probe::Credentials) -> LoginFacts {
+    LoginFacts {
+        bearer_exp: creds.bearer.as_deref().and_then(crate::diagnosis::jwt_exp),
+        password_supplied: creds.user.is_some(),
+        now: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default(),
+    }
+}
+
+/// The `dns.*` findings for `host`: its DNS facts ([`crate::dns::host_facts`]) in the
+/// diagnosis' words. Never panics; IP literals and invalid or local names have none.
+pub async fn dns_findings(sys: &System, host: &str) -> Vec<crate::model::Finding> {
+    crate::diagnosis::dns_findings(&crate::dns::host_facts(sys, host).await)
+}
+
+/// Flushes the DNS caches ([`crate::dns::flush`]) and words the verifications before and
+/// after it, so the flush report shows the diagnosis' `dns.*` findings.
+pub async fn flush_dns(
+    sys: &System,
+    opts: &crate::dns::FlushOptions,
+) -> crate::error::Result<crate::dns::FlushReport> {
+    let mut report = crate::dns::flush(sys, opts).await?;
+    for v in [&mut report.before, &mut report.after]
+        .into_iter()
+        .flatten()
+    {
+        crate::diagnosis::word_verification(v);
+    }
+    Ok(report)
+}
+
+/// How long looking at what the browsers hold for the site may take: a look, not a scan.
+const SITE_DATA_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// What the browsers found on this computer hold for `host`, read only (names and counts
+/// from the stores' plan, never values; nothing is opened for writing and no browser needs
+/// to be closed: a running one's stores are reported unread). `None` when it cannot be told
+/// in time or at all (no usable site, discovery failed).
+async fn site_data(sys: &System, host: &str, deadline: std::time::Duration) -> Option<SiteData> {
+    let (sys, host) = (sys.clone(), host.to_string());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // A plain thread: one the deadline gives up on must not hold up the runtime's shutdown.
+    std::thread::Builder::new()
+        .name("fix401-site-data".into())
+        .spawn(move || {
+            let _ = tx.send(site_data_now(&sys, &host));
+        })
+        .ok()?;
+    tokio::time::timeout(deadline.min(SITE_DATA_BUDGET), rx)
+        .await
+        .ok()?
+        .ok()?
+}
+
+fn site_data_now(sys: &System, host: &str) -> Option<SiteData> {
+    use crate::stores::{Action, Selection, SkipCode};
+    let installations = crate::browsers::discover(sys).ok()?;
+    let selection = Selection {
+        site: host.to_string(),
+        ..Selection::default()
+    };
+    let plan = crate::stores::plan(sys, &installations, &selection).ok()?;
+    let profiles = plan
+        .profiles
+        .iter()
+        .map(|pp| {
+            let mut p = ProfileSiteData {
+                label: format!("{} ({})", pp.browser_name, pp.profile_name),
+                ..ProfileSiteData::default()
+            };
+            for item in &pp.items {
+                match &item.action {
+                    Action::Cookies { count, .. } => p.cookies += count,
+                    Action::CacheEntries { count, .. } => p.cache_entries += count,
+                    Action::StorageFolders { folders, .. } => p.storage += folders.len(),
+                    // A cache that can only go whole is no evidence the site is in it.
+                    Action::WholeCache { .. } => {}
+                }
+            }
+            // A store that exists but could not be looked into (the browser runs, it is
+            // locked or unreadable) leaves "nothing stored" unsaid; one fix401 leaves alone
+            // by design (not per site, a link) says nothing either way.
+            p.unread = pp.skipped.iter().find_map(|s| match s.code {
+                SkipCode::BrowserRunning => Some(Unread::Running),
+                SkipCode::StoreLocked => Some(Unread::Locked),
+                SkipCode::FullDiskAccess => Some(Unread::NoDiskAccess),
+                SkipCode::Unreadable => Some(Unread::Unreadable),
+                SkipCode::Symlink | SkipCode::OutsideRoots | SkipCode::NotSupported => None,
+            });
+            p
+        })
+        .collect();
+    Some(SiteData { profiles })
+}
