@@ -28,6 +28,8 @@ MASKS = [
     (re.compile(r"Lp[0-9a-f]{40,}"), "<RANDOM-PASSWORD>"),
     (re.compile(r"([A-Za-z0-9\]]):\d{2,5}\b"), r"\1:<PORT>"),
     (re.compile(r"#\d{2,5}\b"), "#<PORT>"),
+    (re.compile(r"\(\d+ seconds ago\)"), "(<N> seconds ago)"),
+    (re.compile(r"HUP \d+"), "HUP <N>"),
     (re.compile(r"Port\(\d+\)"), "Port(<PORT>)"),
     (re.compile(r"\b1[6-9]\d{8}\b"), "<EPOCH>"),
 ]
