@@ -16,6 +16,7 @@ pub mod cookie_jar;
 pub mod diagnosis;
 pub mod dns;
 pub mod error;
+pub mod negotiate;
 pub mod pipeline;
 pub mod probe;
 pub mod repair;
