@@ -18,6 +18,8 @@ packages=(
   # a real MIT Kerberos realm and a Negotiate (mod_auth_gssapi) site for the sign-in tests;
   # fix401 loads libgssapi_krb5 / libkrb5 at run time (libgssapi-krb5-2, libkrb5-3), no headers
   krb5-kdc krb5-admin-server krb5-user apache2 libapache2-mod-auth-gssapi
+  # a clock ahead of the KDC's in one test process only (clock-skew tests)
+  libfaketime
   # benchmarks and bundles
   hyperfine bleachbit rpm python3
 )

@@ -255,3 +255,44 @@ fn missing_libraries_are_said_so() {
         ],
     );
 }
+
+/// This machine's clock 15 minutes ahead of the KDC's (libfaketime in the child only; the
+/// realm allows 5): the KDC refuses the service-ticket request as clock skew.
+#[test]
+fn clock_ahead_of_the_kdc_is_clock_skew() {
+    const NAME: &str = "negotiate::clock_ahead_of_the_kdc_is_clock_skew";
+    if kerberos::in_child(NAME) {
+        let err = negotiate::spnego_token("localhost").unwrap_err();
+        assert!(matches!(err, SignInError::ClockSkew { .. }), "{err:?}");
+        assert_eq!(err.class(), "clock_skew");
+        return;
+    }
+    let realm = Realm::start();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let mut vars = env(&realm, &cc, 0);
+    vars.extend(kerberos::clock_offset("+15m"));
+    kerberos::isolated(NAME, &vars);
+}
+
+/// A cache holding only a service ticket (`kinit -S HTTP/localhost`): the principal without
+/// a TGT — and a token for that very service still comes from the cached ticket.
+#[test]
+fn service_ticket_only_cache_has_no_tgt() {
+    const NAME: &str = "negotiate::service_ticket_only_cache_has_no_tgt";
+    if kerberos::in_child(NAME) {
+        let cache = negotiate::credential_cache().expect("read the cache");
+        assert_eq!(
+            cache.state,
+            CacheState::NoTgt {
+                principal: format!("{USER}@{}", kerberos::REALM),
+                realm: kerberos::REALM.to_string(),
+            }
+        );
+        let token = negotiate::spnego_token("localhost").expect("the cached service ticket");
+        assert_eq!(token.kind(), TokenKind::Kerberos);
+        return;
+    }
+    let realm = Realm::start();
+    let cc = realm.kinit_with(USER_PASSWORD, &["-S", "HTTP/localhost"]);
+    kerberos::isolated(NAME, &env(&realm, &cc, 0));
+}

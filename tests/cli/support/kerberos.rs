@@ -266,9 +266,18 @@ impl Realm {
     /// `kinit user` into a fresh private `FILE:` ccache with `password` on stdin; `lifetime`
     /// (`kinit -l`, e.g. `"2s"`) asks for a short-lived ticket. Panics when kinit fails.
     pub fn kinit(&self, password: &str, lifetime: Option<&str>) -> Ccache {
+        match lifetime {
+            Some(l) => self.kinit_with(password, &["-l", l]),
+            None => self.kinit_with(password, &["-r", "1d"]),
+        }
+    }
+
+    /// `kinit <args> user` into a fresh private `FILE:` ccache (e.g. `["-S", "HTTP/localhost"]`
+    /// for a service ticket without a TGT). Panics when kinit fails.
+    pub fn kinit_with(&self, password: &str, args: &[&str]) -> Ccache {
         let n = KINITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let cc = self.empty_ccache(&format!("kinit{n}"));
-        let out = self.try_kinit(&cc, password, lifetime);
+        let out = self.try_kinit(&cc, password, args);
         assert!(
             out.status.success(),
             "kinit failed: {}",
@@ -277,16 +286,12 @@ impl Realm {
         cc
     }
 
-    /// `kinit user` into `cc` (renewable for a day); the outcome, for tests of failures.
-    pub fn try_kinit(&self, cc: &Ccache, password: &str, lifetime: Option<&str>) -> Output {
-        let mut cmd = Command::new(tool("kinit"));
-        cmd.envs(self.env()).env("KRB5CCNAME", cc.name());
-        if let Some(l) = lifetime {
-            cmd.args(["-l", l]);
-        } else {
-            cmd.args(["-r", "1d"]);
-        }
-        let mut child = cmd
+    /// `kinit <args> user` into `cc`; the outcome, for tests of failures.
+    pub fn try_kinit(&self, cc: &Ccache, password: &str, args: &[&str]) -> Output {
+        let mut child = Command::new(tool("kinit"))
+            .envs(self.env())
+            .env("KRB5CCNAME", cc.name())
+            .args(args)
             .arg(USER)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -545,4 +550,23 @@ pub fn isolated(name: &str, env: &[(&str, OsString)]) -> String {
         "child run of {name} failed:\n{stdout}\n{stderr}"
     );
     stdout
+}
+
+/// The environment that shifts a child process's clock by `offset` (libfaketime's
+/// `FAKETIME`, e.g. `"+15m"`), for clock-skew tests; the machine's clock is untouched.
+pub fn clock_offset(offset: &str) -> Vec<(&'static str, OsString)> {
+    let lib = [
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/usr/lib",
+    ]
+    .iter()
+    .map(|d| Path::new(d).join("faketime/libfaketimeMT.so.1"))
+    .find(|p| p.exists())
+    .expect("libfaketime is installed (scripts/install-deps.sh)");
+    vec![
+        ("LD_PRELOAD", lib.into()),
+        ("FAKETIME", offset.into()),
+        ("FAKETIME_DONT_RESET", "1".into()),
+    ]
 }
