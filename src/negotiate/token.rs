@@ -18,6 +18,15 @@ impl Token {
         format!("Negotiate {}", STANDARD.encode(&self.0))
     }
 
+    /// The same value as a header marked sensitive (its `Debug` says `Sensitive`, and HTTP/2
+    /// never puts it in the compression table), for the re-test's request.
+    pub fn header_value(&self) -> reqwest::header::HeaderValue {
+        let mut value = reqwest::header::HeaderValue::from_str(&self.authorization())
+            .expect("base64 is a valid header value");
+        value.set_sensitive(true);
+        value
+    }
+
     /// What the token is (Kerberos inside SPNEGO, or NTLM), read from its structure.
     pub fn kind(&self) -> TokenKind {
         TokenKind::of_bytes(&self.0)
@@ -246,5 +255,6 @@ mod tests {
         let t = Token::new(b"secret-bytes".to_vec());
         assert_eq!(format!("{t:?}"), "Token(<redacted, 12 bytes>)");
         assert!(t.authorization().starts_with("Negotiate "));
+        assert_eq!(format!("{:?}", t.header_value()), "Sensitive");
     }
 }
