@@ -15,6 +15,11 @@ packages=(
   chromium firefox-esr sqlite3 dnsmasq unbound nscd procps
   # a real proxy with logins, and GNOME's proxy settings, for the route tests
   squid apache2-utils libglib2.0-bin dconf-cli gsettings-desktop-schemas
+  # a real MIT Kerberos realm and a Negotiate (mod_auth_gssapi) site for the sign-in tests;
+  # fix401 loads libgssapi_krb5 / libkrb5 at run time (libgssapi-krb5-2, libkrb5-3), no headers
+  krb5-kdc krb5-admin-server krb5-user apache2 libapache2-mod-auth-gssapi
+  # a clock ahead of the KDC's in one test process only (clock-skew tests)
+  libfaketime
   # benchmarks and bundles
   hyperfine bleachbit rpm python3
 )

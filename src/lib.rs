@@ -19,6 +19,7 @@ pub mod diagnosis;
 pub mod dns;
 pub mod error;
 pub mod model;
+pub mod negotiate;
 pub mod pipeline;
 pub mod probe;
 pub mod redact;

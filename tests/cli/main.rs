@@ -11,6 +11,7 @@ mod dns;
 mod elevate;
 mod evidence;
 mod fix;
+mod negotiate;
 mod redaction;
 mod routes;
 mod running;

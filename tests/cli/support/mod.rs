@@ -5,6 +5,7 @@
 
 pub mod dns;
 pub mod fixsite;
+pub mod kerberos;
 pub mod proxy;
 pub mod servers;
 

@@ -1,0 +1,304 @@
+//! The credential cache through MIT krb5 (`libkrb5.so.3`), loaded at run time: which cache,
+//! whose principal, and the ticket-granting ticket's times. Keys and tickets are never
+//! copied out of the library's structures, and are freed with them.
+//!
+//! `krb5_creds` is declared with MIT's layout; Heimdal's (macOS) differs, so this reader is
+//! built for the MIT platforms only.
+
+use std::ffi::{CStr, CString, c_char, c_void};
+use std::ptr::null_mut;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::codes::{KRB5_CC_END, KRB5_CC_NOTFOUND, KRB5_FCC_NOFILE};
+use super::{CacheSource, CacheState, CredentialCache, SignInError, TgtTimes};
+
+type Context = *mut c_void;
+type Ccache = *mut c_void;
+type Principal = *mut c_void;
+type ErrorCode = i32;
+
+#[repr(C)]
+struct Keyblock {
+    magic: i32,
+    enctype: i32,
+    length: u32,
+    contents: *mut u8,
+}
+
+#[repr(C)]
+struct Data {
+    magic: i32,
+    length: u32,
+    data: *mut c_char,
+}
+
+#[repr(C)]
+struct TicketTimes {
+    authtime: i32,
+    starttime: i32,
+    endtime: i32,
+    renew_till: i32,
+}
+
+/// MIT's `krb5_creds` (krb5.h).
+#[repr(C)]
+struct Creds {
+    magic: i32,
+    client: Principal,
+    server: Principal,
+    keyblock: Keyblock,
+    times: TicketTimes,
+    is_skey: u32,
+    ticket_flags: i32,
+    addresses: *mut c_void,
+    ticket: Data,
+    second_ticket: Data,
+    authdata: *mut c_void,
+}
+
+struct Krb5 {
+    _lib: libloading::Library,
+    init_context: unsafe extern "C" fn(*mut Context) -> ErrorCode,
+    free_context: unsafe extern "C" fn(Context),
+    cc_default: unsafe extern "C" fn(Context, *mut Ccache) -> ErrorCode,
+    cc_get_type: unsafe extern "C" fn(Context, Ccache) -> *const c_char,
+    cc_get_name: unsafe extern "C" fn(Context, Ccache) -> *const c_char,
+    cc_get_principal: unsafe extern "C" fn(Context, Ccache, *mut Principal) -> ErrorCode,
+    cc_start_seq_get: unsafe extern "C" fn(Context, Ccache, *mut *mut c_void) -> ErrorCode,
+    cc_next_cred: unsafe extern "C" fn(Context, Ccache, *mut *mut c_void, *mut Creds) -> ErrorCode,
+    cc_end_seq_get: unsafe extern "C" fn(Context, Ccache, *mut *mut c_void) -> ErrorCode,
+    cc_close: unsafe extern "C" fn(Context, Ccache) -> ErrorCode,
+    free_cred_contents: unsafe extern "C" fn(Context, *mut Creds),
+    unparse_name: unsafe extern "C" fn(Context, Principal, *mut *mut c_char) -> ErrorCode,
+    free_unparsed_name: unsafe extern "C" fn(Context, *mut c_char),
+    free_principal: unsafe extern "C" fn(Context, Principal),
+    get_error_message: unsafe extern "C" fn(Context, ErrorCode) -> *const c_char,
+    free_error_message: unsafe extern "C" fn(Context, *const c_char),
+}
+
+/// The ticket flag of a renewable ticket (krb5.h).
+const TKT_FLG_RENEWABLE: i32 = 0x0080_0000;
+
+/// The environment variable that names the krb5 library to load instead of `libkrb5.so.3`.
+pub const LIBRARY_VAR: &str = "FIX401_KRB5_LIBRARY";
+
+fn load() -> Result<&'static Krb5, SignInError> {
+    static KRB5: OnceLock<Result<Krb5, String>> = OnceLock::new();
+    KRB5.get_or_init(|| {
+        let name = std::env::var(LIBRARY_VAR)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| "libkrb5.so.3".to_string());
+        // SAFETY: loading the system's krb5 library.
+        let lib = unsafe { libloading::Library::new(&name) }.map_err(|_| name.clone())?;
+        // SAFETY: the symbols have the MIT krb5.h signatures declared above.
+        unsafe {
+            (|| -> Result<Krb5, libloading::Error> {
+                Ok(Krb5 {
+                    init_context: *lib.get(b"krb5_init_context\0")?,
+                    free_context: *lib.get(b"krb5_free_context\0")?,
+                    cc_default: *lib.get(b"krb5_cc_default\0")?,
+                    cc_get_type: *lib.get(b"krb5_cc_get_type\0")?,
+                    cc_get_name: *lib.get(b"krb5_cc_get_name\0")?,
+                    cc_get_principal: *lib.get(b"krb5_cc_get_principal\0")?,
+                    cc_start_seq_get: *lib.get(b"krb5_cc_start_seq_get\0")?,
+                    cc_next_cred: *lib.get(b"krb5_cc_next_cred\0")?,
+                    cc_end_seq_get: *lib.get(b"krb5_cc_end_seq_get\0")?,
+                    cc_close: *lib.get(b"krb5_cc_close\0")?,
+                    free_cred_contents: *lib.get(b"krb5_free_cred_contents\0")?,
+                    unparse_name: *lib.get(b"krb5_unparse_name\0")?,
+                    free_unparsed_name: *lib.get(b"krb5_free_unparsed_name\0")?,
+                    free_principal: *lib.get(b"krb5_free_principal\0")?,
+                    get_error_message: *lib.get(b"krb5_get_error_message\0")?,
+                    free_error_message: *lib.get(b"krb5_free_error_message\0")?,
+                    _lib: lib,
+                })
+            })()
+        }
+        .map_err(|_| name)
+    })
+    .as_ref()
+    .map_err(|library| SignInError::LibraryMissing {
+        library: library.clone(),
+    })
+}
+
+/// A krb5 context, freed on drop.
+struct Ctx<'a> {
+    k: &'a Krb5,
+    ctx: Context,
+}
+
+impl Drop for Ctx<'_> {
+    fn drop(&mut self) {
+        // SAFETY: the context was made by krb5_init_context.
+        unsafe { (self.k.free_context)(self.ctx) };
+    }
+}
+
+impl Ctx<'_> {
+    fn error(&self, code: ErrorCode) -> SignInError {
+        // SAFETY: the message is the library's, freed after copying.
+        let text = unsafe {
+            let p = (self.k.get_error_message)(self.ctx, code);
+            if p.is_null() {
+                format!("krb5 error {code}")
+            } else {
+                let s = CStr::from_ptr(p).to_string_lossy().into_owned();
+                (self.k.free_error_message)(self.ctx, p);
+                s
+            }
+        };
+        SignInError::Other(text)
+    }
+
+    fn unparse(&self, principal: Principal) -> Option<String> {
+        let mut out: *mut c_char = null_mut();
+        // SAFETY: a principal from the library; the string is freed after copying.
+        unsafe {
+            if (self.k.unparse_name)(self.ctx, principal, &mut out) != 0 || out.is_null() {
+                return None;
+            }
+            let s = CStr::from_ptr(out).to_string_lossy().into_owned();
+            (self.k.free_unparsed_name)(self.ctx, out);
+            Some(s)
+        }
+    }
+}
+
+/// The realm of an unparsed principal: after its last `@` that is not escaped.
+pub(crate) fn realm_of(principal: &str) -> Option<&str> {
+    let bytes = principal.as_bytes();
+    (0..bytes.len())
+        .rev()
+        .find(|&i| bytes[i] == b'@' && (i == 0 || bytes[i - 1] != b'\\'))
+        .map(|i| &principal[i + 1..])
+}
+
+fn time(ts: i32) -> Option<SystemTime> {
+    // krb5 timestamps are unsigned 32-bit seconds since 1970 (MIT ≥ 1.17); 0 means "unset".
+    (ts != 0).then(|| UNIX_EPOCH + Duration::from_secs(ts as u32 as u64))
+}
+
+/// Reads the default credential cache (`KRB5CCNAME`, else the library's default).
+pub fn credential_cache() -> Result<CredentialCache, SignInError> {
+    let k = load()?;
+    let mut raw: Context = null_mut();
+    // SAFETY: krb5_init_context fills `raw`, freed by `Ctx`'s drop.
+    let code = unsafe { (k.init_context)(&mut raw) };
+    if code != 0 || raw.is_null() {
+        return Err(SignInError::Other(format!(
+            "krb5_init_context failed ({code})"
+        )));
+    }
+    let ctx = Ctx { k, ctx: raw };
+    let mut cc: Ccache = null_mut();
+    // SAFETY: resolving the default cache; closed below.
+    let code = unsafe { (k.cc_default)(ctx.ctx, &mut cc) };
+    if code != 0 {
+        return Err(ctx.error(code));
+    }
+    let result = read(&ctx, cc);
+    // SAFETY: closing the handle krb5_cc_default opened.
+    unsafe { (k.cc_close)(ctx.ctx, cc) };
+    result
+}
+
+fn read(ctx: &Ctx, cc: Ccache) -> Result<CredentialCache, SignInError> {
+    let k = ctx.k;
+    // SAFETY: the strings belong to the open cache handle and are copied at once.
+    let name = unsafe {
+        let t = CStr::from_ptr((k.cc_get_type)(ctx.ctx, cc)).to_string_lossy();
+        let n = CStr::from_ptr((k.cc_get_name)(ctx.ctx, cc)).to_string_lossy();
+        format!("{t}:{n}")
+    };
+    let source = if std::env::var_os("KRB5CCNAME").is_some_and(|v| !v.is_empty()) {
+        CacheSource::Environment
+    } else {
+        CacheSource::Default
+    };
+    let cache = |state| CredentialCache {
+        name: name.clone(),
+        source,
+        state,
+    };
+    let mut princ: Principal = null_mut();
+    // SAFETY: the principal is freed below.
+    let code = unsafe { (k.cc_get_principal)(ctx.ctx, cc, &mut princ) };
+    if code == KRB5_FCC_NOFILE || code == KRB5_CC_NOTFOUND {
+        return Ok(cache(CacheState::NoCache));
+    }
+    if code != 0 {
+        return Err(ctx.error(code));
+    }
+    let principal = ctx.unparse(princ);
+    // SAFETY: freeing the principal krb5_cc_get_principal returned.
+    unsafe { (k.free_principal)(ctx.ctx, princ) };
+    let Some(principal) = principal else {
+        return Err(SignInError::Other("unreadable principal".to_string()));
+    };
+    let realm = realm_of(&principal).unwrap_or_default().to_string();
+    let tgt_name = CString::new(format!("krbtgt/{realm}@{realm}")).unwrap_or_default();
+    let mut tgt = None;
+    let mut cursor: *mut c_void = null_mut();
+    // SAFETY: iterating the open cache; each entry's contents are freed after reading the
+    // server name and times (the session key and ticket are never looked at).
+    unsafe {
+        let code = (k.cc_start_seq_get)(ctx.ctx, cc, &mut cursor);
+        if code != 0 {
+            return Err(ctx.error(code));
+        }
+        loop {
+            let mut creds: Creds = std::mem::zeroed();
+            let code = (k.cc_next_cred)(ctx.ctx, cc, &mut cursor, &mut creds);
+            if code == KRB5_CC_END {
+                break;
+            }
+            if code != 0 {
+                (k.cc_end_seq_get)(ctx.ctx, cc, &mut cursor);
+                return Err(ctx.error(code));
+            }
+            let server = ctx.unparse(creds.server);
+            if server.as_deref().map(str::as_bytes) == Some(tgt_name.as_bytes()) {
+                let t = &creds.times;
+                if let (Some(start), Some(end)) =
+                    (time(t.starttime).or(time(t.authtime)), time(t.endtime))
+                {
+                    tgt = Some(TgtTimes {
+                        start,
+                        end,
+                        renew_until: if creds.ticket_flags & TKT_FLG_RENEWABLE != 0 {
+                            time(t.renew_till)
+                        } else {
+                            None
+                        },
+                    });
+                }
+            }
+            (k.free_cred_contents)(ctx.ctx, &mut creds);
+        }
+        (k.cc_end_seq_get)(ctx.ctx, cc, &mut cursor);
+    }
+    Ok(cache(match tgt {
+        Some(times) => CacheState::Tgt {
+            principal,
+            realm,
+            times,
+        },
+        None => CacheState::NoTgt { principal, realm },
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn realm_is_after_the_last_unescaped_at() {
+        assert_eq!(realm_of("user@EXAMPLE.TEST"), Some("EXAMPLE.TEST"));
+        assert_eq!(realm_of("a\\@b@R.TEST"), Some("R.TEST"));
+        assert_eq!(realm_of("HTTP/web@R"), Some("R"));
+        assert_eq!(realm_of("noat"), None);
+    }
+}
