@@ -130,6 +130,21 @@ causes! {
     ProxyPacError = "proxy.pac_error" rank 6,
     /// The proxy itself refuses the site (a 403 or its own error page).
     ProxyBlocked = "proxy.blocked" rank 6,
+    /// The site signs in with Kerberos (Negotiate) and this computer holds no ticket for
+    /// the realm. Ranks above a missing login: it says why none was sent.
+    KerberosNoTicket = "kerberos.no_ticket" rank 9,
+    /// The Kerberos ticket-granting ticket has ended.
+    KerberosTicketExpired = "kerberos.ticket_expired" rank 9,
+    /// No Kerberos server (KDC) of the realm answers: off the company network, VPN down.
+    KerberosKdcUnreachable = "kerberos.kdc_unreachable" rank 8,
+    /// The KDC does not know the site's service principal `HTTP/<host>` (an IP address, an
+    /// alias, a name without an SPN).
+    KerberosNoServicePrincipal = "kerberos.no_service_principal" rank 9,
+    /// fix401 signed in with the person's own ticket, so the browser is the one that does
+    /// not send it to this host (its Negotiate allowlist).
+    NegotiateBrowserNotAllowed = "negotiate.browser_not_allowed" rank 9,
+    /// The site offers only NTLM (Windows' own sign-in), no Negotiate or password scheme.
+    NtlmOnly = "ntlm.only" rank 9,
 }
 
 id_enum! {
@@ -151,11 +166,19 @@ id_enum! {
         FixClock = "fix-clock",
         /// Tell the site's owner (advice only, with a technical summary).
         ContactSiteOwner = "contact-site-owner",
+        /// Get a new Kerberos ticket (sign in to the domain again, `kinit`). Advice for now:
+        /// not a repair fix401 runs (see [`Action::is_repair`]).
+        RenewTicket = "renew-ticket",
+        /// Let the browser send Kerberos tickets to this host (its Negotiate allowlist).
+        /// Advice for now: not a repair fix401 runs.
+        AllowNegotiate = "allow-negotiate",
     }
 }
 
 impl Action {
     /// True for a repair fix401 performs itself (the rest is advice for the person).
+    /// `renew-ticket` and `allow-negotiate` are advice until their fixes are built, so
+    /// `fix` plans nothing for them.
     pub fn is_repair(self) -> bool {
         matches!(
             self,
@@ -310,8 +333,8 @@ mod tests {
 
     #[test]
     fn the_tables_list_every_contract_id_once() {
-        assert_eq!(Cause::ALL.len(), 24);
-        assert_eq!(Action::ALL.len(), 8);
+        assert_eq!(Cause::ALL.len(), 30);
+        assert_eq!(Action::ALL.len(), 10);
         let mut ids: Vec<&str> = Cause::ALL.iter().map(|c| c.id()).collect();
         ids.sort();
         ids.dedup();

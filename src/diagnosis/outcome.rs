@@ -180,6 +180,12 @@ pub fn cause_words(cause: Cause) -> &'static str {
         Cause::NetworkUnreachable => "The site cannot be reached",
         Cause::SiteDataStale => "Your browser’s saved data for this site is the likely problem",
         Cause::SiteWordpress => "This page does not work (the site runs WordPress)",
+        Cause::KerberosNoTicket => "You are not signed in to your company network",
+        Cause::KerberosTicketExpired => "Your company sign-in has expired",
+        Cause::KerberosKdcUnreachable => "Your company’s sign-in server cannot be reached",
+        Cause::KerberosNoServicePrincipal => "Company sign-in does not know this site’s name",
+        Cause::NegotiateBrowserNotAllowed => "Your browser does not send your sign-in to this site",
+        Cause::NtlmOnly => "This site accepts only Windows sign-in (NTLM)",
     }
 }
 
@@ -200,6 +206,14 @@ pub fn step(action: Action) -> &'static str {
         Action::FixClock => "Set this computer’s date and time correctly, then test again.",
         Action::ContactSiteOwner => {
             "This needs the site’s owner: send them (or your help desk) the fix401 report."
+        }
+        Action::RenewTicket => {
+            "Sign in to your company network again (Windows: lock and unlock the computer; \
+             Linux and macOS: run kinit or use Ticket Viewer), then test again."
+        }
+        Action::AllowNegotiate => {
+            "Allow your browser to send your company sign-in to this site (its Negotiate \
+             allowlist), then test again."
         }
     }
 }
