@@ -80,6 +80,7 @@ pub async fn diagnose(
     input: &str,
     opts: &DiagnoseOptions,
 ) -> crate::error::Result<Report> {
+    let deadline = tokio::time::Instant::now() + opts.timeout;
     let target = match crate::target::Target::parse(input) {
         Ok(t) => t,
         Err(invalid) => return Ok(Report::invalid(input, &invalid)),
@@ -182,6 +183,9 @@ pub async fn diagnose(
         site_data(sys, &target.host, opts.timeout)
     );
     let probe = probe?;
+    // Sign-in facts need the 401's challenge; they share the one deadline.
+    let sign_in =
+        crate::negotiate::evidence::gather(sys, &target.url, &probe, &probe_opts, deadline).await;
     if let Some(main) = probes.iter_mut().find(|p| p.main) {
         main.outcome = RouteProbe::outcome_of(&probe);
     }
@@ -193,6 +197,7 @@ pub async fn diagnose(
         browsers,
         probes,
         site_data,
+        sign_in,
     };
     let findings = crate::diagnosis::diagnose(&evidence);
     let works_from_here = crate::diagnosis::works_from_here(&evidence, &findings);
@@ -201,11 +206,13 @@ pub async fn diagnose(
         probe,
         browsers,
         probes,
+        sign_in,
         ..
     } = evidence;
     Ok(Report::build(&target, &probe, findings)
         .with_routes(browsers, probes)
-        .with_works_from_here(works_from_here))
+        .with_works_from_here(works_from_here)
+        .with_sign_in(sign_in))
 }
 
 /// What the supplied credentials say, without the secrets: the Bearer token's `exp` claim

@@ -121,6 +121,11 @@ pub struct Report {
     /// finding, which has no evidence then).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub works_from_here: Option<crate::diagnosis::WorksFromHere>,
+    /// What signing in with the person's own Kerberos ticket showed (mechanism, credential
+    /// cache, outcome: who signed in or the error class), when the site offers Negotiate,
+    /// Kerberos or only NTLM. Never a token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<crate::negotiate::SignIn>,
     /// When the test ran (HTTP date, UTC), so a ticket says when it was true.
     pub tested_at: String,
     /// The fix401 version.
@@ -186,6 +191,7 @@ impl Report {
             routes: Vec::new(),
             browser_routes: Vec::new(),
             works_from_here: None,
+            sign_in: None,
             tested_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
             fix401_version: env!("CARGO_PKG_VERSION"),
         }
@@ -274,6 +280,7 @@ impl Report {
             routes: Vec::new(),
             browser_routes: Vec::new(),
             works_from_here: None,
+            sign_in: None,
             tested_at: httpdate::fmt_http_date(std::time::SystemTime::now()),
             fix401_version: env!("CARGO_PKG_VERSION"),
         }
@@ -308,6 +315,12 @@ impl Report {
             self.outcome = self.outcome.offering(n.actions.first().copied());
         }
         self.works_from_here = note;
+        self
+    }
+
+    /// Adds the sign-in facts (the JSON `sign_in` object).
+    pub fn with_sign_in(mut self, sign_in: Option<crate::negotiate::SignIn>) -> Report {
+        self.sign_in = sign_in;
         self
     }
 

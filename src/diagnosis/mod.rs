@@ -4,7 +4,7 @@
 //! [`Evidence`] the check gathered (`check.rs`) and returns findings; nothing here talks
 //! to the system, the network or the clock. All wording of findings lives in this module:
 //! [`http`] (the re-test's answer), [`dns`] (the DNS facts), [`routes`] (the browsers' own
-//! routes), [`site_data`] (stored site data), [`outcome`] (the verdict words and headline).
+//! routes), [`site_data`] (stored site data), [`signin`] (Kerberos / Negotiate, NTLM), [`outcome`] (the verdict words and headline).
 //!
 //! The vocabulary ([`Cause`], [`Action`], [`Confidence`], [`Finding`], [`Verdict`]) lives in
 //! [`crate::model`]; it is re-exported here only so callers that still say
@@ -14,6 +14,7 @@ pub mod dns;
 pub mod http;
 pub mod outcome;
 pub mod routes;
+pub mod signin;
 pub mod site_data;
 
 pub use crate::model::{Action, Cause, Confidence, Finding, Verdict};
@@ -54,6 +55,9 @@ pub struct Evidence {
     pub probes: Vec<crate::route::RouteProbe>,
     /// What the browsers found hold for the site (`None` when not looked at).
     pub site_data: Option<SiteData>,
+    /// What signing in with the person's own Kerberos ticket showed, when the site offers
+    /// Negotiate, Kerberos or only NTLM.
+    pub sign_in: Option<crate::negotiate::SignIn>,
 }
 
 /// The findings for `ev`, most important first. Pure: the same evidence gives the same
@@ -61,6 +65,9 @@ pub struct Evidence {
 pub fn diagnose(ev: &Evidence) -> Vec<Finding> {
     let probe = &ev.probe;
     let mut findings = http::findings(&ev.target, probe, &ev.login, ev.site_data.as_ref());
+    if let Some(s) = &ev.sign_in {
+        signin::merge(&mut findings, s, ev.login.now);
+    }
     let dns = ev.dns.as_ref().map(dns_findings).unwrap_or_default();
     dns::merge_dns(&mut findings, dns, probe);
     let on_main: Vec<String> = ev

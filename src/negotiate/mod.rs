@@ -11,6 +11,7 @@
 //! [`SignInError::LibraryMissing`]. Windows (SSPI) is not built yet.
 
 mod codes;
+pub mod evidence;
 mod token;
 
 #[cfg(unix)]
@@ -20,6 +21,7 @@ mod krb5;
 
 use std::time::SystemTime;
 
+pub use evidence::{Mechanism, SignIn};
 pub use token::{Token, TokenKind};
 
 /// Why no token (or no cache facts) could be had: a small set of classes, each decided
