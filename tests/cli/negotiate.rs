@@ -296,3 +296,323 @@ fn service_ticket_only_cache_has_no_tgt() {
     let cc = realm.kinit_with(USER_PASSWORD, &["-S", "HTTP/localhost"]);
     kerberos::isolated(NAME, &env(&realm, &cc, 0));
 }
+
+// ---- `fix401 diagnose` with the user's own ticket, through the real binary ----
+
+use crate::support::servers::{Server, respond};
+use crate::support::{Outcome, TestEnv};
+use serde_json::Value;
+
+/// `fix401 --json diagnose URL` in a fresh temp home, with the realm's `krb5.conf` and `cc`
+/// as the cache in the child's environment (and `extra` variables), expecting exit 1.
+fn diagnose_with(
+    realm: &Realm,
+    cc: &kerberos::Ccache,
+    url: &str,
+    extra: &[(&str, OsString)],
+) -> (Outcome, Value) {
+    let home = TestEnv::new();
+    let mut cmd = home
+        .cmd(["--json", "diagnose", "--timeout", "20", url])
+        .env("KRB5_CONFIG", realm.krb5_config())
+        .env("KRB5CCNAME", cc.name());
+    for (k, v) in extra {
+        cmd = cmd.env(k, v);
+    }
+    let out = cmd.run().code(1);
+    let json = out.json();
+    (out, json)
+}
+
+fn causes(v: &Value) -> Vec<&str> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["cause"].as_str().unwrap())
+        .collect()
+}
+
+fn actions(finding: &Value) -> Vec<&str> {
+    finding["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect()
+}
+
+/// The first finding is `cause` and no generic "no login was sent" finding is left.
+#[track_caller]
+fn leads(v: &Value, cause: &str) {
+    let all = causes(v);
+    assert_eq!(all.first(), Some(&cause), "{v:#}");
+    assert!(!all.contains(&"credentials.missing"), "{all:?}");
+    assert_eq!(v["outcome"]["cause"], cause);
+}
+
+/// No ticket in the cache: `kerberos.no_ticket`, with `renew-ticket`, and the cache's state
+/// and the error class in `sign_in` — not "no login was sent".
+#[test]
+fn diagnose_without_a_ticket_is_kerberos_no_ticket() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.empty_ccache("diagnose-none");
+    let (_, v) = diagnose_with(&realm, &cc, &site.url("localhost"), &[]);
+    leads(&v, "kerberos.no_ticket");
+    assert_eq!(actions(&v["findings"][0]), ["renew-ticket"]);
+    assert_eq!(v["outcome"]["first_action"], "renew-ticket");
+    let s = &v["sign_in"];
+    assert_eq!(s["mechanism"], "negotiate");
+    assert_eq!(s["service"], "HTTP/localhost");
+    assert_eq!(s["cache"]["state"], "no_cache");
+    assert_eq!(s["cache"]["source"], "environment");
+    assert_eq!(s["cache"]["name"], cc.name());
+    assert_eq!(s["outcome"]["error_class"], "no_ticket");
+    let evidence = v["findings"][0]["evidence"].to_string();
+    assert!(
+        evidence.contains("the server offers: Negotiate"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("→ HTTP 401"), "{evidence}");
+}
+
+/// A 3-second ticket after its end: `kerberos.ticket_expired`, saying when it ended.
+#[test]
+fn diagnose_after_the_ticket_ended_is_kerberos_ticket_expired() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, Some("3s"));
+    std::thread::sleep(Duration::from_secs(4));
+    let (_, v) = diagnose_with(&realm, &cc, &site.url("localhost"), &[]);
+    leads(&v, "kerberos.ticket_expired");
+    let f = &v["findings"][0];
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(" ended ") && summary.contains("GMT"),
+        "{summary}"
+    );
+    assert_eq!(actions(f), ["renew-ticket"]);
+    let s = &v["sign_in"];
+    assert_eq!(s["cache"]["state"], "tgt");
+    assert_eq!(
+        s["cache"]["principal"],
+        format!("{USER}@{}", kerberos::REALM)
+    );
+    assert!(s["cache"]["tgt_end"].as_str().unwrap().ends_with("GMT"));
+    assert_eq!(s["outcome"]["error_class"], "ticket_expired");
+}
+
+/// The KDC stopped after `kinit`: `kerberos.kdc_unreachable`, naming the company network
+/// or VPN, with `retry` and `renew-ticket`.
+#[test]
+fn diagnose_with_the_kdc_stopped_is_kerberos_kdc_unreachable() {
+    let mut realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    realm.stop_kdc();
+    let (_, v) = diagnose_with(&realm, &cc, &site.url("localhost"), &[]);
+    leads(&v, "kerberos.kdc_unreachable");
+    let f = &v["findings"][0];
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("EXAMPLE.TEST") && summary.contains("company network or VPN"),
+        "{summary}"
+    );
+    assert_eq!(actions(f), ["retry", "renew-ticket"]);
+    assert_eq!(v["outcome"]["first_action"], "renew-ticket");
+    assert_eq!(v["sign_in"]["outcome"]["error_class"], "kdc_unreachable");
+}
+
+/// The site by IP address: the KDC knows no `HTTP/127.0.0.1`, and the finding says that an
+/// IP address is why, with `contact-site-owner`.
+#[test]
+fn diagnose_by_ip_address_is_kerberos_no_service_principal() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let (_, v) = diagnose_with(&realm, &cc, &site.url("127.0.0.1"), &[]);
+    leads(&v, "kerberos.no_service_principal");
+    let f = &v["findings"][0];
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("HTTP/127.0.0.1") && summary.contains("IP address 127.0.0.1"),
+        "{summary}"
+    );
+    assert_eq!(actions(f), ["contact-site-owner"]);
+    assert_eq!(v["sign_in"]["service"], "HTTP/127.0.0.1");
+    assert_eq!(
+        v["sign_in"]["outcome"]["error_class"],
+        "no_service_principal"
+    );
+}
+
+/// fix401's clock 15 minutes ahead (libfaketime in its process only): the KDC refuses the
+/// ticket request as clock skew, and `clock.skew` leads with the Kerberos evidence.
+#[test]
+fn diagnose_with_the_clock_ahead_is_clock_skew() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let (_, v) = diagnose_with(
+        &realm,
+        &cc,
+        &site.url("localhost"),
+        &kerberos::clock_offset("+15m"),
+    );
+    leads(&v, "clock.skew");
+    assert_eq!(v["sign_in"]["outcome"]["error_class"], "clock_skew");
+    let f = &v["findings"][0];
+    assert!(
+        f["evidence"].to_string().contains("Kerberos: the clocks"),
+        "{f:#}"
+    );
+    assert_eq!(actions(f)[0], "fix-clock");
+}
+
+/// With a valid ticket fix401 itself signs in (Apache's log names the user), so the browser
+/// is what does not send it: `negotiate.browser_not_allowed` with `allow-negotiate`, and
+/// `authenticated_as` is the user. No output — text, JSON, Markdown, HTML and JSON reports,
+/// the most verbose log — holds the token (`YII…`) or the password.
+#[test]
+fn diagnose_with_a_valid_ticket_is_browser_not_allowed_and_never_shows_the_token() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let user = format!("{USER}@{}", kerberos::REALM);
+    let (_, v) = diagnose_with(&realm, &cc, &site.url("localhost"), &[]);
+    leads(&v, "negotiate.browser_not_allowed");
+    let f = &v["findings"][0];
+    assert_eq!(
+        f["summary"],
+        format!(
+            "fix401 signed in as {user} with your ticket; your browser may not be allowed to \
+             send it to this host."
+        )
+    );
+    assert_eq!(actions(f)[0], "allow-negotiate");
+    assert_eq!(v["outcome"]["first_action"], "allow-negotiate");
+    assert!(f["evidence"].to_string().contains("HTTP 200"), "{f:#}");
+    assert_eq!(v["verdict"], "unauthorized");
+    let s = &v["sign_in"];
+    assert_eq!(s["outcome"]["authenticated_as"], user.as_str());
+    assert_eq!(s["outcome"]["status"], 200);
+    assert!(site.logged(&format!(
+        "{user} \"GET {} HTTP/1.1\" 200",
+        kerberos::PRIVATE_PATH
+    )));
+
+    let env = TestEnv::new();
+    let mut outputs = vec![v.to_string()];
+    let mut logs = Vec::new();
+    for json in [true, false] {
+        let mut args: Vec<String> = Vec::new();
+        if json {
+            args.push("--json".into());
+        }
+        args.push("diagnose".into());
+        for ext in ["md", "html", "json"] {
+            args.push("--report".into());
+            args.push(env.path(format!("r-{json}.{ext}")).display().to_string());
+        }
+        args.push(site.url("localhost"));
+        let out = env
+            .cmd(args)
+            .env("KRB5_CONFIG", realm.krb5_config())
+            .env("KRB5CCNAME", cc.name())
+            .env("FIX401_LOG", "trace")
+            .run()
+            .code(1);
+        if !json {
+            assert!(
+                out.stdout
+                    .starts_with("fix401 signed in as user@EXAMPLE.TEST"),
+                "{}",
+                out.stdout
+            );
+        }
+        outputs.push(out.stdout);
+        logs.push(out.stderr);
+    }
+    for entry in std::fs::read_dir(env.home()).unwrap() {
+        outputs.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    assert_eq!(outputs.len(), 9);
+    for o in &outputs {
+        assert!(o.contains("browser may not be allowed"), "{o}");
+    }
+    assert!(logs.iter().any(|l| !l.is_empty()), "the trace log ran");
+    for o in outputs.iter().chain(&logs) {
+        for secret in ["YII", "Negotiate YI", USER_PASSWORD] {
+            assert!(!o.contains(secret), "{secret} leaked into:\n{o}");
+        }
+    }
+}
+
+/// Without the Kerberos libraries (named by the override variables) the diagnosis still
+/// runs: the 401 finding says the libraries are missing, nothing crashes.
+#[test]
+fn diagnose_without_the_libraries_says_so_on_the_finding() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let [gss, krb5] = negotiate::LIBRARY_VARS;
+    let (_, v) = diagnose_with(
+        &realm,
+        &cc,
+        &site.url("localhost"),
+        &[
+            (gss, "/nonexistent/libgssapi_krb5.so.2".into()),
+            (krb5, "/nonexistent/libkrb5.so.3".into()),
+        ],
+    );
+    assert_eq!(causes(&v)[0], "credentials.missing", "{v:#}");
+    let evidence = v["findings"][0]["evidence"].to_string();
+    assert!(
+        evidence.contains("Kerberos libraries are not installed: /nonexistent/libgssapi_krb5.so.2"),
+        "{evidence}"
+    );
+    assert_eq!(v["sign_in"]["outcome"]["error_class"], "library_missing");
+    assert_eq!(v["sign_in"]["cache"]["error_class"], "library_missing");
+}
+
+/// A site that offers only NTLM: `ntlm.only`, explained, and recorded in `sign_in`; with
+/// Basic beside it, the person can still type a password (no `ntlm.only`).
+#[test]
+fn diagnose_an_ntlm_only_site_is_ntlm_only() {
+    let ntlm = Server::http(|_, _| respond(401, &[("WWW-Authenticate", b"NTLM")], b""));
+    let both = Server::http(|_, _| {
+        respond(
+            401,
+            &[
+                ("WWW-Authenticate", b"NTLM"),
+                ("WWW-Authenticate", b"Basic realm=\"x\""),
+            ],
+            b"",
+        )
+    });
+    let out = TestEnv::new()
+        .cmd(["--json", "diagnose", &ntlm.url("/")])
+        .run()
+        .code(1);
+    let v = out.json();
+    leads(&v, "ntlm.only");
+    let f = &v["findings"][0];
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Windows' own sign-in"),
+        "{f:#}"
+    );
+    assert_eq!(actions(f), ["contact-site-owner", "check-credentials"]);
+    assert_eq!(v["sign_in"]["mechanism"], "ntlm");
+    assert!(v["sign_in"]["outcome"].is_null());
+    let v = TestEnv::new()
+        .cmd(["--json", "diagnose", &both.url("/")])
+        .run()
+        .code(1)
+        .json();
+    assert_eq!(causes(&v)[0], "credentials.missing", "{v:#}");
+    assert!(!causes(&v).contains(&"ntlm.only"));
+}
