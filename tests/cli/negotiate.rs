@@ -616,3 +616,30 @@ fn diagnose_an_ntlm_only_site_is_ntlm_only() {
     assert_eq!(causes(&v)[0], "credentials.missing", "{v:#}");
     assert!(!causes(&v).contains(&"ntlm.only"));
 }
+
+/// `fix --yes` with a valid ticket: the diagnosis leads with `negotiate.browser_not_allowed`,
+/// and `allow-negotiate` (advice until its fix is built) is neither planned nor run; nothing
+/// is changed and the page still fails. No token in its output either.
+#[test]
+fn fix_runs_nothing_for_the_sign_in_advice() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let env = TestEnv::new();
+    let out = env
+        .cmd(["--json", "fix", "--yes", &site.url("localhost")])
+        .env("KRB5_CONFIG", realm.krb5_config())
+        .env("KRB5CCNAME", cc.name())
+        .run()
+        .code(1);
+    let report = out.json();
+    assert_eq!(report["verdict"], "still_failing", "{report:#}");
+    assert_eq!(report["outcome"]["cause"], "negotiate.browser_not_allowed");
+    let planned = report["plan"].to_string();
+    let done = report["actions"].to_string();
+    for id in ["allow-negotiate", "renew-ticket"] {
+        assert!(!planned.contains(id), "{id} planned: {planned}");
+        assert!(!done.contains(id), "{id} run: {done}");
+    }
+    assert!(!out.stdout.contains("YII") && !out.stderr.contains("YII"));
+}
