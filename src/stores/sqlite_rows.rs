@@ -4,7 +4,7 @@
 //! Matching runs in Rust over the host and partition columns ([`super::site`]), so it is
 //! the same tested code for every store and never a `LIKE` pattern.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine;
@@ -113,9 +113,9 @@ fn matches(kind: StoreKind, site: &Site, host: &str, partition: &str) -> bool {
 pub fn open(path: &Path) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| Error::sqlite(format!("cannot open {}", path.display()), e))?;
+        .map_err(|e| Error::sqlite_file(path, format!("cannot open {}", path.display()), e))?;
     conn.busy_timeout(Duration::from_millis(500))
-        .map_err(|e| Error::sqlite(format!("cannot open {}", path.display()), e))?;
+        .map_err(|e| Error::sqlite_file(path, format!("cannot open {}", path.display()), e))?;
     Ok(conn)
 }
 
@@ -200,12 +200,24 @@ fn column_names(conn: &Connection, table: &str) -> Result<Vec<String>> {
             _ => None,
         };
         out.push(name.ok_or_else(|| {
-            Error::Internal(format!(
-                "the {table} table has a column whose name is not text: the store is damaged"
-            ))
+            damaged(
+                conn,
+                format!("the {table} table has a column whose name is not text"),
+            )
         })?);
     }
     Ok(out)
+}
+
+/// A cookie database whose schema contradicts itself: the user's file is damaged.
+fn damaged(conn: &Connection, what: String) -> Error {
+    Error::BadFile {
+        path: conn.path().map(PathBuf::from).unwrap_or_default(),
+        message: format!(
+            "{what}: the store is damaged; close the browser that owns it and move it aside \
+             (the browser starts a new one, without its cookies)"
+        ),
+    }
 }
 
 /// Reads every column of the given rows.
@@ -217,12 +229,15 @@ pub fn save(conn: &Connection, kind: StoreKind, rowids: &[i64]) -> Result<SavedR
         .map_err(|e| Error::sqlite(ctx(), e))?;
     let columns = column_names(conn, l.table)?;
     if columns.len() != stmt.column_count() {
-        return Err(Error::Internal(format!(
-            "the {} table lists {} columns but a row has {}",
-            l.table,
-            columns.len(),
-            stmt.column_count()
-        )));
+        return Err(damaged(
+            conn,
+            format!(
+                "the {} table lists {} columns but a row has {}",
+                l.table,
+                columns.len(),
+                stmt.column_count()
+            ),
+        ));
     }
     let mut rows = Vec::with_capacity(rowids.len());
     for id in rowids {

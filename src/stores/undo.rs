@@ -114,7 +114,9 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
                         continue;
                     }
                 };
-                let (bytes, exact) = saved.restore(&current)?;
+                let (bytes, exact) = saved
+                    .restore(&current)
+                    .map_err(|e| e.in_file(&item.original))?;
                 files::write_atomic(&item.original, &bytes)?;
                 fault("undo-file-rewritten");
                 if !exact {
