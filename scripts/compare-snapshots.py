@@ -12,12 +12,16 @@ import difflib, os, re, sys
 MASKS = [
     (re.compile(r"/tmp/[^\s\"'),:]+"), "<TMP>"),
     (re.compile(r"\.tmp[A-Za-z0-9]{6}"), "<TMP>"),
-    (re.compile(r"(127\.0\.0\.1|localhost|\[::1\]):\d+"), r"\1:<PORT>"),
+    (re.compile(r"(127\.0\.0\.1|localhost|\[::1\]|[a-z0-9-]+\.[a-z]+):\d{2,5}\b"), r"\1:<PORT>"),
+    (re.compile(r"\b[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT"), "<DATE>"),
     (re.compile(r"\d+(\.\d+)?\s?(ms|µs|us|s)\b"), "<T>"),
     (re.compile(r"\"(total_ms|elapsed_ms|ms|duration_ms|[a-z_]+_ms)\":\s?[\d.]+"), r'"\1":<T>'),
     (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?"), "<DATE>"),
     (re.compile(r"\b\d{8}T\d{6}Z?(-\d+)?\b"), "<ID>"),
-    (re.compile(r"\bpid \d+\b"), "pid <N>"),
+    (re.compile(r"\b\d{8}-\d{6}\b"), "<ID>"),
+    (re.compile(r"\b(pid|process|PID) \d+\b"), r"\1 <N>"),
+    (re.compile(r"\b(process [\w.-]+) \(\d+\)"), r"\1 (<N>)"),
+    (re.compile(r"\b(kill -[A-Z]+) \d+\b"), r"\1 <N>"),
     (re.compile(r"\b1[6-9]\d{8}\b"), "<EPOCH>"),
 ]
 
