@@ -379,10 +379,15 @@ fn sqlite_skip(sys: &System, path: &Path, e: &Error) -> Skipped {
     if let Err(io) = std::fs::File::open(path) {
         return io_skip(sys, path, &io);
     }
+    // The skip names the store already: a damaged one's reason is what is wrong with it.
+    let reason = match e {
+        Error::BadFile { message, .. } => message.clone(),
+        _ => text,
+    };
     Skipped {
         code: SkipCode::Unreadable,
         path: Some(path.to_path_buf()),
-        reason: text,
+        reason,
         remedy: None,
     }
 }
