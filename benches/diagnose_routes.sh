@@ -6,11 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${RUNS:-30}"
-command -v hyperfine >/dev/null || { echo "hyperfine is missing: scripts/install-deps.sh" >&2; exit 1; }
+source benches/common.sh
+require hyperfine
 squid_bin="$(command -v squid || echo /usr/sbin/squid)"
 [ -x "$squid_bin" ] || { echo "squid is missing: scripts/install-deps.sh" >&2; exit 1; }
-cargo build --release --quiet --bin fix401
-bin="$PWD/target/release/fix401"
+build_cli
 work="$(mktemp -d)"
 chmod 777 "$work" # squid drops to its own user and writes its logs here
 cleanup() {
@@ -25,32 +25,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 squid_port="$(free_port)"
 
 # One loopback server: the site (200) and the PAC file at /proxy.pac.
-cat >"$work/server.py" <<PY
-import http.server
-PAC = b'''function FindProxyForURL(url, host) {
-  if (isPlainHostName(host) || dnsDomainIs(host, ".corp.example")) return "DIRECT";
-  if (isInNet(host, "127.0.0.0", "255.0.0.0")) return "PROXY 127.0.0.1:$squid_port; DIRECT";
-  return "DIRECT";
-}'''
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        body, ctype = (PAC, "application/x-ns-proxy-autoconfig") if self.path.endswith("/proxy.pac") else (b"<p>it works</p>", "text/html")
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a): pass
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-print(srv.server_address[1], flush=True)
-srv.serve_forever()
-PY
-python3 "$work/server.py" >"$work/port" &
-server_pid=$!
-for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
-port="$(cat "$work/port")"
+start_server pac "$squid_port"
 
 cat >"$work/squid.conf" <<CONF
 http_port 127.0.0.1:$squid_port
@@ -86,12 +61,5 @@ hyperfine -N --style basic --warmup 3 --runs "$runs" --export-json "$work/result
   -n direct "$bin --home $work/direct --json diagnose $url" \
   -n pac "$bin --home $work/pac --json diagnose $url"
 
-python3 - "$work/result.json" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-d, p = r["direct"]["median"], r["pac"]["median"]
-print(f"median direct            {d*1000:.2f} ms ({len(r['direct']['times'])} runs)")
-print(f"median PAC-chosen proxy  {p*1000:.2f} ms ({len(r['pac']['times'])} runs)")
-print(f"ratio PAC route/direct = {p/d:.2f} (target <= 1.3)")
-PY
+ratio "$work/result.json" direct direct pac "PAC-chosen proxy" "PAC route/direct" 1.3
 cargo bench --quiet --bench pac

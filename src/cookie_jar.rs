@@ -126,7 +126,7 @@ fn open_read_only(path: &Path) -> Result<Connection> {
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| Error::sqlite(format!("opening {}", path.display()), e))
+    .map_err(|e| Error::sqlite_file(path, format!("opening {}", path.display()), e))
 }
 
 fn read_firefox(path: &Path, host: &str, req_path: &str, secure: bool) -> Result<JarRead> {
@@ -137,7 +137,7 @@ fn read_firefox(path: &Path, host: &str, req_path: &str, secure: bool) -> Result
             "SELECT name, value, host, path, expiry, isSecure FROM moz_cookies \
              WHERE originAttributes = ''",
         )
-        .map_err(|e| Error::sqlite(format!("reading {}", path.display()), e))?;
+        .map_err(|e| Error::sqlite_file(path, format!("reading {}", path.display()), e))?;
     let rows = stmt
         .query_map([], |r| {
             Ok((
@@ -149,14 +149,14 @@ fn read_firefox(path: &Path, host: &str, req_path: &str, secure: bool) -> Result
                 r.get::<_, i64>(5)?,
             ))
         })
-        .map_err(|e| Error::sqlite(format!("reading {}", path.display()), e))?;
+        .map_err(|e| Error::sqlite_file(path, format!("reading {}", path.display()), e))?;
     let user_version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap_or(17);
     let mut cookies = Vec::new();
     for row in rows {
         let (name, value, chost, cpath, expiry, is_secure) =
-            row.map_err(|e| Error::sqlite(format!("reading {}", path.display()), e))?;
+            row.map_err(|e| Error::sqlite_file(path, format!("reading {}", path.display()), e))?;
         // Schema 16 made `expiry` milliseconds; before it was seconds.
         let expiry_ms = if user_version >= 16 {
             expiry
@@ -195,7 +195,7 @@ fn read_chromium(os: Os, path: &Path, host: &str, req_path: &str, secure: bool) 
             "SELECT name, value, encrypted_value, host_key, path, expires_utc, is_secure, \
              has_expires FROM cookies WHERE top_frame_site_key = ''",
         )
-        .map_err(|e| Error::sqlite(format!("reading {}", path.display()), e))?;
+        .map_err(|e| Error::sqlite_file(path, format!("reading {}", path.display()), e))?;
     let rows = stmt
         .query_map([], |r| {
             Ok((
@@ -209,11 +209,11 @@ fn read_chromium(os: Os, path: &Path, host: &str, req_path: &str, secure: bool) 
                 r.get::<_, i64>(7)?,
             ))
         })
-        .map_err(|e| Error::sqlite(format!("reading {}", path.display()), e))?;
+        .map_err(|e| Error::sqlite_file(path, format!("reading {}", path.display()), e))?;
     let mut cookies = Vec::new();
     for row in rows {
         let (name, value, encrypted, chost, cpath, expires, is_secure, has_expires) =
-            row.map_err(|e| Error::sqlite(format!("reading {}", path.display()), e))?;
+            row.map_err(|e| Error::sqlite_file(path, format!("reading {}", path.display()), e))?;
         if (has_expires != 0 && expires <= now)
             || (is_secure != 0 && !secure)
             || !domain_matches(&chost, host)

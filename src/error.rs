@@ -4,7 +4,9 @@
 //! who has to act on it: what was wrong and what to do. The CLI maps errors to exit codes
 //! (`exit_code()`), the desktop shell sends them to the page as `{code, message}`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use rusqlite::ErrorCode;
 
 /// Result alias used throughout the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -18,9 +20,10 @@ pub enum Error {
     BadInput(String),
 
     /// A file the user pointed at (configuration, store, backup) is malformed.
-    #[error("{path}: {message}")]
+    #[error("{}{message}", file_prefix(path))]
     BadFile {
-        /// The file that is wrong.
+        /// The file that is wrong (empty while only a decoder of its bytes has seen it: the
+        /// caller names it with [`Error::in_file`]).
         path: PathBuf,
         /// What is wrong with it, including the line where one is known.
         message: String,
@@ -98,5 +101,72 @@ impl Error {
             context: context.into(),
             source,
         }
+    }
+
+    /// Like [`Error::sqlite`] for the database at `path`, except that a file SQLite calls
+    /// damaged or not a database at all is the user's file being wrong: [`Error::BadFile`],
+    /// saying what to do.
+    pub fn sqlite_file(path: &Path, context: impl Into<String>, source: rusqlite::Error) -> Self {
+        if sqlite_code(&source)
+            .is_some_and(|c| matches!(c, ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase))
+        {
+            return Error::BadFile {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{}: {source}; the file is damaged: close the browser that owns it and \
+                     move it aside (the browser starts a new one, without its cookies)",
+                    context.into()
+                ),
+            };
+        }
+        Error::sqlite(context, source)
+    }
+
+    /// A file's contents are malformed, found by a decoder that sees only its bytes; the
+    /// caller names the file with [`Error::in_file`].
+    pub fn malformed(message: impl Into<String>) -> Self {
+        Error::BadFile {
+            path: PathBuf::new(),
+            message: message.into(),
+        }
+    }
+
+    /// Names `path` as the file of an [`Error::BadFile`] that does not name one yet; any
+    /// other error is returned as it is.
+    pub fn in_file(self, path: &Path) -> Self {
+        match self {
+            Error::BadFile { path: p, message } if p.as_os_str().is_empty() => Error::BadFile {
+                path: path.to_path_buf(),
+                message,
+            },
+            other => other,
+        }
+    }
+
+    /// True when SQLite said another connection holds the database (busy or locked), by
+    /// its result code rather than its message.
+    pub fn is_sqlite_busy(&self) -> bool {
+        match self {
+            Error::Sqlite { source, .. } => sqlite_code(source)
+                .is_some_and(|c| matches!(c, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)),
+            _ => false,
+        }
+    }
+}
+
+/// SQLite's primary result code of an error that came from SQLite itself.
+fn sqlite_code(e: &rusqlite::Error) -> Option<ErrorCode> {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => Some(f.code),
+        _ => None,
+    }
+}
+
+/// `path: ` before a [`Error::BadFile`] message, or nothing while no file is named yet.
+fn file_prefix(path: &Path) -> String {
+    if path.as_os_str().is_empty() {
+        String::new()
+    } else {
+        format!("{}: ", path.display())
     }
 }

@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+#[cfg(test)]
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -163,7 +165,23 @@ impl CommandRunner for RealRunner {
     }
 }
 
-/// A runner for tests: records every command and answers from a table of canned outputs.
+/// The runner of a simulated machine (a home laid out as another OS): it starts nothing and
+/// answers every command with success and no output, so a simulated run never touches this
+/// machine.
+#[derive(Debug, Default)]
+pub struct SimulatedRunner;
+
+impl CommandRunner for SimulatedRunner {
+    fn run(&self, _cmd: &CommandSpec) -> std::io::Result<CommandOutput> {
+        Ok(CommandOutput {
+            status: Some(0),
+            ..CommandOutput::default()
+        })
+    }
+}
+
+/// A runner for unit tests: records every command and answers from a table of canned outputs.
+#[cfg(test)]
 #[derive(Debug, Default)]
 pub struct RecordingRunner {
     calls: Mutex<Vec<CommandSpec>>,
@@ -171,6 +189,7 @@ pub struct RecordingRunner {
     missing: Mutex<Vec<String>>,
 }
 
+#[cfg(test)]
 impl RecordingRunner {
     /// A runner whose commands all succeed with empty output.
     pub fn new() -> Self {
@@ -201,6 +220,7 @@ impl RecordingRunner {
     }
 }
 
+#[cfg(test)]
 impl CommandRunner for RecordingRunner {
     fn run(&self, cmd: &CommandSpec) -> std::io::Result<CommandOutput> {
         self.calls.lock().expect("runner lock").push(cmd.clone());
@@ -414,8 +434,8 @@ impl System {
     }
 
     /// A simulated machine: `home` laid out as `os`. The environment is what that OS would
-    /// set for such a home (`APPDATA`, `LOCALAPPDATA`, no `XDG_*` overrides), commands are
-    /// refused unless a runner is supplied, and no process is running.
+    /// set for such a home (`APPDATA`, `LOCALAPPDATA`, no `XDG_*` overrides), commands start
+    /// nothing ([`SimulatedRunner`]) unless a runner is supplied, and no process is running.
     pub fn simulated(os: Os, home: impl Into<PathBuf>) -> System {
         let home = home.into();
         let mut env = HashMap::new();
@@ -439,7 +459,7 @@ impl System {
             data_dir,
             env,
             live: false,
-            runner: Arc::new(RecordingRunner::new()),
+            runner: Arc::new(SimulatedRunner),
             processes: Arc::new(FixedProcesses::default()),
             dns_server: None,
             upstream_dns: None,

@@ -16,7 +16,11 @@ const MAX_SIZE: usize = 512 * 1024 * 1024;
 
 /// Decodes a mozlz4 file into its JSON text.
 pub fn decode(bytes: &[u8]) -> Result<Vec<u8>> {
-    let bad = |m: &str| Error::Internal(format!("not a mozlz4 session store: {m}"));
+    let bad = |m: &str| {
+        Error::malformed(format!(
+            "not a mozlz4 session store ({m}): the file is damaged; {SESSION_REMEDY}"
+        ))
+    };
     if bytes.len() < 12 || &bytes[..8] != MAGIC {
         return Err(bad("magic missing"));
     }
@@ -114,8 +118,14 @@ pub struct Removal {
     pub saved: Saved,
 }
 
+/// What to do about a damaged session store: Firefox writes a new one when it closes.
+const SESSION_REMEDY: &str =
+    "close Firefox and move the file aside (Firefox writes a new one), then run again";
+
 fn shape_error(e: impl std::fmt::Display) -> Error {
-    Error::Internal(format!("session store is not the JSON Firefox writes: {e}"))
+    Error::malformed(format!(
+        "session store is not the JSON Firefox writes ({e}); {SESSION_REMEDY}"
+    ))
 }
 
 /// Offset of `part` inside `whole` (both the same buffer).
@@ -248,8 +258,9 @@ pub fn restore(current: &[u8], saved: &Saved) -> Result<(Vec<u8>, bool)> {
         let mut text = json;
         for cut in &saved.cuts {
             if cut.offset > text.len() {
-                return Err(Error::Internal(format!(
-                    "backup holds a cut at {} past the end of the session store",
+                return Err(Error::malformed(format!(
+                    "the backup holds a cut at {} past the end of this session store: the \
+                     backup does not fit the file; its entries stay in the backup",
                     cut.offset
                 )));
             }
@@ -260,7 +271,10 @@ pub fn restore(current: &[u8], saved: &Saved) -> Result<(Vec<u8>, bool)> {
     let mut v: Value = serde_json::from_slice(&json).map_err(shape_error)?;
     for e in &saved.entries {
         let cookie: Value = serde_json::from_str(&e.json).map_err(|err| {
-            Error::Internal(format!("backup holds a cookie that is not JSON: {err}"))
+            Error::malformed(format!(
+                "the backup holds a cookie for this session store that is not JSON ({err}): \
+                 the backup is damaged; its entries stay in it"
+            ))
         })?;
         let window = e.window.and_then(|i| {
             v.get_mut("windows")

@@ -307,13 +307,20 @@ pub struct AppliedItem {
 }
 
 /// Aborts the process at a named step when `FIX401_FAULT` names it (fault-injection tests
-/// kill fix401 between steps to prove every store and backup survives).
-pub fn fault(step: &str) {
+/// kill fix401 between steps to prove every store and backup survives). Only in builds with
+/// the `fault-injection` feature, which the test build turns on and a release never has.
+#[cfg(feature = "fault-injection")]
+pub(crate) fn fault(step: &str) {
     if std::env::var("FIX401_FAULT").is_ok_and(|v| v == step) {
         eprintln!("fix401: FIX401_FAULT={step}: aborting here (test)");
         std::process::abort();
     }
 }
+
+/// Without the `fault-injection` feature a named step is just a name: nothing is read.
+#[cfg(not(feature = "fault-injection"))]
+#[inline(always)]
+pub(crate) fn fault(_step: &str) {}
 
 /// Lists the backups, newest first; backups older than 30 days are pruned first.
 pub fn list_backups(sys: &System) -> Result<Vec<BackupSummary>> {
@@ -361,7 +368,7 @@ fn io_skip(sys: &System, path: &Path, e: &std::io::Error) -> Skipped {
 
 fn sqlite_skip(sys: &System, path: &Path, e: &Error) -> Skipped {
     let text = e.to_string();
-    if text.contains("locked") || text.contains("busy") {
+    if e.is_sqlite_busy() {
         return Skipped {
             code: SkipCode::StoreLocked,
             path: Some(path.to_path_buf()),
@@ -372,10 +379,15 @@ fn sqlite_skip(sys: &System, path: &Path, e: &Error) -> Skipped {
     if let Err(io) = std::fs::File::open(path) {
         return io_skip(sys, path, &io);
     }
+    // The skip names the store already: a damaged one's reason is what is wrong with it.
+    let reason = match e {
+        Error::BadFile { message, .. } => message.clone(),
+        _ => text,
+    };
     Skipped {
         code: SkipCode::Unreadable,
         path: Some(path.to_path_buf()),
-        reason: text,
+        reason,
         remedy: None,
     }
 }
@@ -777,7 +789,7 @@ fn apply_item(
                 mut names,
                 bytes: new,
                 saved,
-            }) = rewrite(item.kind, &bytes, site)?
+            }) = rewrite(item.kind, &bytes, site).map_err(|e| e.in_file(&item.store))?
             else {
                 return Ok((0, 0));
             };

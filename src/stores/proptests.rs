@@ -471,6 +471,15 @@ fn session_store_sizes_the_data_cannot_hold_are_refused() {
     file.extend([0x10, b'{', b'}']);
     let e = firefox_session::decode(&file).unwrap_err();
     assert!(e.to_string().contains("size too large"), "{e}");
+    // A damaged user file: bad_file (exit 2), named by the caller that knows the path.
+    let e = e.in_file(std::path::Path::new("/p/sessionstore.jsonlz4"));
+    assert_eq!(e.code(), "bad_file");
+    assert!(
+        e.to_string()
+            .starts_with("/p/sessionstore.jsonlz4: not a mozlz4"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("move the file aside"), "{e}");
 }
 
 // ------------------------------------------------------------------ Safari

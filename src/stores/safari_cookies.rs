@@ -49,7 +49,12 @@ fn cstr(rec: &[u8], off: u32) -> Option<String> {
 
 /// Parses a binarycookies file.
 pub fn parse(b: &[u8]) -> Result<Jar> {
-    let bad = |m: &str| Error::Internal(format!("not a Cookies.binarycookies file: {m}"));
+    let bad = |m: &str| {
+        Error::malformed(format!(
+            "not a Cookies.binarycookies file ({m}): the file is damaged; quit Safari and \
+             move it aside (Safari starts a new one, without its cookies)"
+        ))
+    };
     if b.get(..4) != Some(b"cook") {
         return Err(bad("magic 'cook' missing"));
     }
@@ -231,10 +236,18 @@ pub fn restore(current: &[u8], saved: &Saved) -> Result<(Vec<u8>, bool)> {
     let mut jar = parse(current)?;
     let mut records = Vec::with_capacity(saved.removed.len());
     for r in &saved.removed {
-        let raw = b64()
-            .decode(&r.raw)
-            .map_err(|e| Error::Internal(format!("backup holds a bad record: {e}")))?;
-        let bad = || Error::Internal("backup holds a record that does not parse".into());
+        let raw = b64().decode(&r.raw).map_err(|e| {
+            Error::malformed(format!(
+                "the backup holds a binarycookies record that is not base64 ({e}): the \
+                     backup is damaged; its entries stay in it"
+            ))
+        })?;
+        let bad = || {
+            Error::malformed(
+                "the backup holds a binarycookies record that does not parse: the backup is \
+                 damaged; its entries stay in it",
+            )
+        };
         let domain = u32_le(&raw, 16)
             .and_then(|o| cstr(&raw, o))
             .ok_or_else(bad)?;

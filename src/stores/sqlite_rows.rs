@@ -4,7 +4,7 @@
 //! Matching runs in Rust over the host and partition columns ([`super::site`]), so it is
 //! the same tested code for every store and never a `LIKE` pattern.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine;
@@ -113,9 +113,9 @@ fn matches(kind: StoreKind, site: &Site, host: &str, partition: &str) -> bool {
 pub fn open(path: &Path) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| Error::sqlite(format!("cannot open {}", path.display()), e))?;
+        .map_err(|e| Error::sqlite_file(path, format!("cannot open {}", path.display()), e))?;
     conn.busy_timeout(Duration::from_millis(500))
-        .map_err(|e| Error::sqlite(format!("cannot open {}", path.display()), e))?;
+        .map_err(|e| Error::sqlite_file(path, format!("cannot open {}", path.display()), e))?;
     Ok(conn)
 }
 
@@ -165,10 +165,10 @@ pub fn find(
         sql.push_str(&format!(" WHERE rowid IN ({})", list.join(",")));
     }
     let ctx = || format!("cannot read the {} table", l.table);
-    let mut stmt = conn.prepare(&sql).map_err(|e| Error::sqlite(ctx(), e))?;
-    let mut rows = stmt.query([]).map_err(|e| Error::sqlite(ctx(), e))?;
+    let mut stmt = conn.prepare(&sql).map_err(|e| sqlite_err(conn, ctx(), e))?;
+    let mut rows = stmt.query([]).map_err(|e| sqlite_err(conn, ctx(), e))?;
     let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(|e| Error::sqlite(ctx(), e))? {
+    while let Some(row) = rows.next().map_err(|e| sqlite_err(conn, ctx(), e))? {
         // Borrowed text: no allocation for the (many) rows of other sites.
         let text = |i: usize| -> &str {
             match row.get_ref(i) {
@@ -177,7 +177,7 @@ pub fn find(
             }
         };
         if matches(kind, site, text(1), text(2)) {
-            let rowid: i64 = row.get(0).map_err(|e| Error::sqlite(ctx(), e))?;
+            let rowid: i64 = row.get(0).map_err(|e| sqlite_err(conn, ctx(), e))?;
             out.push((rowid, text(3).to_string()));
         }
     }
@@ -191,21 +191,39 @@ fn column_names(conn: &Connection, table: &str) -> Result<Vec<String>> {
     let ctx = || format!("cannot read the columns of {table}");
     let mut stmt = conn
         .prepare(&format!("PRAGMA table_info({table})"))
-        .map_err(|e| Error::sqlite(ctx(), e))?;
-    let mut rows = stmt.query([]).map_err(|e| Error::sqlite(ctx(), e))?;
+        .map_err(|e| sqlite_err(conn, ctx(), e))?;
+    let mut rows = stmt.query([]).map_err(|e| sqlite_err(conn, ctx(), e))?;
     let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(|e| Error::sqlite(ctx(), e))? {
-        let name = match row.get_ref(1).map_err(|e| Error::sqlite(ctx(), e))? {
+    while let Some(row) = rows.next().map_err(|e| sqlite_err(conn, ctx(), e))? {
+        let name = match row.get_ref(1).map_err(|e| sqlite_err(conn, ctx(), e))? {
             ValueRef::Text(t) => std::str::from_utf8(t).map(str::to_string).ok(),
             _ => None,
         };
         out.push(name.ok_or_else(|| {
-            Error::Internal(format!(
-                "the {table} table has a column whose name is not text: the store is damaged"
-            ))
+            damaged(
+                conn,
+                format!("the {table} table has a column whose name is not text"),
+            )
         })?);
     }
     Ok(out)
+}
+
+/// An SQLite error on `conn`'s store: [`Error::sqlite_file`] for the file it has open.
+fn sqlite_err(conn: &Connection, context: String, e: rusqlite::Error) -> Error {
+    let path = conn.path().map(PathBuf::from).unwrap_or_default();
+    Error::sqlite_file(&path, context, e)
+}
+
+/// A cookie database whose schema contradicts itself: the user's file is damaged.
+fn damaged(conn: &Connection, what: String) -> Error {
+    Error::BadFile {
+        path: conn.path().map(PathBuf::from).unwrap_or_default(),
+        message: format!(
+            "{what}: the store is damaged; close the browser that owns it and move it aside \
+             (the browser starts a new one, without its cookies)"
+        ),
+    }
 }
 
 /// Reads every column of the given rows.
@@ -214,24 +232,27 @@ pub fn save(conn: &Connection, kind: StoreKind, rowids: &[i64]) -> Result<SavedR
     let ctx = || format!("cannot save rows of {}", l.table);
     let mut stmt = conn
         .prepare(&format!("SELECT * FROM {} WHERE rowid = ?1", l.table))
-        .map_err(|e| Error::sqlite(ctx(), e))?;
+        .map_err(|e| sqlite_err(conn, ctx(), e))?;
     let columns = column_names(conn, l.table)?;
     if columns.len() != stmt.column_count() {
-        return Err(Error::Internal(format!(
-            "the {} table lists {} columns but a row has {}",
-            l.table,
-            columns.len(),
-            stmt.column_count()
-        )));
+        return Err(damaged(
+            conn,
+            format!(
+                "the {} table lists {} columns but a row has {}",
+                l.table,
+                columns.len(),
+                stmt.column_count()
+            ),
+        ));
     }
     let mut rows = Vec::with_capacity(rowids.len());
     for id in rowids {
-        let mut q = stmt.query([id]).map_err(|e| Error::sqlite(ctx(), e))?;
-        if let Some(row) = q.next().map_err(|e| Error::sqlite(ctx(), e))? {
+        let mut q = stmt.query([id]).map_err(|e| sqlite_err(conn, ctx(), e))?;
+        if let Some(row) = q.next().map_err(|e| sqlite_err(conn, ctx(), e))? {
             let mut cells = Vec::with_capacity(columns.len());
             for i in 0..columns.len() {
                 cells.push(Cell::from_ref(
-                    row.get_ref(i).map_err(|e| Error::sqlite(ctx(), e))?,
+                    row.get_ref(i).map_err(|e| sqlite_err(conn, ctx(), e))?,
                 ));
             }
             rows.push(cells);
@@ -249,12 +270,12 @@ pub fn delete(conn: &Connection, kind: StoreKind, rowids: &[i64]) -> Result<usiz
     let l = layout(kind)?;
     let mut stmt = conn
         .prepare(&format!("DELETE FROM {} WHERE rowid = ?1", l.table))
-        .map_err(|e| Error::sqlite(format!("cannot delete from {}", l.table), e))?;
+        .map_err(|e| sqlite_err(conn, format!("cannot delete from {}", l.table), e))?;
     let mut n = 0;
     for id in rowids {
         n += stmt
             .execute([id])
-            .map_err(|e| Error::sqlite(format!("cannot delete from {}", l.table), e))?;
+            .map_err(|e| sqlite_err(conn, format!("cannot delete from {}", l.table), e))?;
     }
     Ok(n)
 }
@@ -263,7 +284,7 @@ pub fn delete(conn: &Connection, kind: StoreKind, rowids: &[i64]) -> Result<usiz
 /// column, so a row the browser set again since is replaced by the saved one.
 pub fn restore(conn: &Connection, saved: &SavedRows) -> Result<usize> {
     let rows = checked_values(saved).map_err(|why| {
-        Error::BadInput(format!(
+        Error::malformed(format!(
             "the backup's saved rows of {:?} cannot be put back: {why}. The backup was \
              changed or damaged; these rows were not restored",
             saved.table
@@ -293,10 +314,10 @@ pub fn restore(conn: &Connection, saved: &SavedRows) -> Result<usize> {
     for (row, values) in saved.rows.iter().zip(&rows) {
         let mut stmt = conn
             .prepare_cached(&sql_for(row))
-            .map_err(|e| Error::sqlite(ctx(), e))?;
+            .map_err(|e| sqlite_err(conn, ctx(), e))?;
         n += stmt
             .execute(rusqlite::params_from_iter(values.iter()))
-            .map_err(|e| Error::sqlite(ctx(), e))?;
+            .map_err(|e| sqlite_err(conn, ctx(), e))?;
     }
     Ok(n)
 }
@@ -362,6 +383,52 @@ mod tests {
         c.execute_batch("DELETE FROM cookies").unwrap();
         restore(&c, &saved).unwrap();
         assert_eq!(dump(&c), before);
+    }
+
+    #[test]
+    fn a_file_that_is_no_database_is_a_bad_file_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Cookies");
+        std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+        let err = open(&path)
+            .and_then(|c| {
+                find(
+                    &c,
+                    StoreKind::ChromiumCookies,
+                    &Site::parse("a.test", false)?,
+                    None,
+                )
+            })
+            .unwrap_err();
+        match &err {
+            Error::BadFile { path: p, message } => {
+                assert_eq!(p, &path);
+                assert!(message.contains("move it aside"), "{message}");
+            }
+            other => panic!("not a bad file: {other:?}"),
+        }
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn a_store_another_connection_holds_is_busy_by_its_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Cookies");
+        let holder = Connection::open(&path).unwrap();
+        holder
+            .execute_batch("CREATE TABLE cookies(host_key TEXT, name TEXT); BEGIN EXCLUSIVE;")
+            .unwrap();
+        let conn = open(&path).unwrap();
+        conn.busy_timeout(Duration::from_millis(1)).unwrap();
+        let err = find(
+            &conn,
+            StoreKind::ChromiumCookies,
+            &Site::parse("a.test", false).unwrap(),
+            None,
+        )
+        .unwrap_err();
+        assert!(err.is_sqlite_busy(), "{err:?}");
+        assert!(!Error::Internal("database is locked".into()).is_sqlite_busy());
     }
 
     fn dump(c: &Connection) -> Vec<Vec<u8>> {

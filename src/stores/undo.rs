@@ -88,7 +88,8 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
                     .map_err(|e| {
                         Error::sqlite(format!("cannot lock {}", item.original.display()), e)
                     })?;
-                let n = sqlite_rows::restore(&tx, &saved)?;
+                let n =
+                    sqlite_rows::restore(&tx, &saved).map_err(|e| e.in_file(&dir.join(file)))?;
                 fault("undo-rows-restored");
                 tx.commit().map_err(|e| {
                     Error::sqlite(format!("cannot commit {}", item.original.display()), e)
@@ -114,7 +115,9 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
                         continue;
                     }
                 };
-                let (bytes, exact) = saved.restore(&current)?;
+                let (bytes, exact) = saved
+                    .restore(&current)
+                    .map_err(|e| e.in_file(&item.original))?;
                 files::write_atomic(&item.original, &bytes)?;
                 fault("undo-file-rewritten");
                 if !exact {

@@ -1,13 +1,19 @@
 //! `fix401 fix`: consent handling, configuration, and the end-to-end repairs.
 
 use crate::support::TestEnv;
+use crate::support::dns::{Daemon, UpstreamDns, query_a, start_dnsmasq_with};
 use crate::support::fixsite::*;
+
+/// A real dnsmasq caching in front of `upstream`, without negative caching.
+fn dnsmasq(upstream: std::net::SocketAddr) -> Daemon {
+    start_dnsmasq_with(upstream, &["--no-negcache", "--user=root"])
+}
 
 /// A temp home whose Chromium holds the stale session cookie of `site`, and a DNS server
 /// that resolves a.test to loopback.
-fn chromium_home_with_stale_cookie(site: &StaleCookieSite) -> (TestEnv, TestDns) {
+fn chromium_home_with_stale_cookie(site: &StaleCookieSite) -> (TestEnv, UpstreamDns) {
     let env = TestEnv::new();
-    let dns = TestDns::start(300);
+    let dns = UpstreamDns::start();
     dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     chromium_visit(&env.home(), &site.url("a.test", "/login"));
     chromium_visit(&env.home(), &site.url("a.test", "/"));
@@ -146,18 +152,18 @@ mod fixtures {
 #[test]
 fn stale_dns_answer_is_flushed_and_the_retest_succeeds() {
     let site = StaleCookieSite::start();
-    let upstream = TestDns::start(3600);
+    let upstream = UpstreamDns::with_ttl(3600);
     // The site moved: dnsmasq learnt the old address (nothing listens there) and keeps it.
     upstream.set("a.test", std::net::Ipv4Addr::new(127, 0, 0, 2));
-    let dnsmasq = Dnsmasq::start(upstream.addr);
+    let dnsmasq = dnsmasq(upstream.addr);
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(std::net::Ipv4Addr::new(127, 0, 0, 2))
+        Some(vec![std::net::Ipv4Addr::new(127, 0, 0, 2)])
     );
     upstream.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(std::net::Ipv4Addr::new(127, 0, 0, 2)),
+        Some(vec![std::net::Ipv4Addr::new(127, 0, 0, 2)]),
         "dnsmasq serves its cached (stale) answer"
     );
     let env = TestEnv::new();
@@ -214,17 +220,17 @@ fn stale_dns_answer_is_flushed_and_the_retest_succeeds() {
     assert_eq!(report["after"]["status"], 200);
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(std::net::Ipv4Addr::LOCALHOST)
+        Some(vec![std::net::Ipv4Addr::LOCALHOST])
     );
 }
 
 /// The stale-DNS machine of the test above: (site, upstream, dnsmasq, home).
-fn stale_dns_machine() -> (StaleCookieSite, TestDns, Dnsmasq, TestEnv) {
+fn stale_dns_machine() -> (StaleCookieSite, UpstreamDns, Daemon, TestEnv) {
     let site = StaleCookieSite::start();
-    let upstream = TestDns::start(3600);
+    let upstream = UpstreamDns::with_ttl(3600);
     upstream.set("a.test", std::net::Ipv4Addr::new(127, 0, 0, 2));
-    let dnsmasq = Dnsmasq::start(upstream.addr);
-    assert!(query_a(dnsmasq.addr, "a.test").is_some());
+    let dnsmasq = dnsmasq(upstream.addr);
+    assert!(query_a(dnsmasq.addr, "a.test").is_some_and(|a| !a.is_empty()));
     upstream.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     let env = TestEnv::new();
     std::os::unix::fs::symlink("/proc", env.system_root().join("proc")).unwrap();
@@ -313,7 +319,7 @@ fn on_a_terminal_fix_asks_and_a_no_changes_nothing() {
     // Nothing was flushed: dnsmasq still serves the stale answer.
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(std::net::Ipv4Addr::new(127, 0, 0, 2))
+        Some(vec![std::net::Ipv4Addr::new(127, 0, 0, 2)])
     );
 }
 
@@ -341,9 +347,9 @@ fn unattended_mode_never_prompts() {
 /// cached 401 for its front page, and a DNS server that resolves a.test to loopback.
 fn firefox_home_with_stale_cookie(
     site: &StaleCookieSite,
-) -> (TestEnv, TestDns, std::path::PathBuf) {
+) -> (TestEnv, UpstreamDns, std::path::PathBuf) {
     let env = TestEnv::new();
-    let dns = TestDns::start(300);
+    let dns = UpstreamDns::start();
     dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     let profile = firefox_profile(&env.home(), site.port);
     firefox_visit(&env.home(), &profile, &site.url("a.test", "/login"));
@@ -415,7 +421,7 @@ fn unknown_browser_is_bad_input_naming_what_was_found() {
 #[test]
 fn a_mistyped_address_is_corrected_and_the_corrected_one_tested() {
     let site = StaleCookieSite::start();
-    let dns = TestDns::start(300);
+    let dns = UpstreamDns::start();
     dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     let env = TestEnv::new();
     let typed = format!("htp://a.test:{}/", site.port);
