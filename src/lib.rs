@@ -9,6 +9,7 @@
 //! system goes through [`system`], so tests can point the library at a simulated home
 //! directory laid out like Windows, macOS or Linux.
 
+pub mod api;
 pub mod browsers;
 pub mod challenge;
 pub mod config;
@@ -16,9 +17,8 @@ pub mod cookie_jar;
 pub mod diagnosis;
 pub mod dns;
 pub mod error;
-pub mod pipeline;
+pub mod fix;
 pub mod probe;
-pub mod repair;
 pub mod report;
 pub mod route;
 pub mod stores;

@@ -1,9 +1,9 @@
 //! The commands the page may call (each one listed in `build.rs` and allowed by
-//! `capabilities/default.json`). Each is a thin wrapper over [`fix401::pipeline`].
+//! `capabilities/default.json`). Each is a thin wrapper over [`fix401::api`].
 
-use fix401::pipeline::ReportDestination;
-use fix401::pipeline::{self, BrowserChoice, Closed, Event, FlushAndRetest};
-use fix401::repair::{FixReport, Observer, Step, render};
+use fix401::api::ReportDestination;
+use fix401::api::{self, BrowserChoice, Closed, Event, FlushAndRetest};
+use fix401::fix::{FixReport, Observer, Step, render};
 use fix401::report::Report;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -44,7 +44,7 @@ pub fn startup_url(state: State<'_, AppState>) -> Option<String> {
 /// A bad configuration file reaches the page as a `bad_file` error naming its line.
 #[tauri::command]
 pub fn settings(state: State<'_, AppState>) -> CmdResult<fix401::config::Config> {
-    pipeline::settings(&state.sys).map_err(Into::into)
+    api::settings(&state.sys).map_err(Into::into)
 }
 
 /// Re-tests `url` and explains the answer.
@@ -60,7 +60,7 @@ pub async fn check(
         label: Step::Diagnose.label().into(),
         total: None,
     });
-    let report = pipeline::check(&state.sys, &url).await?;
+    let report = api::check(&state.sys, &url).await?;
     obs.event(&Event::Done {
         step: Step::Diagnose,
         message: report.headline.clone(),
@@ -77,7 +77,7 @@ pub async fn flush_dns_retry(
     on_event: Channel<Event>,
 ) -> CmdResult<FlushAndRetest> {
     let obs = ChannelObserver(on_event);
-    let r = pipeline::flush_dns_and_retest(&state.sys, &url, &obs).await?;
+    let r = api::flush_dns_and_retest(&state.sys, &url, &obs).await?;
     state.remember(Last::Flush(Box::new(r.clone())));
     Ok(r)
 }
@@ -85,13 +85,13 @@ pub async fn flush_dns_retry(
 /// The browsers installed, with profiles and whether they run.
 #[tauri::command]
 pub async fn list_browsers(state: State<'_, AppState>) -> CmdResult<Vec<BrowserChoice>> {
-    on_system(&state, pipeline::browsers).await
+    on_system(&state, api::browsers).await
 }
 
 /// What clearing `url`'s site would remove, per browser and profile (never cookie values).
 #[tauri::command]
 pub async fn site_plan(state: State<'_, AppState>, url: String) -> CmdResult<fix401::stores::Plan> {
-    on_system(&state, move |sys| pipeline::site_plan(sys, &url)).await
+    on_system(&state, move |sys| api::site_plan(sys, &url)).await
 }
 
 /// Closes the given running browsers gracefully.
@@ -100,7 +100,7 @@ pub async fn close_browsers(
     state: State<'_, AppState>,
     ids: Vec<String>,
 ) -> CmdResult<Vec<Closed>> {
-    on_system(&state, move |sys| pipeline::close_browsers(sys, &ids)).await
+    on_system(&state, move |sys| api::close_browsers(sys, &ids)).await
 }
 
 /// Clears the site's data in the chosen browsers (all when empty), then re-tests.
@@ -112,7 +112,7 @@ pub async fn fix_site(
     on_event: Channel<Event>,
 ) -> CmdResult<FixReport> {
     let report = on_system(&state, move |sys| {
-        pipeline::fix_site_and_retest(sys, &url, &browsers, &ChannelObserver(on_event))
+        api::fix_site_and_retest(sys, &url, &browsers, &ChannelObserver(on_event))
     })
     .await?;
     state.remember(Last::Fix(Box::new(report.clone())));
@@ -121,8 +121,8 @@ pub async fn fix_site(
 
 /// Puts the newest clear back exactly.
 #[tauri::command]
-pub async fn undo(state: State<'_, AppState>) -> CmdResult<fix401::pipeline::Undone> {
-    on_system(&state, pipeline::undo_last).await
+pub async fn undo(state: State<'_, AppState>) -> CmdResult<fix401::api::Undone> {
+    on_system(&state, api::undo_last).await
 }
 
 /// The clear that Undo would put back, if any (the window offers Undo only then).
@@ -130,16 +130,13 @@ pub async fn undo(state: State<'_, AppState>) -> CmdResult<fix401::pipeline::Und
 pub async fn undo_available(
     state: State<'_, AppState>,
 ) -> CmdResult<Option<fix401::stores::BackupSummary>> {
-    on_system(&state, pipeline::last_undoable).await
+    on_system(&state, api::last_undoable).await
 }
 
 /// Opens the page in the person's default browser (http and https only).
 #[tauri::command]
-pub async fn open_page(
-    state: State<'_, AppState>,
-    url: String,
-) -> CmdResult<fix401::pipeline::Opened> {
-    on_system(&state, move |sys| pipeline::open_page(sys, &url)).await
+pub async fn open_page(state: State<'_, AppState>, url: String) -> CmdResult<fix401::api::Opened> {
+    on_system(&state, move |sys| api::open_page(sys, &url)).await
 }
 
 /// Closes every open browser gracefully, then opens the page again in the default browser.
@@ -147,8 +144,8 @@ pub async fn open_page(
 pub async fn restart_browsers(
     state: State<'_, AppState>,
     url: String,
-) -> CmdResult<fix401::pipeline::Restarted> {
-    on_system(&state, move |sys| pipeline::restart_browsers(sys, &url)).await
+) -> CmdResult<fix401::api::Restarted> {
+    on_system(&state, move |sys| api::restart_browsers(sys, &url)).await
 }
 
 fn last_markdown(state: &AppState) -> CmdResult<String> {
@@ -179,8 +176,8 @@ pub async fn save_report<R: Runtime>(
     state: State<'_, AppState>,
 ) -> CmdResult<Option<String>> {
     let text = last_markdown(&state)?;
-    let path = match pipeline::report_destination(&state.sys)? {
-        ReportDestination::Folder(dir) => pipeline::save_report_in(&dir, &text)?,
+    let path = match api::report_destination(&state.sys)? {
+        ReportDestination::Folder(dir) => api::save_report_in(&dir, &text)?,
         ReportDestination::Ask { folder, file_name } => {
             let Some(dialog) = app.try_state::<Dialog<R>>() else {
                 return Err(internal("the save dialog is not available"));
@@ -200,7 +197,7 @@ pub async fn save_report<R: Runtime>(
                 return Ok(None);
             };
             let path = picked.into_path().map_err(internal)?;
-            pipeline::write_report(&path, &text)?;
+            api::write_report(&path, &text)?;
             path
         }
     };

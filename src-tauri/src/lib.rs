@@ -1,6 +1,6 @@
 //! The fix401 desktop shell: thin Tauri commands over the core library.
 //!
-//! Every decision lives in `fix401` (mostly [`fix401::pipeline`]); the commands here only
+//! Every decision lives in `fix401` (mostly [`fix401::api`]); the commands here only
 //! move arguments in, results and progress out. Errors reach the page as
 //! `{code, message}` ([`AppError`]), progress as repair-pipeline events through a
 //! [`tauri::ipc::Channel`].
@@ -10,8 +10,8 @@ pub mod commands;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use fix401::pipeline::FlushAndRetest;
-use fix401::repair::FixReport;
+use fix401::api::FlushAndRetest;
+use fix401::fix::FixReport;
 use fix401::report::Report;
 use fix401::{Os, System};
 use serde::Serialize;

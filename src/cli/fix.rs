@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use fix401::config::Config;
-use fix401::repair::{self, Consent, FixOptions, FixPlan, Unattended, render};
+use fix401::fix::{self, Consent, FixOptions, FixPlan, Unattended, render};
 use fix401::{Error, Result};
 
 use super::Context;
@@ -134,13 +134,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         reopen: !args.no_reopen,
         force: args.force,
     };
-    let backend = repair::live::LiveBackend::new(ctx.sys.clone());
+    let backend = fix::live::LiveBackend::new(ctx.sys.clone());
     let progress = Progress::new();
     let prompt = Prompt {
         progress: &progress,
     };
     let consent: &dyn Consent = if args.yes { &Unattended } else { &prompt };
-    let result = repair::run(&ctx.sys, &backend, &config, &opts, consent, &progress);
+    let result = fix::run(&ctx.sys, &backend, &config, &opts, consent, &progress);
     progress.finish();
     let mut report = result?;
     if let Some(path) = &args.report {

@@ -6,7 +6,7 @@
 //! - [`browsers`] / [`close_browsers`]: which browsers are installed and open; close them
 //!   gracefully so their stores may be changed.
 //! - [`fix_site_and_retest`]: clear the site's data in the chosen browsers (backup first),
-//!   then re-test, through the repair pipeline ([`crate::repair`]).
+//!   then re-test, through the repair pipeline ([`crate::fix`]).
 //! - [`site_plan`]: what clearing the site would remove, before anything is touched.
 //! - [`undo_last`]: put the newest clear back exactly.
 //! - [`open_page`]: hand a page that works again to the person's default browser.
@@ -19,16 +19,14 @@ use crate::config::Config;
 use crate::diagnosis::{self, DiagnoseOptions, Stage};
 use crate::dns::{self, FlushOptions, FlushReport};
 use crate::error::{Error, Result};
-use crate::repair::{
-    self, Backend, FixOptions, FixReport, Observer, Unattended, live::LiveBackend,
-};
+use crate::fix::{self, Backend, FixOptions, FixReport, Observer, Unattended, live::LiveBackend};
 use crate::report::Report;
 use crate::stores::{self, Restored};
 use crate::system::System;
 
 /// One step of a combined operation, for progress displays (same shape as the repair
 /// pipeline's events, so a front end renders both alike).
-pub use crate::repair::{Event, Step};
+pub use crate::fix::{Event, Step};
 
 /// The help-desk configuration as the app needs it: preset URLs, actions not offered, the
 /// support contact. A bad configuration file is an error (never silently permissive).
@@ -62,7 +60,7 @@ pub fn report_destination(sys: &System) -> Result<ReportDestination> {
     } else {
         sys.home.clone()
     };
-    let file_name = repair::new_report_stem(&folder)
+    let file_name = fix::new_report_stem(&folder)
         .with_extension("md")
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -74,7 +72,7 @@ pub fn report_destination(sys: &System) -> Result<ReportDestination> {
 pub fn save_report_in(dir: &std::path::Path, markdown: &str) -> Result<std::path::PathBuf> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    let path = repair::new_report_stem(dir).with_extension("md");
+    let path = fix::new_report_stem(dir).with_extension("md");
     write_report(&path, markdown)?;
     Ok(path)
 }
@@ -282,7 +280,7 @@ pub fn close_browsers(sys: &System, ids: &[String]) -> Result<Vec<Closed>> {
 /// [`close_browsers`] over browsers already discovered.
 fn close_among(
     backend: &LiveBackend,
-    all: &[crate::repair::BrowserInfo],
+    all: &[crate::fix::BrowserInfo],
     ids: &[String],
 ) -> Result<Vec<Closed>> {
     let mut out = Vec::new();
@@ -381,7 +379,7 @@ pub fn fix_site_and_retest(
         // The window offers no clear the evidence rules out (`site_data_ruled_out`).
         force: false,
     };
-    repair::run(sys, &backend, &config, &opts, &Unattended, observer)
+    fix::run(sys, &backend, &config, &opts, &Unattended, observer)
 }
 
 /// The outcome of opening the page in the person's default browser.
@@ -400,7 +398,7 @@ pub fn open_page(sys: &System, url: &str) -> Result<Opened> {
     let mut web = parse_url(url)?.url;
     let _ = web.set_username("");
     let _ = web.set_password(None);
-    let r = repair::restart::reopen(sys, web.as_str())?;
+    let r = fix::restart::reopen(sys, web.as_str())?;
     Ok(Opened {
         ok: r.ok,
         summary: crate::words::sentence(&r.summary),
