@@ -1,15 +1,15 @@
 //! The commands the page may call (each one listed in `build.rs` and allowed by
 //! `capabilities/default.json`). Each is a thin wrapper over [`fix401::api`].
 
-use fix401::api::ReportDestination;
-use fix401::api::{self, BrowserChoice, Closed, Event, FlushAndRetest};
-use fix401::fix::{FixReport, Observer, Step, render};
-use fix401::report::Report;
+use fix401::api::{
+    self, BackupSummary, BrowserChoice, Closed, Config, Event, FixReport, FlushAndRetest, Observer,
+    Opened, Plan, Report, ReportDestination, Restarted, Shown, Undone,
+};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_dialog::Dialog;
 
-use crate::{AppState, CmdResult, Last, internal};
+use crate::{AppState, CmdResult, internal};
 
 /// Streams pipeline events to the page.
 struct ChannelObserver(Channel<Event>);
@@ -43,7 +43,7 @@ pub fn startup_url(state: State<'_, AppState>) -> Option<String> {
 /// The help-desk configuration: preset URLs, actions not offered, the support contact.
 /// A bad configuration file reaches the page as a `bad_file` error naming its line.
 #[tauri::command]
-pub fn settings(state: State<'_, AppState>) -> CmdResult<fix401::config::Config> {
+pub fn settings(state: State<'_, AppState>) -> CmdResult<Config> {
     api::settings(&state.sys).map_err(Into::into)
 }
 
@@ -55,17 +55,8 @@ pub async fn check(
     on_event: Channel<Event>,
 ) -> CmdResult<Report> {
     let obs = ChannelObserver(on_event);
-    obs.event(&Event::Started {
-        step: Step::Diagnose,
-        label: Step::Diagnose.label().into(),
-        total: None,
-    });
-    let report = api::check(&state.sys, &url).await?;
-    obs.event(&Event::Done {
-        step: Step::Diagnose,
-        message: report.headline.clone(),
-    });
-    state.remember(Last::Check(Box::new(report.clone())));
+    let report = api::check_reporting(&state.sys, &url, &obs).await?;
+    state.remember(Shown::Check(Box::new(report.clone())));
     Ok(report)
 }
 
@@ -78,7 +69,7 @@ pub async fn flush_dns_retry(
 ) -> CmdResult<FlushAndRetest> {
     let obs = ChannelObserver(on_event);
     let r = api::flush_dns_and_retest(&state.sys, &url, &obs).await?;
-    state.remember(Last::Flush(Box::new(r.clone())));
+    state.remember(Shown::Flush(Box::new(r.clone())));
     Ok(r)
 }
 
@@ -90,7 +81,7 @@ pub async fn list_browsers(state: State<'_, AppState>) -> CmdResult<Vec<BrowserC
 
 /// What clearing `url`'s site would remove, per browser and profile (never cookie values).
 #[tauri::command]
-pub async fn site_plan(state: State<'_, AppState>, url: String) -> CmdResult<fix401::stores::Plan> {
+pub async fn site_plan(state: State<'_, AppState>, url: String) -> CmdResult<Plan> {
     on_system(&state, move |sys| api::site_plan(sys, &url)).await
 }
 
@@ -115,36 +106,31 @@ pub async fn fix_site(
         api::fix_site_and_retest(sys, &url, &browsers, &ChannelObserver(on_event))
     })
     .await?;
-    state.remember(Last::Fix(Box::new(report.clone())));
+    state.remember(Shown::Fix(Box::new(report.clone())));
     Ok(report)
 }
 
 /// Puts the newest clear back exactly.
 #[tauri::command]
-pub async fn undo(state: State<'_, AppState>) -> CmdResult<fix401::api::Undone> {
+pub async fn undo(state: State<'_, AppState>) -> CmdResult<Undone> {
     on_system(&state, api::undo_last).await
 }
 
 /// The clear that Undo would put back, if any (the window offers Undo only then).
 #[tauri::command]
-pub async fn undo_available(
-    state: State<'_, AppState>,
-) -> CmdResult<Option<fix401::stores::BackupSummary>> {
+pub async fn undo_available(state: State<'_, AppState>) -> CmdResult<Option<BackupSummary>> {
     on_system(&state, api::last_undoable).await
 }
 
 /// Opens the page in the person's default browser (http and https only).
 #[tauri::command]
-pub async fn open_page(state: State<'_, AppState>, url: String) -> CmdResult<fix401::api::Opened> {
+pub async fn open_page(state: State<'_, AppState>, url: String) -> CmdResult<Opened> {
     on_system(&state, move |sys| api::open_page(sys, &url)).await
 }
 
 /// Closes every open browser gracefully, then opens the page again in the default browser.
 #[tauri::command]
-pub async fn restart_browsers(
-    state: State<'_, AppState>,
-    url: String,
-) -> CmdResult<fix401::api::Restarted> {
+pub async fn restart_browsers(state: State<'_, AppState>, url: String) -> CmdResult<Restarted> {
     on_system(&state, move |sys| api::restart_browsers(sys, &url)).await
 }
 
@@ -154,9 +140,7 @@ fn last_markdown(state: &AppState) -> CmdResult<String> {
         None => {
             Err(fix401::Error::BadInput("there is no result yet: press Check first".into()).into())
         }
-        Some(Last::Check(r)) => Ok(r.to_markdown()),
-        Some(Last::Flush(f)) => Ok(f.to_markdown()),
-        Some(Last::Fix(r)) => Ok(render::markdown(&r)),
+        Some(shown) => Ok(shown.to_markdown()),
     }
 }
 
