@@ -10,6 +10,7 @@
 //! system goes through [`system`], so tests can point the library at a simulated home
 //! directory laid out like Windows, macOS or Linux.
 
+pub mod api;
 pub mod browsers;
 pub mod challenge;
 pub mod check;
@@ -18,12 +19,11 @@ pub mod cookie_jar;
 pub mod diagnosis;
 pub mod dns;
 pub mod error;
+pub mod fix;
 pub mod model;
 pub mod negotiate;
-pub mod pipeline;
 pub mod probe;
 pub mod redact;
-pub mod repair;
 pub mod report;
 pub mod route;
 pub mod stores;

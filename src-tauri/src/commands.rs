@@ -1,15 +1,15 @@
 //! The commands the page may call (each one listed in `build.rs` and allowed by
-//! `capabilities/default.json`). Each is a thin wrapper over [`fix401::pipeline`].
+//! `capabilities/default.json`). Each is a thin wrapper over [`fix401::api`].
 
-use fix401::pipeline::ReportDestination;
-use fix401::pipeline::{self, BrowserChoice, Closed, Event, FlushAndRetest};
-use fix401::repair::{FixReport, Observer, Step, render};
-use fix401::report::Report;
+use fix401::api::{
+    self, BackupSummary, BrowserChoice, Closed, Config, Event, FixReport, FlushAndRetest, Observer,
+    Opened, Plan, Report, ReportDestination, Restarted, Shown, Undone,
+};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_dialog::Dialog;
 
-use crate::{AppState, CmdResult, Last, internal};
+use crate::{AppState, CmdResult, internal};
 
 /// Streams pipeline events to the page.
 struct ChannelObserver(Channel<Event>);
@@ -43,8 +43,8 @@ pub fn startup_url(state: State<'_, AppState>) -> Option<String> {
 /// The help-desk configuration: preset URLs, actions not offered, the support contact.
 /// A bad configuration file reaches the page as a `bad_file` error naming its line.
 #[tauri::command]
-pub fn settings(state: State<'_, AppState>) -> CmdResult<fix401::config::Config> {
-    pipeline::settings(&state.sys).map_err(Into::into)
+pub fn settings(state: State<'_, AppState>) -> CmdResult<Config> {
+    api::settings(&state.sys).map_err(Into::into)
 }
 
 /// Re-tests `url` and explains the answer.
@@ -55,17 +55,8 @@ pub async fn check(
     on_event: Channel<Event>,
 ) -> CmdResult<Report> {
     let obs = ChannelObserver(on_event);
-    obs.event(&Event::Started {
-        step: Step::Diagnose,
-        label: Step::Diagnose.label().into(),
-        total: None,
-    });
-    let report = pipeline::check(&state.sys, &url).await?;
-    obs.event(&Event::Done {
-        step: Step::Diagnose,
-        message: report.headline.clone(),
-    });
-    state.remember(Last::Check(Box::new(report.clone())));
+    let report = api::check_reporting(&state.sys, &url, &obs).await?;
+    state.remember(Shown::Check(Box::new(report.clone())));
     Ok(report)
 }
 
@@ -77,21 +68,21 @@ pub async fn flush_dns_retry(
     on_event: Channel<Event>,
 ) -> CmdResult<FlushAndRetest> {
     let obs = ChannelObserver(on_event);
-    let r = pipeline::flush_dns_and_retest(&state.sys, &url, &obs).await?;
-    state.remember(Last::Flush(Box::new(r.clone())));
+    let r = api::flush_dns_and_retest(&state.sys, &url, &obs).await?;
+    state.remember(Shown::Flush(Box::new(r.clone())));
     Ok(r)
 }
 
 /// The browsers installed, with profiles and whether they run.
 #[tauri::command]
 pub async fn list_browsers(state: State<'_, AppState>) -> CmdResult<Vec<BrowserChoice>> {
-    on_system(&state, pipeline::browsers).await
+    on_system(&state, api::browsers).await
 }
 
 /// What clearing `url`'s site would remove, per browser and profile (never cookie values).
 #[tauri::command]
-pub async fn site_plan(state: State<'_, AppState>, url: String) -> CmdResult<fix401::stores::Plan> {
-    on_system(&state, move |sys| pipeline::site_plan(sys, &url)).await
+pub async fn site_plan(state: State<'_, AppState>, url: String) -> CmdResult<Plan> {
+    on_system(&state, move |sys| api::site_plan(sys, &url)).await
 }
 
 /// Closes the given running browsers gracefully.
@@ -100,7 +91,7 @@ pub async fn close_browsers(
     state: State<'_, AppState>,
     ids: Vec<String>,
 ) -> CmdResult<Vec<Closed>> {
-    on_system(&state, move |sys| pipeline::close_browsers(sys, &ids)).await
+    on_system(&state, move |sys| api::close_browsers(sys, &ids)).await
 }
 
 /// Clears the site's data in the chosen browsers (all when empty), then re-tests.
@@ -112,43 +103,35 @@ pub async fn fix_site(
     on_event: Channel<Event>,
 ) -> CmdResult<FixReport> {
     let report = on_system(&state, move |sys| {
-        pipeline::fix_site_and_retest(sys, &url, &browsers, &ChannelObserver(on_event))
+        api::fix_site_and_retest(sys, &url, &browsers, &ChannelObserver(on_event))
     })
     .await?;
-    state.remember(Last::Fix(Box::new(report.clone())));
+    state.remember(Shown::Fix(Box::new(report.clone())));
     Ok(report)
 }
 
 /// Puts the newest clear back exactly.
 #[tauri::command]
-pub async fn undo(state: State<'_, AppState>) -> CmdResult<fix401::pipeline::Undone> {
-    on_system(&state, pipeline::undo_last).await
+pub async fn undo(state: State<'_, AppState>) -> CmdResult<Undone> {
+    on_system(&state, api::undo_last).await
 }
 
 /// The clear that Undo would put back, if any (the window offers Undo only then).
 #[tauri::command]
-pub async fn undo_available(
-    state: State<'_, AppState>,
-) -> CmdResult<Option<fix401::stores::BackupSummary>> {
-    on_system(&state, pipeline::last_undoable).await
+pub async fn undo_available(state: State<'_, AppState>) -> CmdResult<Option<BackupSummary>> {
+    on_system(&state, api::last_undoable).await
 }
 
 /// Opens the page in the person's default browser (http and https only).
 #[tauri::command]
-pub async fn open_page(
-    state: State<'_, AppState>,
-    url: String,
-) -> CmdResult<fix401::pipeline::Opened> {
-    on_system(&state, move |sys| pipeline::open_page(sys, &url)).await
+pub async fn open_page(state: State<'_, AppState>, url: String) -> CmdResult<Opened> {
+    on_system(&state, move |sys| api::open_page(sys, &url)).await
 }
 
 /// Closes every open browser gracefully, then opens the page again in the default browser.
 #[tauri::command]
-pub async fn restart_browsers(
-    state: State<'_, AppState>,
-    url: String,
-) -> CmdResult<fix401::pipeline::Restarted> {
-    on_system(&state, move |sys| pipeline::restart_browsers(sys, &url)).await
+pub async fn restart_browsers(state: State<'_, AppState>, url: String) -> CmdResult<Restarted> {
+    on_system(&state, move |sys| api::restart_browsers(sys, &url)).await
 }
 
 fn last_markdown(state: &AppState) -> CmdResult<String> {
@@ -157,9 +140,7 @@ fn last_markdown(state: &AppState) -> CmdResult<String> {
         None => {
             Err(fix401::Error::BadInput("there is no result yet: press Check first".into()).into())
         }
-        Some(Last::Check(r)) => Ok(r.to_markdown()),
-        Some(Last::Flush(f)) => Ok(f.to_markdown()),
-        Some(Last::Fix(r)) => Ok(render::markdown(&r)),
+        Some(shown) => Ok(shown.to_markdown()),
     }
 }
 
@@ -179,8 +160,8 @@ pub async fn save_report<R: Runtime>(
     state: State<'_, AppState>,
 ) -> CmdResult<Option<String>> {
     let text = last_markdown(&state)?;
-    let path = match pipeline::report_destination(&state.sys)? {
-        ReportDestination::Folder(dir) => pipeline::save_report_in(&dir, &text)?,
+    let path = match api::report_destination(&state.sys)? {
+        ReportDestination::Folder(dir) => api::save_report_in(&dir, &text)?,
         ReportDestination::Ask { folder, file_name } => {
             let Some(dialog) = app.try_state::<Dialog<R>>() else {
                 return Err(internal("the save dialog is not available"));
@@ -200,7 +181,7 @@ pub async fn save_report<R: Runtime>(
                 return Ok(None);
             };
             let path = picked.into_path().map_err(internal)?;
-            pipeline::write_report(&path, &text)?;
+            api::write_report(&path, &text)?;
             path
         }
     };

@@ -1,6 +1,6 @@
 //! The fix401 desktop shell: thin Tauri commands over the core library.
 //!
-//! Every decision lives in `fix401` (mostly [`fix401::pipeline`]); the commands here only
+//! Every decision lives in `fix401` (mostly [`fix401::api`]); the commands here only
 //! move arguments in, results and progress out. Errors reach the page as
 //! `{code, message}` ([`AppError`]), progress as repair-pipeline events through a
 //! [`tauri::ipc::Channel`].
@@ -10,10 +10,8 @@ pub mod commands;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use fix401::pipeline::FlushAndRetest;
-use fix401::repair::FixReport;
-use fix401::report::Report;
-use fix401::{Os, System};
+use fix401::System;
+use fix401::api::{self, MachineOptions, Overrides};
 use serde::Serialize;
 use tauri::{Emitter, Manager};
 
@@ -137,34 +135,26 @@ pub fn parse_args<I: IntoIterator<Item = String>>(
 
 /// The machine the app acts on: the live one, or a home given by a technician or a test.
 pub fn system_for(args: &StartArgs) -> Result<System, AppError> {
-    let mut sys = match &args.home {
-        None => System::live()?,
-        // Same rule as the CLI: a home laid out as this very OS runs real commands and sees
-        // real processes (so running browsers are detected).
-        Some(home) => System::for_home(Os::current(), home)?,
-    };
-    sys.apply(&fix401::system::Overrides {
-        data_dir: args.data_dir.clone(),
-        system_root: args.system_root.clone(),
-        dns_server: args.dns_server,
-        upstream_dns: args.upstream_dns,
-    });
-    Ok(sys)
-}
-
-/// The last result shown, for Copy report / Save report.
-#[derive(Debug, Clone)]
-pub(crate) enum Last {
-    Check(Box<Report>),
-    Flush(Box<FlushAndRetest>),
-    Fix(Box<FixReport>),
+    // Same rule as the CLI: a home laid out as this very OS runs real commands and sees
+    // real processes (so running browsers are detected).
+    Ok(api::machine(&MachineOptions {
+        home: args.home.clone(),
+        os: None,
+        overrides: Overrides {
+            data_dir: args.data_dir.clone(),
+            system_root: args.system_root.clone(),
+            dns_server: args.dns_server,
+            upstream_dns: args.upstream_dns,
+        },
+    })?)
 }
 
 /// The shell's state: the machine and what the page has shown so far.
 pub struct AppState {
     pub(crate) sys: System,
     pub(crate) startup_url: Mutex<Option<String>>,
-    pub(crate) last: Mutex<Option<Last>>,
+    /// The last result shown, for Copy report / Save report.
+    pub(crate) last: Mutex<Option<api::Shown>>,
 }
 
 impl AppState {
@@ -177,7 +167,7 @@ impl AppState {
         }
     }
 
-    pub(crate) fn remember(&self, last: Last) {
+    pub(crate) fn remember(&self, last: api::Shown) {
         if let Ok(mut l) = self.last.lock() {
             *l = Some(last);
         }

@@ -24,7 +24,7 @@ fn app(home: &std::path::Path) -> tauri::App<MockRuntime> {
 
 /// A channel that keeps every event as JSON.
 fn recorder() -> (
-    Channel<fix401::pipeline::Event>,
+    Channel<fix401::api::Event>,
     Arc<Mutex<Vec<serde_json::Value>>>,
 ) {
     let seen = Arc::new(Mutex::new(Vec::new()));

@@ -512,7 +512,7 @@ fn core_report(url: &str) -> fix401::report::Report {
     let home = tempfile::tempdir().unwrap();
     let sys = fix401::system::System::for_home(fix401::system::Os::current(), home.path())
         .expect("a home");
-    tauri::async_runtime::block_on(fix401::pipeline::check(&sys, url)).expect("a report")
+    tauri::async_runtime::block_on(fix401::api::check(&sys, url)).expect("a report")
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `fix401 browsers`: every browser, profile and store found, with sizes and running state.
 
 use fix401::Result;
-use fix401::browsers::{self, Installation};
+use fix401::api::{self, Installation, Packaging};
 use serde_json::json;
 
 use super::Context;
@@ -12,7 +12,7 @@ pub struct Args {}
 
 /// Runs the subcommand; returns the exit code.
 pub fn run(ctx: &Context, _args: Args) -> Result<i32> {
-    let found = browsers::discover(&ctx.sys)?;
+    let found = api::installations(&ctx.sys)?;
     if ctx.json {
         ctx.print_json(&to_json(ctx, &found))?;
     } else {
@@ -63,7 +63,7 @@ fn to_text(ctx: &Context, found: &[Installation]) -> String {
             "{} [{}{}] — {}",
             inst.name,
             inst.id,
-            if inst.packaging == browsers::Packaging::Native {
+            if inst.packaging == Packaging::Native {
                 String::new()
             } else {
                 format!(", {}", inst.packaging.id())
@@ -96,7 +96,7 @@ fn to_text(ctx: &Context, found: &[Installation]) -> String {
                     out,
                     "    {:<30} {:>10}  {}",
                     s.kind.label(),
-                    fix401::words::bytes(s.size()),
+                    api::words::bytes(s.size()),
                     s.path.display()
                 );
             }

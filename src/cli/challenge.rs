@@ -1,6 +1,7 @@
 //! `fix401 challenge [--proxy] [--json] -- VALUE...`: parse and explain header values.
 
-use fix401::{Error, Result, challenge};
+use fix401::api;
+use fix401::{Error, Result};
 
 use super::Context;
 
@@ -41,12 +42,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
             .map(|v| strip_field_name(&os_bytes(v)).to_vec())
             .collect()
     };
-    let parsed = challenge::parse(&lines);
+    let parsed = api::parse_challenges(&lines);
     let text = if ctx.json {
         serde_json::to_string_pretty(&parsed)
             .map_err(|e| Error::Internal(format!("cannot encode JSON output: {e}")))?
     } else {
-        challenge::explain(&parsed, args.proxy).join("\n")
+        api::explain_challenges(&parsed, args.proxy).join("\n")
     };
     print_out(&text)?;
     Ok(0)

@@ -3,7 +3,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
-use fix401::stores::{self, Action, Plan, Selection};
+use fix401::api::{self, ClearAction as Action, Plan, Selection};
 use fix401::{Error, Result};
 
 use super::Context;
@@ -51,8 +51,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         browsers: args.browsers,
         profiles: args.profiles,
     };
-    let installations = fix401::browsers::discover(&ctx.sys)?;
-    let plan = stores::plan(&ctx.sys, &installations, &sel)?;
+    let plan = api::clear_plan(&ctx.sys, &sel)?;
     if args.dry_run || (plan.is_empty() && !plan.blocked_by_running()) {
         if ctx.json {
             ctx.print_json(&serde_json::json!({ "plan": plan, "applied": null }))?;
@@ -87,7 +86,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
             return Err(Error::Cancelled("nothing was changed".into()));
         }
     }
-    let applied = stores::apply(&ctx.sys, &plan)?;
+    let applied = api::clear(&ctx.sys, &plan)?;
     if ctx.json {
         ctx.print_json(&serde_json::json!({ "plan": plan, "applied": applied }))?;
     } else {
@@ -131,25 +130,25 @@ fn print_plan(plan: &Plan) {
                 Action::Cookies { count, names } => {
                     format!(
                         "{}: {}",
-                        fix401::words::count(*count, "cookie", "cookies"),
+                        api::words::count(*count, "cookie", "cookies"),
                         names.join(", ")
                     )
                 }
                 Action::CacheEntries { count, bytes } => {
                     format!(
                         "{}, {}",
-                        fix401::words::count(*count, "cached file", "cached files"),
-                        fix401::words::bytes(*bytes)
+                        api::words::count(*count, "cached file", "cached files"),
+                        api::words::bytes(*bytes)
                     )
                 }
                 Action::WholeCache { bytes, reason } => {
-                    format!("WHOLE cache, {} ({reason})", fix401::words::bytes(*bytes))
+                    format!("WHOLE cache, {} ({reason})", api::words::bytes(*bytes))
                 }
                 Action::StorageFolders { folders, bytes } => {
                     format!(
                         "{}, {}: {}",
-                        fix401::words::count(folders.len(), "storage folder", "storage folders"),
-                        fix401::words::bytes(*bytes),
+                        api::words::count(folders.len(), "storage folder", "storage folders"),
+                        api::words::bytes(*bytes),
                         folders.join(", ")
                     )
                 }

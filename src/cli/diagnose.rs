@@ -4,8 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use fix401::check::{DiagnoseOptions, ProxyCredentials, diagnose};
-use fix401::probe::{Credentials, ProxySetting};
+use fix401::api::{self, Credentials, DiagnoseOptions, ProxyCredentials, ProxySetting};
 use fix401::{Error, Result};
 
 use super::Context;
@@ -104,7 +103,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
     let spinner = spinner(ctx);
-    let report = rt.block_on(diagnose(&ctx.sys, &args.url, &opts));
+    let report = rt.block_on(api::check_with(&ctx.sys, &args.url, &opts));
     if let Some(s) = spinner {
         s.finish_and_clear();
     }

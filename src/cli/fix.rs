@@ -3,8 +3,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
-use fix401::config::Config;
-use fix401::repair::{self, Consent, FixOptions, FixPlan, Unattended, render};
+use fix401::api::{self, Consent, FixOptions, FixPlan, Unattended, render};
 use fix401::{Error, Result};
 
 use super::Context;
@@ -93,10 +92,7 @@ impl Consent for Prompt<'_> {
 
 /// Runs the subcommand; returns the exit code.
 pub fn run(ctx: &Context, args: Args) -> Result<i32> {
-    let exe_dir = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(PathBuf::from));
-    let config = Config::load(&ctx.sys, exe_dir.as_deref())?;
+    let config = api::settings(&ctx.sys)?;
     let url = match args.url.or_else(|| config.urls.first().cloned()) {
         Some(u) => u,
         None => {
@@ -134,29 +130,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         reopen: !args.no_reopen,
         force: args.force,
     };
-    let backend = repair::live::LiveBackend::new(ctx.sys.clone());
     let progress = Progress::new();
     let prompt = Prompt {
         progress: &progress,
     };
     let consent: &dyn Consent = if args.yes { &Unattended } else { &prompt };
-    let result = repair::run(&ctx.sys, &backend, &config, &opts, consent, &progress);
+    let result = api::fix(&ctx.sys, &config, &opts, consent, &progress);
     progress.finish();
     let mut report = result?;
     if let Some(path) = &args.report {
-        report.saved_to.push(path.display().to_string());
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        let body = match ext.as_deref() {
-            Some("html" | "htm") => render::html(&report),
-            Some("json") => render::json(&report)?,
-            _ => render::markdown(&report),
-        };
         // The repair is done: a report that cannot be written must not hide its outcome.
-        if let Err(e) = std::fs::write(path, body) {
-            report.saved_to.pop();
+        if let Err(e) = api::write_fix_report(&mut report, path)? {
             eprintln!("fix401: cannot write the report to {}: {e}", path.display());
         }
     }

@@ -3,9 +3,8 @@
 
 use std::path::PathBuf;
 
-use fix401::dns::{self, FlushOptions, FlushReport, RunAs, RunOutcome};
-use fix401::system::running_as_admin;
-use fix401::{Error, Os, Result, System};
+use fix401::api::{self, FlushOptions, FlushReport, RunAs, RunOutcome};
+use fix401::{Error, Result};
 
 use super::Context;
 
@@ -35,22 +34,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
     if args.elevated {
         return run_elevated();
     }
-    let mut sys = ctx.sys.clone();
-    let mut opts = FlushOptions {
+    let opts = FlushOptions {
         host: args.host,
         dry_run: args.dry_run,
     };
-    if sys.os == Os::current() {
-        sys.admin = running_as_admin();
-    } else {
-        // A simulated other OS: its commands cannot run here; show the plan only.
-        opts.dry_run = true;
-    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::io("starting the async runtime", e))?;
-    let report = rt.block_on(fix401::check::flush_dns(&sys, &opts))?;
+    let report = rt.block_on(api::flush_dns(&ctx.sys, &opts))?;
     if ctx.json {
         ctx.print_json(&report)?;
     } else {
@@ -73,27 +65,11 @@ fn run_elevated() -> Result<i32> {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let os = Os::current();
-    let result_file = dns::elevate::check_args(os, &argv)?;
-    if !running_as_admin() && os != Os::Windows {
-        return Err(Error::Refused(
-            "--elevated is fix401's own elevated run: it must run with administrator rights \
-             (through pkexec or osascript)"
-                .into(),
-        ));
-    }
-    let sys = System::live()?;
-    let result = dns::elevate::run_elevated(&sys);
-    match result_file {
-        Some(path) => dns::elevate::write_result(&path, &result)?,
-        None => {
-            use std::io::Write;
-            let text = serde_json::to_string(&result)
-                .map_err(|e| Error::Internal(format!("cannot encode the elevated result: {e}")))?;
-            // writeln, not println: a closed pipe is an error to report, not a panic.
-            writeln!(std::io::stdout().lock(), "{text}")
-                .map_err(|e| Error::io("writing the elevated result", e))?;
-        }
+    if let Some(text) = api::flush_dns_elevated(&argv)? {
+        use std::io::Write;
+        // writeln, not println: a closed pipe is an error to report, not a panic.
+        writeln!(std::io::stdout().lock(), "{text}")
+            .map_err(|e| Error::io("writing the elevated result", e))?;
     }
     Ok(0)
 }

@@ -6,7 +6,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use fix401::{Error, Os, Result, System};
+use fix401::api::{self, MachineOptions, Os, Overrides, System};
+use fix401::{Error, Result};
 
 mod browsers;
 mod challenge;
@@ -84,26 +85,16 @@ pub struct Context {
 impl Context {
     fn new(cli: &Cli) -> Result<Context> {
         let os = cli.os.as_deref().map(str::parse::<Os>).transpose()?;
-        let mut sys = match (&cli.home, os) {
-            (None, None) => System::live()?,
-            (home, os) => {
-                let home = match home {
-                    Some(h) => h.clone(),
-                    None => dirs::home_dir().ok_or_else(|| {
-                        Error::BadInput("cannot find your home directory: pass --home DIR".into())
-                    })?,
-                };
-                // A technician cleaning a mounted disk still runs real commands only when
-                // the home is laid out as this very OS.
-                System::for_home(os.unwrap_or(Os::current()), &home)?
-            }
-        };
-        sys.apply(&fix401::system::Overrides {
-            data_dir: cli.data_dir.clone(),
-            system_root: cli.system_root.clone(),
-            dns_server: cli.dns_server,
-            upstream_dns: cli.upstream_dns,
-        });
+        let sys = api::machine(&MachineOptions {
+            home: cli.home.clone(),
+            os,
+            overrides: Overrides {
+                data_dir: cli.data_dir.clone(),
+                system_root: cli.system_root.clone(),
+                dns_server: cli.dns_server,
+                upstream_dns: cli.upstream_dns,
+            },
+        })?;
         Ok(Context {
             json: cli.json,
             stdout_tty: std::io::stdout().is_terminal(),

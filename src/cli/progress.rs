@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use fix401::repair::{Event, Observer};
+use fix401::api::{Event, Observer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// The CLI's observer. Everything goes to standard error, so standard output stays the

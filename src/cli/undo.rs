@@ -1,7 +1,7 @@
-//! `fix401 undo [ID] [--list]`: restore a clear exactly (logic in `fix401::stores`).
+//! `fix401 undo [ID] [--list]`: restore a clear exactly (through `fix401::api`).
 
 use fix401::Result;
-use fix401::stores;
+use fix401::api;
 
 use super::Context;
 
@@ -19,7 +19,7 @@ pub struct Args {
 /// Runs the subcommand; returns the exit code.
 pub fn run(ctx: &Context, args: Args) -> Result<i32> {
     if args.list {
-        let list = stores::list_backups(&ctx.sys)?;
+        let list = api::backups(&ctx.sys)?;
         if ctx.json {
             ctx.print_json(&serde_json::json!({ "backups": list }))?;
         } else if list.is_empty() {
@@ -32,14 +32,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
                     b.created,
                     b.site,
                     b.status,
-                    fix401::words::count(b.rows, "row", "rows"),
-                    fix401::words::count(b.files, "file", "files")
+                    api::words::count(b.rows, "row", "rows"),
+                    api::words::count(b.files, "file", "files")
                 );
             }
         }
         return Ok(0);
     }
-    let restored = stores::undo(&ctx.sys, args.id.as_deref())?;
+    let restored = api::undo(&ctx.sys, args.id.as_deref())?;
     if ctx.json {
         ctx.print_json(&serde_json::json!({ "restored": restored }))?;
     } else {
@@ -47,8 +47,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
             "Restored backup {} ({}): {}, {}.",
             restored.backup_id,
             restored.site,
-            fix401::words::count(restored.rows, "row", "rows"),
-            fix401::words::count(restored.files, "file", "files")
+            api::words::count(restored.rows, "row", "rows"),
+            api::words::count(restored.files, "file", "files")
         );
         for w in &restored.warnings {
             println!("  warning: {w}");

@@ -329,14 +329,10 @@ impl Tampering {
         // The window does not offer it either.
         let mut sys = fix401::System::simulated(Os::Linux, self.env.home());
         sys.data_dir = self.env.data_dir();
-        assert_eq!(
-            fix401::pipeline::last_undoable(&sys).unwrap(),
-            None,
-            "{what}"
-        );
+        assert_eq!(fix401::api::last_undoable(&sys).unwrap(), None, "{what}");
         std::fs::write(&self.manifest, &self.original).unwrap();
         assert!(
-            fix401::pipeline::last_undoable(&sys).unwrap().is_some(),
+            fix401::api::last_undoable(&sys).unwrap().is_some(),
             "{what}"
         );
     }

@@ -1,35 +1,81 @@
-//! Combined operations the desktop app offers as one button, kept here so the shell stays
-//! thin and a CLI user (or a script) gets exactly the same behaviour.
+//! The one facade of the core: the CLI (`src/cli/`) and the desktop shell (`src-tauri/`)
+//! call only this (the floor plan in `ARCHITECTURE.md`). Where both faces do the same thing
+//! they call the same function here; what one face asks for in addition is an option, not a
+//! second code path.
 //!
-//! - [`check`]: re-test a URL and explain the answer (the diagnosis report).
-//! - [`flush_dns_and_retest`]: flush every DNS cache on the way, then re-test.
-//! - [`browsers`] / [`close_browsers`]: which browsers are installed and open; close them
-//!   gracefully so their stores may be changed.
-//! - [`fix_site_and_retest`]: clear the site's data in the chosen browsers (backup first),
-//!   then re-test, through the repair pipeline ([`crate::repair`]).
-//! - [`site_plan`]: what clearing the site would remove, before anything is touched.
-//! - [`undo_last`]: put the newest clear back exactly.
+//! - [`machine`]: the computer to act on (the live one, or a home given by a technician).
+//! - [`check`] / [`check_with`] / [`check_reporting`]: re-test a URL and explain the answer.
+//! - [`flush_dns`] / [`flush_dns_and_retest`]: flush every DNS cache on the way (then re-test).
+//! - [`browsers`] / [`installations`] / [`close_browsers`] / [`restart_browsers`]: which
+//!   browsers are installed and open; close them gracefully so their stores may be changed.
+//! - [`site_plan`] / [`clear_plan`] / [`clear`]: what clearing a site would remove, before
+//!   anything is touched; then the clear (backup first).
+//! - [`fix`] / [`fix_site_and_retest`]: the fix pipeline ([`crate::fix`]): diagnose, plan,
+//!   apply with consent, re-test, verdict.
+//! - [`undo`] / [`undo_last`] / [`backups`] / [`last_undoable`]: put a clear back exactly.
 //! - [`open_page`]: hand a page that works again to the person's default browser.
-//! - [`settings`] / [`report_destination`] / [`save_report_in`]: the help-desk configuration,
-//!   and reports where it says (or where the person chooses).
+//! - [`settings`] / [`report_destination`] / [`save_report_in`] / [`write_report`] /
+//!   [`write_fix_report`]: the help-desk configuration, and reports where it says (or where
+//!   the person chooses).
 
 use serde::Serialize;
 
-use crate::check::DiagnoseOptions;
-use crate::config::Config;
 use crate::diagnosis::Stage;
-use crate::dns::{FlushOptions, FlushReport};
+use crate::dns;
 use crate::error::{Error, Result};
-use crate::repair::{
-    self, Backend, FixOptions, FixReport, Observer, Unattended, live::LiveBackend,
-};
-use crate::report::Report;
-use crate::stores::{self, Restored};
-use crate::system::System;
+use crate::fix::{self, Backend, live::LiveBackend};
+use crate::stores;
 
-/// One step of a combined operation, for progress displays (same shape as the repair
+pub use crate::browsers::{Installation, Packaging};
+pub use crate::challenge::{
+    Parsed as Challenges, explain as explain_challenges, parse as parse_challenges,
+};
+pub use crate::config::{Config, SupportContact};
+pub use crate::check::{DiagnoseOptions, ProxyCredentials};
+pub use crate::diagnosis::Outcome;
+pub use crate::dns::{FlushOptions, FlushReport, RunAs, RunOutcome};
+pub use crate::fix::{
+    Consent, FixOptions, FixPlan, FixReport, NullObserver, Observer, Unattended, Verdict, render,
+};
+/// One step of a combined operation, for progress displays (same shape as the fix
 /// pipeline's events, so a front end renders both alike).
-pub use crate::repair::{Event, Step};
+pub use crate::fix::{Event, Step};
+pub use crate::probe::{Credentials, ProxySetting};
+pub use crate::report::Report;
+pub use crate::stores::{Action as ClearAction, Applied, BackupSummary, Plan, Restored, Selection};
+pub use crate::system::{Os, Overrides, System};
+pub use crate::words;
+
+/// Which computer to act on: the live one, or a home given by a technician or a test.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MachineOptions {
+    /// Act on this home directory instead of the person's (`--home DIR`).
+    pub home: Option<std::path::PathBuf>,
+    /// Treat the home as laid out by this OS (`--os`; default this computer's).
+    pub os: Option<Os>,
+    /// Settings that replace the machine's defaults (`--data-dir`, test resolvers…).
+    pub overrides: Overrides,
+}
+
+/// The machine the faces act on. Without a home or an OS it is the live one; a technician
+/// cleaning a mounted disk still runs real commands only when the home is laid out as this
+/// very OS.
+pub fn machine(opts: &MachineOptions) -> Result<System> {
+    let mut sys = match (&opts.home, opts.os) {
+        (None, None) => System::live()?,
+        (home, os) => {
+            let home = match home {
+                Some(h) => h.clone(),
+                None => dirs::home_dir().ok_or_else(|| {
+                    Error::BadInput("cannot find your home directory: pass --home DIR".into())
+                })?,
+            };
+            System::for_home(os.unwrap_or(Os::current()), &home)?
+        }
+    };
+    sys.apply(&opts.overrides);
+    Ok(sys)
+}
 
 /// The help-desk configuration as the app needs it: preset URLs, actions not offered, the
 /// support contact. A bad configuration file is an error (never silently permissive).
@@ -63,7 +109,7 @@ pub fn report_destination(sys: &System) -> Result<ReportDestination> {
     } else {
         sys.home.clone()
     };
-    let file_name = repair::new_report_stem(&folder)
+    let file_name = fix::new_report_stem(&folder)
         .with_extension("md")
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -75,7 +121,7 @@ pub fn report_destination(sys: &System) -> Result<ReportDestination> {
 pub fn save_report_in(dir: &std::path::Path, markdown: &str) -> Result<std::path::PathBuf> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    let path = repair::new_report_stem(dir).with_extension("md");
+    let path = fix::new_report_stem(dir).with_extension("md");
     write_report(&path, markdown)?;
     Ok(path)
 }
@@ -89,7 +135,65 @@ pub fn write_report(path: &std::path::Path, markdown: &str) -> Result<()> {
 
 /// Re-tests `url` and explains the answer.
 pub async fn check(sys: &System, url: &str) -> Result<Report> {
-    crate::check::diagnose(sys, url, &DiagnoseOptions::default()).await
+    check_with(sys, url, &DiagnoseOptions::default()).await
+}
+
+/// [`check`] with the CLI's options: timeout, credentials, proxy, extra CA roots.
+pub async fn check_with(sys: &System, url: &str, opts: &DiagnoseOptions) -> Result<Report> {
+    crate::check::diagnose(sys, url, opts).await
+}
+
+/// [`check`], reported to `observer` as the [`Step::Diagnose`] step (started, then done with
+/// the headline).
+pub async fn check_reporting(sys: &System, url: &str, observer: &dyn Observer) -> Result<Report> {
+    started(observer, Step::Diagnose);
+    let report = check(sys, url).await?;
+    observer.event(&Event::Done {
+        step: Step::Diagnose,
+        message: report.headline.clone(),
+    });
+    Ok(report)
+}
+
+/// Flushes the DNS caches (`fix401 flush-dns`). On this computer's own OS the flush runs
+/// with the rights the process has; a home examined as another OS cannot run that OS's
+/// commands, so only the plan is shown.
+pub async fn flush_dns(sys: &System, opts: &FlushOptions) -> Result<FlushReport> {
+    let mut sys = sys.clone();
+    let mut opts = opts.clone();
+    if sys.os == Os::current() {
+        sys.admin = crate::system::running_as_admin();
+    } else {
+        opts.dry_run = true;
+    }
+    crate::check::flush_dns(&sys, &opts).await
+}
+
+/// fix401's own elevated flush (`flush-dns --elevated`, started through pkexec / osascript /
+/// UAC): checks its own command line `argv` (anything but the fixed one is bad input), finds
+/// the caches from root-owned facts only and flushes. Takes no home, system root or resolver
+/// override. Returns the result as JSON when no result file was named, else writes it there.
+pub fn flush_dns_elevated(argv: &[String]) -> Result<Option<String>> {
+    let os = Os::current();
+    let result_file = dns::elevate::check_args(os, argv)?;
+    if !crate::system::running_as_admin() && os != Os::Windows {
+        return Err(Error::Refused(
+            "--elevated is fix401's own elevated run: it must run with administrator rights \
+             (through pkexec or osascript)"
+                .into(),
+        ));
+    }
+    let sys = System::live()?;
+    let result = dns::elevate::run_elevated(&sys);
+    match result_file {
+        Some(path) => {
+            dns::elevate::write_result(&path, &result)?;
+            Ok(None)
+        }
+        None => serde_json::to_string(&result)
+            .map(Some)
+            .map_err(|e| Error::Internal(format!("cannot encode the elevated result: {e}"))),
+    }
 }
 
 /// What "Flush DNS and retry" did: the flush, then the re-test, and what that means.
@@ -199,6 +303,28 @@ pub async fn flush_dns_and_retest(
     Ok(judge_flush(flush, after))
 }
 
+/// A result a face has shown, for "Copy report" / "Save report".
+#[derive(Debug, Clone)]
+pub enum Shown {
+    /// A check ([`check`]).
+    Check(Box<Report>),
+    /// A flush and its re-test ([`flush_dns_and_retest`]).
+    Flush(Box<FlushAndRetest>),
+    /// A fix ([`fix`], [`fix_site_and_retest`]).
+    Fix(Box<FixReport>),
+}
+
+impl Shown {
+    /// The result as a Markdown report (redacted like every report), for a ticket.
+    pub fn to_markdown(&self) -> String {
+        match self {
+            Shown::Check(r) => r.to_markdown(),
+            Shown::Flush(f) => f.to_markdown(),
+            Shown::Fix(r) => render::markdown(r),
+        }
+    }
+}
+
 /// The address typed into the app, or a bad-input error that says what to type.
 fn parse_url(url: &str) -> Result<crate::target::Target> {
     crate::target::Target::parse(url).map_err(|invalid| {
@@ -233,6 +359,12 @@ pub struct BrowserChoice {
     pub running: bool,
 }
 
+/// Every browser installation found, with its profiles, stores and running state
+/// (`fix401 browsers`).
+pub fn installations(sys: &System) -> Result<Vec<Installation>> {
+    crate::browsers::discover(sys)
+}
+
 /// The browsers installed for the person, with their profiles and whether they run.
 pub fn browsers(sys: &System) -> Result<Vec<BrowserChoice>> {
     let backend = LiveBackend::new(sys.clone());
@@ -252,14 +384,28 @@ pub fn browsers(sys: &System) -> Result<Vec<BrowserChoice>> {
 /// What "Clear and retry" would remove for `url`'s site, per browser: the same plan as
 /// `fix401 clear --site HOST --dry-run` (cookie names, never values; cache entries and bytes;
 /// storage folders; what is skipped and why).
-pub fn site_plan(sys: &System, url: &str) -> Result<stores::Plan> {
+pub fn site_plan(sys: &System, url: &str) -> Result<Plan> {
     let target = parse_url(url)?;
-    let installations = crate::browsers::discover(sys)?;
-    let selection = stores::Selection {
-        site: target.host.clone(),
-        ..stores::Selection::default()
-    };
-    stores::plan(sys, &installations, &selection)
+    clear_plan(
+        sys,
+        &Selection {
+            site: target.host.clone(),
+            ..Selection::default()
+        },
+    )
+}
+
+/// What clearing the selected site data would remove (`fix401 clear --site HOST`, with its
+/// browser, profile, kind and exact-host choices), before anything is touched.
+pub fn clear_plan(sys: &System, selection: &Selection) -> Result<Plan> {
+    let installations = installations(sys)?;
+    stores::plan(sys, &installations, selection)
+}
+
+/// Carries out a clear plan: a private backup first, then the rows and files removed
+/// (undo with [`undo`]).
+pub fn clear(sys: &System, plan: &Plan) -> Result<Applied> {
+    stores::apply(sys, plan)
 }
 
 /// The outcome of closing one browser.
@@ -283,7 +429,7 @@ pub fn close_browsers(sys: &System, ids: &[String]) -> Result<Vec<Closed>> {
 /// [`close_browsers`] over browsers already discovered.
 fn close_among(
     backend: &LiveBackend,
-    all: &[crate::repair::BrowserInfo],
+    all: &[crate::fix::BrowserInfo],
     ids: &[String],
 ) -> Result<Vec<Closed>> {
     let mut out = Vec::new();
@@ -372,7 +518,6 @@ pub fn fix_site_and_retest(
     observer: &dyn Observer,
 ) -> Result<FixReport> {
     let config = settings(sys)?;
-    let backend = LiveBackend::new(sys.clone());
     let opts = FixOptions {
         url: url.to_string(),
         dns: false,
@@ -382,7 +527,45 @@ pub fn fix_site_and_retest(
         // The window offers no clear the evidence rules out (`site_data_ruled_out`).
         force: false,
     };
-    repair::run(sys, &backend, &config, &opts, &Unattended, observer)
+    self::fix(sys, &config, &opts, &Unattended, observer)
+}
+
+/// The whole fix pipeline on this machine (`fix401 fix`; the window's "Clear and retry"):
+/// diagnose, prove, plan, apply what `consent` allows, re-test, verdict and report (also
+/// saved in the configuration's `reports_dir`, when it sets one).
+pub fn fix(
+    sys: &System,
+    config: &Config,
+    opts: &FixOptions,
+    consent: &dyn Consent,
+    observer: &dyn Observer,
+) -> Result<FixReport> {
+    let backend = LiveBackend::new(sys.clone());
+    fix::run(sys, &backend, config, opts, consent, observer)
+}
+
+/// Writes a fix report to `path`, in the format its extension names (`.html`/`.htm`,
+/// `.json`, else Markdown), and lists it in the report's `saved_to`. A file that cannot be
+/// written leaves `saved_to` as it was and returns why.
+pub fn write_fix_report(
+    report: &mut FixReport,
+    path: &std::path::Path,
+) -> Result<std::result::Result<(), std::io::Error>> {
+    report.saved_to.push(path.display().to_string());
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let body = match ext.as_deref() {
+        Some("html" | "htm") => render::html(report),
+        Some("json") => render::json(report)?,
+        _ => render::markdown(report),
+    };
+    let written = std::fs::write(path, body);
+    if written.is_err() {
+        report.saved_to.pop();
+    }
+    Ok(written)
 }
 
 /// The outcome of opening the page in the person's default browser.
@@ -401,7 +584,7 @@ pub fn open_page(sys: &System, url: &str) -> Result<Opened> {
     let mut web = parse_url(url)?.url;
     let _ = web.set_username("");
     let _ = web.set_password(None);
-    let r = repair::restart::reopen(sys, web.as_str())?;
+    let r = fix::restart::reopen(sys, web.as_str())?;
     Ok(Opened {
         ok: r.ok,
         summary: crate::words::sentence(&r.summary),
@@ -422,7 +605,7 @@ pub struct Undone {
 
 /// Restores the newest clear not yet undone.
 pub fn undo_last(sys: &System) -> Result<Undone> {
-    let restored = stores::undo(sys, None)?;
+    let restored = undo(sys, None)?;
     let summary = format!(
         "Undone: {} and {} of {} are back.",
         crate::words::count(restored.rows, "cookie", "cookies"),
@@ -434,6 +617,17 @@ pub fn undo_last(sys: &System) -> Result<Undone> {
         summary,
         outcome: crate::diagnosis::outcome(&[], Stage::Undone),
     })
+}
+
+/// Restores the clear backed up as `id` (the newest not yet undone when `None`), exactly
+/// (`fix401 undo [ID]`).
+pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
+    stores::undo(sys, id)
+}
+
+/// Every backup of a clear, newest first (`fix401 undo --list`).
+pub fn backups(sys: &System) -> Result<Vec<BackupSummary>> {
+    stores::list_backups(sys)
 }
 
 /// The clear [`undo_last`] would put back, if any: the window offers Undo only then.
