@@ -30,8 +30,8 @@ pub use crate::browsers::{Installation, Packaging};
 pub use crate::challenge::{
     Parsed as Challenges, explain as explain_challenges, parse as parse_challenges,
 };
-pub use crate::config::{Config, SupportContact};
 pub use crate::check::{DiagnoseOptions, ProxyCredentials};
+pub use crate::config::{Config, SupportContact};
 pub use crate::diagnosis::Outcome;
 pub use crate::dns::{FlushOptions, FlushReport, RunAs, RunOutcome};
 pub use crate::fix::{
