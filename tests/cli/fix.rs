@@ -1,19 +1,13 @@
 //! `fix401 fix`: consent handling, configuration, and the end-to-end repairs.
 
 use crate::support::TestEnv;
-use crate::support::dns::{Daemon, UpstreamDns, query_a, start_dnsmasq_with};
 use crate::support::fixsite::*;
-
-/// A real dnsmasq caching in front of `upstream`, without negative caching.
-fn dnsmasq(upstream: std::net::SocketAddr) -> Daemon {
-    start_dnsmasq_with(upstream, &["--no-negcache", "--user=root"])
-}
 
 /// A temp home whose Chromium holds the stale session cookie of `site`, and a DNS server
 /// that resolves a.test to loopback.
-fn chromium_home_with_stale_cookie(site: &StaleCookieSite) -> (TestEnv, UpstreamDns) {
+fn chromium_home_with_stale_cookie(site: &StaleCookieSite) -> (TestEnv, TestDns) {
     let env = TestEnv::new();
-    let dns = UpstreamDns::start();
+    let dns = TestDns::start(300);
     dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     chromium_visit(&env.home(), &site.url("a.test", "/login"));
     chromium_visit(&env.home(), &site.url("a.test", "/"));
@@ -152,18 +146,18 @@ mod fixtures {
 #[test]
 fn stale_dns_answer_is_flushed_and_the_retest_succeeds() {
     let site = StaleCookieSite::start();
-    let upstream = UpstreamDns::with_ttl(3600);
+    let upstream = TestDns::start(3600);
     // The site moved: dnsmasq learnt the old address (nothing listens there) and keeps it.
     upstream.set("a.test", std::net::Ipv4Addr::new(127, 0, 0, 2));
-    let dnsmasq = dnsmasq(upstream.addr);
+    let dnsmasq = Dnsmasq::start(upstream.addr);
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(vec![std::net::Ipv4Addr::new(127, 0, 0, 2)])
+        Some(std::net::Ipv4Addr::new(127, 0, 0, 2))
     );
     upstream.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(vec![std::net::Ipv4Addr::new(127, 0, 0, 2)]),
+        Some(std::net::Ipv4Addr::new(127, 0, 0, 2)),
         "dnsmasq serves its cached (stale) answer"
     );
     let env = TestEnv::new();
@@ -220,17 +214,17 @@ fn stale_dns_answer_is_flushed_and_the_retest_succeeds() {
     assert_eq!(report["after"]["status"], 200);
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(vec![std::net::Ipv4Addr::LOCALHOST])
+        Some(std::net::Ipv4Addr::LOCALHOST)
     );
 }
 
 /// The stale-DNS machine of the test above: (site, upstream, dnsmasq, home).
-fn stale_dns_machine() -> (StaleCookieSite, UpstreamDns, Daemon, TestEnv) {
+fn stale_dns_machine() -> (StaleCookieSite, TestDns, Dnsmasq, TestEnv) {
     let site = StaleCookieSite::start();
-    let upstream = UpstreamDns::with_ttl(3600);
+    let upstream = TestDns::start(3600);
     upstream.set("a.test", std::net::Ipv4Addr::new(127, 0, 0, 2));
-    let dnsmasq = dnsmasq(upstream.addr);
-    assert!(query_a(dnsmasq.addr, "a.test").is_some_and(|a| !a.is_empty()));
+    let dnsmasq = Dnsmasq::start(upstream.addr);
+    assert!(query_a(dnsmasq.addr, "a.test").is_some());
     upstream.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     let env = TestEnv::new();
     std::os::unix::fs::symlink("/proc", env.system_root().join("proc")).unwrap();
@@ -319,7 +313,7 @@ fn on_a_terminal_fix_asks_and_a_no_changes_nothing() {
     // Nothing was flushed: dnsmasq still serves the stale answer.
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(vec![std::net::Ipv4Addr::new(127, 0, 0, 2)])
+        Some(std::net::Ipv4Addr::new(127, 0, 0, 2))
     );
 }
 
@@ -347,9 +341,9 @@ fn unattended_mode_never_prompts() {
 /// cached 401 for its front page, and a DNS server that resolves a.test to loopback.
 fn firefox_home_with_stale_cookie(
     site: &StaleCookieSite,
-) -> (TestEnv, UpstreamDns, std::path::PathBuf) {
+) -> (TestEnv, TestDns, std::path::PathBuf) {
     let env = TestEnv::new();
-    let dns = UpstreamDns::start();
+    let dns = TestDns::start(300);
     dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     let profile = firefox_profile(&env.home(), site.port);
     firefox_visit(&env.home(), &profile, &site.url("a.test", "/login"));
@@ -421,7 +415,7 @@ fn unknown_browser_is_bad_input_naming_what_was_found() {
 #[test]
 fn a_mistyped_address_is_corrected_and_the_corrected_one_tested() {
     let site = StaleCookieSite::start();
-    let dns = UpstreamDns::start();
+    let dns = TestDns::start(300);
     dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     let env = TestEnv::new();
     let typed = format!("htp://a.test:{}/", site.port);

@@ -11,13 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A hand-written authoritative server on 127.0.0.1: A records from a table the test
-/// changes, NODATA for other types of known names, NXDOMAIN for unknown names. The one
-/// controllable name server of the tests (upstream of real caches, or asked directly).
+/// changes, NODATA for other types of known names, NXDOMAIN for unknown names.
 pub struct UpstreamDns {
     /// Where it listens.
     pub addr: SocketAddr,
-    /// TTL of every answer, in seconds.
-    pub ttl: u32,
     answers: Arc<Mutex<HashMap<String, Ipv4Addr>>>,
     queries: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
@@ -25,13 +22,8 @@ pub struct UpstreamDns {
 }
 
 impl UpstreamDns {
-    /// Starts it on a free loopback port, answering with TTL 300 s (so caches keep it).
+    /// Starts it on a free loopback port.
     pub fn start() -> UpstreamDns {
-        UpstreamDns::with_ttl(300)
-    }
-
-    /// Starts it on a free loopback port, answering with TTL `ttl` seconds.
-    pub fn with_ttl(ttl: u32) -> UpstreamDns {
         let sock = UdpSocket::bind("127.0.0.1:0").expect("bind upstream DNS");
         // Lets the thread notice `stop`; not a timing assumption of any test.
         sock.set_read_timeout(Some(Duration::from_millis(100)))
@@ -48,14 +40,13 @@ impl UpstreamDns {
                     continue;
                 };
                 q.fetch_add(1, Ordering::SeqCst);
-                if let Some(resp) = respond(&buf[..n], &a.lock().unwrap(), ttl) {
+                if let Some(resp) = respond(&buf[..n], &a.lock().unwrap()) {
                     let _ = sock.send_to(&resp, peer);
                 }
             }
         });
         UpstreamDns {
             addr,
-            ttl,
             answers,
             queries,
             stop,
@@ -63,7 +54,7 @@ impl UpstreamDns {
         }
     }
 
-    /// Makes `name` answer `ip`.
+    /// Makes `name` answer `ip` (TTL 300 s, so caches keep it).
     pub fn set(&self, name: &str, ip: Ipv4Addr) {
         self.answers
             .lock()
@@ -107,7 +98,7 @@ fn read_name(msg: &[u8], mut pos: usize) -> Option<(String, usize)> {
     None
 }
 
-fn respond(q: &[u8], answers: &HashMap<String, Ipv4Addr>, ttl: u32) -> Option<Vec<u8>> {
+fn respond(q: &[u8], answers: &HashMap<String, Ipv4Addr>) -> Option<Vec<u8>> {
     if q.len() < 12 || q[2] & 0x80 != 0 {
         return None;
     }
@@ -125,7 +116,7 @@ fn respond(q: &[u8], answers: &HashMap<String, Ipv4Addr>, ttl: u32) -> Option<Ve
     r.extend_from_slice(question);
     if let (true, Some(ip)) = (answer_a, known) {
         r.extend_from_slice(&[0xC0, 12, 0, 1, 0, 1]);
-        r.extend_from_slice(&ttl.to_be_bytes());
+        r.extend_from_slice(&300u32.to_be_bytes());
         r.extend_from_slice(&[0, 4]);
         r.extend_from_slice(&ip.octets());
     }
@@ -254,11 +245,6 @@ pub fn sbin(name: &str) -> Option<PathBuf> {
 
 /// Starts real `dnsmasq` on a free loopback port as a caching forwarder to `upstream`.
 pub fn start_dnsmasq(upstream: SocketAddr) -> Daemon {
-    start_dnsmasq_with(upstream, &[])
-}
-
-/// [`start_dnsmasq`] with `extra` options after the usual ones (`--no-negcache`…).
-pub fn start_dnsmasq_with(upstream: SocketAddr, extra: &[&str]) -> Daemon {
     let dir = tempfile::tempdir().unwrap();
     let bin = sbin("dnsmasq").expect("dnsmasq is installed (scripts/install-deps.sh)");
     let (mut child, addr) = start_on_free_ports("dnsmasq", |port, _| {
@@ -276,7 +262,6 @@ pub fn start_dnsmasq_with(upstream: SocketAddr, extra: &[&str]) -> Daemon {
                 format!("--pid-file={}", dir.path().join("dnsmasq.pid").display()),
                 "--conf-file=/dev/null".to_string(),
             ])
-            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

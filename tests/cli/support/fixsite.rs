@@ -1,9 +1,10 @@
-//! Loopback fixtures for the repair tests: a site that rejects a stale session cookie, and
-//! helpers that drive real Chromium and Firefox ESR in a temporary home. Every socket is
-//! bound to 127.0.0.1. (DNS: `support::dns`.)
+//! Loopback fixtures for the repair tests: a site that rejects a stale session cookie, a
+//! tiny controllable DNS server, and helpers that drive real Chromium and Firefox ESR in a
+//! temporary home. Every socket is bound to 127.0.0.1.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -104,6 +105,79 @@ fn serve(stream: std::net::TcpStream, log: &Mutex<Vec<Seen>>) {
     );
     let mut stream = stream;
     let _ = stream.write_all(response.as_bytes());
+}
+
+/// A tiny authoritative DNS server on 127.0.0.1 (UDP) whose A records tests can change.
+/// Unknown names get NXDOMAIN.
+pub struct TestDns {
+    /// Its address.
+    pub addr: SocketAddr,
+    records: Arc<Mutex<HashMap<String, Ipv4Addr>>>,
+    /// TTL of every answer, in seconds.
+    pub ttl: u32,
+}
+
+impl TestDns {
+    /// Starts the server with TTL `ttl`.
+    pub fn start(ttl: u32) -> TestDns {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind loopback udp");
+        let addr = socket.local_addr().unwrap();
+        let records: Arc<Mutex<HashMap<String, Ipv4Addr>>> = Arc::default();
+        let table = records.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 1500];
+            while let Ok((n, peer)) = socket.recv_from(&mut buf) {
+                if let Some(reply) = answer(&buf[..n], &table.lock().unwrap(), ttl) {
+                    let _ = socket.send_to(&reply, peer);
+                }
+            }
+        });
+        TestDns { addr, records, ttl }
+    }
+
+    /// Sets (or changes) the A record of `name`.
+    pub fn set(&self, name: &str, ip: Ipv4Addr) {
+        self.records
+            .lock()
+            .unwrap()
+            .insert(name.to_ascii_lowercase(), ip);
+    }
+}
+
+fn answer(query: &[u8], table: &HashMap<String, Ipv4Addr>, ttl: u32) -> Option<Vec<u8>> {
+    if query.len() < 12 {
+        return None;
+    }
+    let mut i = 12;
+    let mut labels = Vec::new();
+    loop {
+        let len = *query.get(i)? as usize;
+        i += 1;
+        if len == 0 {
+            break;
+        }
+        labels.push(String::from_utf8_lossy(query.get(i..i + len)?).to_ascii_lowercase());
+        i += len;
+    }
+    let qtype = u16::from_be_bytes([*query.get(i)?, *query.get(i + 1)?]);
+    let question_end = i + 4;
+    let name = labels.join(".");
+    let mut reply = query[..question_end.min(query.len())].to_vec();
+    reply[2] = 0x84 | (query[2] & 0x01); // response, authoritative, keep RD
+    reply[3] = 0x80; // RA
+    reply[6..12].copy_from_slice(&[0, 0, 0, 0, 0, 0]);
+    match table.get(&name) {
+        Some(ip) if qtype == 1 => {
+            reply[7] = 1;
+            reply.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1]);
+            reply.extend_from_slice(&ttl.to_be_bytes());
+            reply.extend_from_slice(&[0, 4]);
+            reply.extend_from_slice(&ip.octets());
+        }
+        Some(_) => {}
+        None => reply[3] |= 3, // NXDOMAIN
+    }
+    Some(reply)
 }
 
 /// The real Chromium binary (Debian), or None when it is not installed.
@@ -316,4 +390,112 @@ pub fn firefox_visit(home: &Path, profile: &Path, url: &str) {
         .expect("run firefox");
     assert!(status.success(), "firefox exited {status}");
     wait_for_home_processes(home);
+}
+
+/// Asks `server` for the A record of `name` (one UDP query); None on no answer.
+pub fn query_a(server: SocketAddr, name: &str) -> Option<Ipv4Addr> {
+    let (buf, n) = ask(server, name)?;
+    let answers = u16::from_be_bytes([buf[6], buf[7]]);
+    if answers == 0 || n < 4 {
+        return None;
+    }
+    // The first answer's address is the last 4 bytes when there is one A answer.
+    Some(Ipv4Addr::new(
+        buf[n - 4],
+        buf[n - 3],
+        buf[n - 2],
+        buf[n - 1],
+    ))
+}
+
+/// Sends one A query and returns the raw reply.
+fn ask(server: SocketAddr, name: &str) -> Option<([u8; 1500], usize)> {
+    let socket = UdpSocket::bind("127.0.0.1:0").ok()?;
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .ok()?;
+    let mut q = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    for label in name.split('.') {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 1, 0, 1]);
+    socket.send_to(&q, server).ok()?;
+    let mut buf = [0u8; 1500];
+    let n = socket.recv(&mut buf).ok()?;
+    (n >= 12).then_some((buf, n))
+}
+
+/// A real dnsmasq on a loopback port, caching in front of `upstream`. Stopped on drop.
+pub struct Dnsmasq {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Dnsmasq {
+    /// Starts dnsmasq forwarding to `upstream`, with its own config (none) and pid file.
+    pub fn start(upstream: SocketAddr) -> Dnsmasq {
+        // Another test may take the port between choosing it and dnsmasq's bind: dnsmasq
+        // then exits at once, and a fresh port is tried (a few times).
+        for _ in 0..5 {
+            let port = UdpSocket::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+                continue; // dnsmasq binds TCP on its port too
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            let child = Command::new("dnsmasq")
+                .args([
+                    "--keep-in-foreground",
+                    "--conf-file=/dev/null",
+                    "--no-resolv",
+                    "--no-hosts",
+                    "--no-negcache",
+                    "--bind-interfaces",
+                    "--listen-address=127.0.0.1",
+                    "--cache-size=150",
+                    "--user=root",
+                ])
+                .arg(format!("--port={port}"))
+                .arg(format!("--server=127.0.0.1#{}", upstream.port()))
+                .arg(format!("--pid-file={}", dir.path().join("pid").display()))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start dnsmasq (scripts/install-deps.sh installs it)");
+            let mut d = Dnsmasq {
+                addr,
+                child,
+                _dir: dir,
+            };
+            for _ in 0..100 {
+                // Any answer (even "no such name") means it is up.
+                if ask(d.addr, "ready.invalid").is_some() {
+                    return d;
+                }
+                if let Ok(Some(_)) = d.child.try_wait() {
+                    break; // it could not bind: next port
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            assert!(
+                matches!(d.child.try_wait(), Ok(Some(_))),
+                "dnsmasq did not answer on {addr}"
+            );
+        }
+        panic!("no free loopback port for dnsmasq after 5 tries");
+    }
+}
+
+impl Drop for Dnsmasq {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
