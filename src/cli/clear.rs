@@ -1,4 +1,4 @@
-//! `fix401 clear --site HOST`: plan, confirm, back up, clear (logic in `fix401::stores`).
+//! `fix401 clear --site HOST`: plan, confirm, back up, clear (through `fix401::api`; the logic lives in the core's stores module).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
