@@ -10,6 +10,8 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH" # a Rust just installed by r
 export CARGO_TERM_COLOR=never
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+echo "== floor plan (ARCHITECTURE.md)"
+python3 scripts/check-structure.py
 echo "== cargo clippy"
 cargo clippy --all-targets -- -D warnings
 echo "== cargo test (core and CLI)"
