@@ -438,7 +438,7 @@ mod tests {
             r.push(dnsDomainLevels("www.a.test") == 2, dnsDomainLevels("www") == 0);
             r.push(shExpMatch("http://x.a.test/p", "*.a.test/*"), shExpMatch("ab", "a?"), !shExpMatch("abc", "a?"));
             r.push(typeof weekdayRange("MON", "SUN") == "boolean", weekdayRange("SUN", "SAT"));
-            r.push(dateRange("JAN", "DEC"), timeRange(0, 23), timeRange(0, 0, 23, 59), !weekdayRange("XXX"));
+            r.push(dateRange("JAN", "DEC"), timeRange(0, 23), timeRange(0, 0, 23, 59), !weekdayRange("NOTADAY"));
             r.push(dnsResolveEx("127.0.0.1") == "127.0.0.1", isResolvableEx("127.0.0.1"));
             r.push(isInNetEx("10.1.2.3", "10.0.0.0/8"), !isInNetEx("11.1.2.3", "10.0.0.0/8"));
             r.push(isInNetEx("::1", "::1/128"), typeof myIpAddressEx() == "string");

@@ -124,24 +124,11 @@ impl Realm {
     }
 
     fn wait_for_kdc(&mut self) -> bool {
-        let until = Instant::now() + Duration::from_secs(10);
-        loop {
-            if TcpStream::connect(("127.0.0.1", self.kdc_port)).is_ok() {
-                return true;
-            }
-            let exited = self
-                .kdc
-                .as_mut()
-                .unwrap()
-                .try_wait()
-                .ok()
-                .flatten()
-                .is_some();
-            if exited || Instant::now() > until {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_port(
+            self.kdc.as_mut().unwrap(),
+            self.kdc_port,
+            Duration::from_secs(10),
+        )
     }
 
     fn write_configs(&self) {
@@ -444,24 +431,11 @@ impl NegotiateSite {
     }
 
     fn wait_ready(&mut self) -> bool {
-        let until = Instant::now() + Duration::from_secs(15);
-        loop {
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return true;
-            }
-            let exited = self
-                .child
-                .as_mut()
-                .unwrap()
-                .try_wait()
-                .ok()
-                .flatten()
-                .is_some();
-            if exited || Instant::now() > until {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_port(
+            self.child.as_mut().unwrap(),
+            self.port,
+            Duration::from_secs(15),
+        )
     }
 
     /// `http://<host>:<port>/private/`.
@@ -569,4 +543,19 @@ pub fn clock_offset(offset: &str) -> Vec<(&'static str, OsString)> {
         ("FAKETIME", offset.into()),
         ("FAKETIME_DONT_RESET", "1".into()),
     ]
+}
+
+/// Waits until `port` on loopback accepts connections (true), or `child` exits or `timeout`
+/// passes (false).
+fn wait_for_port(child: &mut std::process::Child, port: u16, timeout: Duration) -> bool {
+    let until = Instant::now() + timeout;
+    loop {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        if child.try_wait().ok().flatten().is_some() || Instant::now() > until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
