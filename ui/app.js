@@ -76,7 +76,7 @@ async function run(label, fn) {
 // Shows the core's outcome (verdict words, tone, headline, first step) as sent, and the
 // one row of repairs: the first action is the main button; the other repairs the findings
 // call for stay beside it.
-function setVerdict(o, findings) {
+function setVerdict(o, findings, worksFromHere) {
   const v = $("verdict");
   v.textContent = o.verdict_words;
   v.className = "verdict " + o.tone;
@@ -90,7 +90,13 @@ function setVerdict(o, findings) {
   const works = o.tone === "good";
   $("open-page").hidden = !works;
   const wanted = new Set((findings || []).flatMap((f) => f.actions || []).filter((a) => !disabled.has(a)));
-  for (const [action, id] of Object.entries(REPAIRS)) $(id).hidden = works || !wanted.has(action);
+  // What the core still suggests when the page works from here (restart-browser after a
+  // Basic/Digest login the browser may keep sending) stays offered beside "Open the page".
+  const still = new Set(((worksFromHere && worksFromHere.actions) || []).filter((a) => !disabled.has(a)));
+  for (const [action, id] of Object.entries(REPAIRS)) {
+    $(id).hidden = !still.has(action) && (works || !wanted.has(action));
+  }
+  renderWorksFromHere(worksFromHere);
   const lead = works ? "open-page" : (!disabled.has(o.first_action) && REPAIRS[o.first_action]) || null;
   // The main button comes first in the page itself, so Tab reaches it first too.
   let order = ["flush-dns-retry", "fix-site", "restart-browser", "open-page", "undo"];
@@ -118,6 +124,15 @@ function renderFindings(findings, o, okText) {
   $("findings-title").hidden = list.childElementCount === 0;
   list.hidden = list.childElementCount === 0;
   renderTechFindings(findings);
+}
+
+// When the page works from here and no browser holds anything for the site, the core says
+// what it tested and what still differs from the browser instead of blaming stored data.
+function renderWorksFromHere(w) {
+  $("works-from-here").hidden = !w;
+  const fill = (id, lines) => $(id).replaceChildren(...(lines || []).map((t) => el("li", {}, t)));
+  fill("wfh-tested", w && w.tested);
+  fill("wfh-differences", w && w.differences);
 }
 
 // Every finding for a technician: its cause id, confidence and evidence.
@@ -206,7 +221,7 @@ function renderTechnical(r) {
 }
 
 function showReport(r) {
-  setVerdict(r.outcome, r.findings);
+  setVerdict(r.outcome, r.findings, r.works_from_here);
   renderFindings(r.findings, r.outcome);
   // The core rules clearing out when the evidence exonerates the site's data: not offered.
   if (r.site_data_ruled_out) $("fix-site").hidden = true;
@@ -235,7 +250,7 @@ async function flushRetry() {
   await run("Flushing the DNS cache…", async () => {
     const r = await invoke("flush_dns_retry", { url, onEvent: channel() });
     renderTechnical(r.after);
-    setVerdict(r.outcome, r.after.findings);
+    setVerdict(r.outcome, r.after.findings, r.after.works_from_here);
     renderFindings(r.after.findings, r.outcome, r.verdict === "fixed" ? "Nothing is wrong any more." : "");
     showMessage(r.flush.summary, r.flush.flushed);
   });
@@ -336,7 +351,7 @@ async function fixSite() {
     await refreshUndo();
     $("browsers-panel").hidden = true;
     const after = r.after || r.before;
-    setVerdict(r.outcome, after.findings);
+    setVerdict(r.outcome, after.findings, r.works_from_here || after.works_from_here);
     renderFindings(after.findings, r.outcome, r.verdict === "fixed" ? "Nothing is wrong any more." : "");
     const did = (r.actions || []).map((a) => a.summary).join(" ");
     if (did) showMessage(did, r.verdict !== "still_failing");

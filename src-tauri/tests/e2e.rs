@@ -476,11 +476,40 @@ fn check_a_401_then_a_working_page_in_the_real_window() {
     d.click("#check");
     let v = d.wait_verdict_change("unauthorized");
     assert_eq!(v, "ok");
-    // Working from here while the person saw an error points at their browser's data.
+    // It works from here and no browser on this computer holds anything for the site: no
+    // evidence points at stored data, so the window does not blame it. It says what was
+    // tested and what still differs from the browser instead (the fix_this_site test below
+    // shows the "saved data" verdict where a browser does hold the site's cookies).
+    let core = core_report(&working);
+    assert_eq!(d.text("#verdict"), "This page works");
+    assert_eq!(d.text("#verdict"), core.outcome.verdict_words);
+    assert_eq!(d.text("#headline"), core.headline);
+    assert!(!d.text("#verdict").contains("saved data"));
+    let note = core
+        .works_from_here
+        .as_ref()
+        .expect("the core's works-from-here note");
     assert_eq!(
-        d.text("#verdict"),
-        "It works from here: your browser’s saved data for this site is the likely problem"
+        d.eval("return document.getElementById('works-from-here').hidden"),
+        json!(false)
     );
+    let tested = d.text("#wfh-tested");
+    for line in &note.tested {
+        assert!(tested.contains(line.as_str()), "{tested}");
+    }
+    assert!(tested.contains("no browser profile was found"), "{tested}");
+    let differences = d.text("#wfh-differences");
+    for line in &note.differences {
+        assert!(differences.contains(line.as_str()), "{differences}");
+    }
+    assert!(differences.contains("proxy"), "{differences}");
+    // No Basic/Digest login was taken: nothing to restart, no site data to clear.
+    assert_eq!(d.main_buttons(), ["open-page"]);
+    assert_eq!(
+        d.eval("return document.getElementById('fix-site').hidden"),
+        json!(true)
+    );
+    d.assert_speaks_to_people();
     screenshot("05-check-200");
 
     // Save report…: a native dialog proposes a new file in the person's Documents.
@@ -699,6 +728,12 @@ fn fix_this_site_clears_a_stale_chromium_cookie_then_undo_puts_it_back() {
     d.assert_speaks_to_people();
     let verdict = d.text("#verdict");
     assert!(verdict.contains("saved data"), "{verdict}");
+    // The browser holds the site's cookies: stored data stays a suspect, no "works from
+    // here" note clears it.
+    assert_eq!(
+        d.eval("return document.getElementById('works-from-here').hidden"),
+        json!(true)
+    );
     let undo_hidden = || d.eval("return document.getElementById('undo').hidden");
     assert_eq!(undo_hidden(), json!(true), "nothing to undo yet");
     screenshot("09-site-data-stale");

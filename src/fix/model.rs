@@ -127,15 +127,9 @@ pub struct RuledOut {
     pub forced: bool,
 }
 
-/// When the page works from here: what fix401 tested, and what still differs between its
-/// test and the person's browser (where to look next).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WorksFromHere {
-    /// What was tested, one line each.
-    pub tested: Vec<String>,
-    /// What fix401's test does not share with the browser, one line each.
-    pub differences: Vec<String>,
-}
+/// When the page works from here: what fix401 tested, what still differs between its test
+/// and the person's browser, and what to try. The check's own type: every face reads one.
+pub use crate::diagnosis::WorksFromHere;
 
 /// What will be done, before anything is done.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -125,6 +125,13 @@ pub(crate) fn gather(
             WorksFromHere {
                 tested,
                 differences: crate::diagnosis::remaining_differences(login_accepted),
+                // The browser may keep sending an old Basic/Digest login from its HTTP-auth
+                // cache; restarting it forgets that.
+                actions: if login_accepted {
+                    vec![Action::RestartBrowser]
+                } else {
+                    Vec::new()
+                },
             }
         });
     let mut before_summary = redact_summary(probe.summary.clone());

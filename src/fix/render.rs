@@ -88,6 +88,12 @@ fn nothing_changed(report: &FixReport) -> bool {
 }
 
 /// One line per ruled-out action: refused, or carried out anyway (`--force`).
+/// "restart-browser, flush-dns": the ids a technician types.
+fn action_ids(actions: &[crate::diagnosis::Action]) -> String {
+    let ids: Vec<&str> = actions.iter().map(|a| a.id()).collect();
+    ids.join(", ")
+}
+
 fn ruled_out_line(r: &RuledOut) -> String {
     if r.forced {
         format!("Forced: {} (--force), although {}.", r.action, r.why)
@@ -186,6 +192,9 @@ pub fn text(report: &FixReport) -> String {
         out.push_str("What still differs between fix401's test and your browser:\n");
         for d in &w.differences {
             out.push_str(&format!("  • {d}\n"));
+        }
+        if !w.actions.is_empty() {
+            out.push_str(&format!("What to try: {}\n", action_ids(&w.actions)));
         }
     }
     if !report.plan.ruled_out.is_empty() {
@@ -324,6 +333,9 @@ pub fn markdown(report: &FixReport) -> String {
         o.push_str("\nWhat still differs between fix401's test and your browser:\n\n");
         for d in &w.differences {
             o.push_str(&format!("- {d}\n"));
+        }
+        if !w.actions.is_empty() {
+            o.push_str(&format!("\nWhat to try: `{}`\n", action_ids(&w.actions)));
         }
     }
     o.push_str("\n## Plan\n\n");
@@ -482,6 +494,12 @@ pub fn html(report: &FixReport) -> String {
             o.push_str(&format!("<li>{}</li>", esc(d)));
         }
         o.push_str("</ul>\n");
+        if !w.actions.is_empty() {
+            o.push_str(&format!(
+                "<p>What to try: <code>{}</code></p>\n",
+                esc(&action_ids(&w.actions))
+            ));
+        }
     }
     for r in &report.plan.ruled_out {
         o.push_str(&format!(

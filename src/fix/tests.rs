@@ -622,3 +622,49 @@ fn works_from_here_without_cookies_keeps_no_unproven_site_data_finding() {
     assert!(w.differences.iter().any(|d| d.contains("DNS-over-HTTPS")));
     assert_eq!(report.before.headline, "The page works from here.");
 }
+
+#[test]
+fn works_from_here_after_an_accepted_login_offers_a_restart_in_every_rendering() {
+    let mut b = Scripted::stale_cookie();
+    *b.cookie.lock().unwrap() = None;
+    // The check's finding after a Basic login the site took: restart first.
+    b.plain_findings = vec![Finding::new(
+        Cause::SiteDataStale,
+        Confidence::Low,
+        "works from here with the login fix401 sent",
+        [Action::RestartBrowser, Action::ClearSiteData],
+    )];
+    let report = run(
+        &sys(),
+        &b,
+        &Config::default(),
+        &opts(URL),
+        &Unattended,
+        &NullObserver,
+    )
+    .unwrap();
+    let w = report.works_from_here.as_ref().expect("works from here");
+    assert_eq!(w.actions, [Action::RestartBrowser]);
+    assert!(w.differences.iter().any(|d| d.contains("HTTP-auth cache")));
+    assert!(render::text(&report).contains("What to try: restart-browser"));
+    assert!(render::markdown(&report).contains("What to try: `restart-browser`"));
+    assert!(render::html(&report).contains("What to try: <code>restart-browser</code>"));
+    let json: serde_json::Value = serde_json::from_str(&render::json(&report).unwrap()).unwrap();
+    assert_eq!(
+        json["works_from_here"]["actions"],
+        serde_json::json!(["restart-browser"])
+    );
+
+    // Without a login taken, nothing is offered.
+    b.plain_findings[0].actions = vec![Action::ClearSiteData, Action::RestartBrowser];
+    let report = run(
+        &sys(),
+        &b,
+        &Config::default(),
+        &opts(URL),
+        &Unattended,
+        &NullObserver,
+    )
+    .unwrap();
+    assert!(report.works_from_here.unwrap().actions.is_empty());
+}
