@@ -103,6 +103,7 @@ fn summarize(report: &Report) -> ProbeSummary {
         headline: report.headline.clone(),
         findings: report.findings.clone(),
         technical,
+        works_from_here: report.works_from_here.clone(),
     }
 }
 

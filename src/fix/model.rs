@@ -25,6 +25,10 @@ pub struct ProbeSummary {
     pub findings: Vec<Finding>,
     /// Technical lines (challenges, timings, redirects) for a technician.
     pub technical: Vec<String>,
+    /// The check's own "works from here" note, when it made one: the fix report says its
+    /// own (with the cookie test), so this is read, not shown twice.
+    #[serde(skip)]
+    pub works_from_here: Option<WorksFromHere>,
 }
 
 /// What the test with the browser's own cookies showed.

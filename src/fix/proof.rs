@@ -115,10 +115,16 @@ pub(crate) fn gather(
         && !cached_error
         && proof_clears_cookies)
         .then(|| {
+            // A Basic/Digest login the site took: the check says so in its finding, or in
+            // its own note when no browser holds anything for the site (no finding then).
             let login_accepted = findings.iter().any(|f| {
                 f.cause == Cause::SiteDataStale
                     && f.actions.first() == Some(&Action::RestartBrowser)
-            });
+            }) || probe
+                .summary
+                .works_from_here
+                .as_ref()
+                .is_some_and(|w| w.actions.contains(&Action::RestartBrowser));
             findings.retain(|f| f.cause != Cause::SiteDataStale);
             let mut tested = tested.clone();
             tested.push("no browser keeps an error page for this address in its cache".into());

@@ -574,6 +574,7 @@ mod tests {
                 [Action::CheckCredentials],
             )],
             technical: vec!["www-authenticate: Basic realm=\"x\"".into()],
+            works_from_here: None,
         };
         FixReport {
             url: "http://a.test/<x>".into(),

@@ -13,6 +13,8 @@ use crate::system::Os;
 struct Scripted {
     ok_plain: Mutex<bool>,
     plain_findings: Vec<Finding>,
+    /// The check's own "works from here" note on the plain probe.
+    plain_works_from_here: Option<crate::diagnosis::WorksFromHere>,
     cookie: Mutex<Option<&'static str>>,
     unreadable: bool,
     running: Vec<u32>,
@@ -24,6 +26,7 @@ impl Scripted {
         Scripted {
             ok_plain: Mutex::new(true),
             plain_findings: Vec::new(),
+            plain_works_from_here: None,
             cookie: Mutex::new(Some("v4lu3-0ld")),
             unreadable: false,
             running: Vec::new(),
@@ -48,6 +51,7 @@ fn summary(url: &str, status: u16, ok: bool, findings: Vec<Finding>) -> ProbeSum
         headline: format!("answered {status}"),
         findings,
         technical: Vec::new(),
+        works_from_here: None,
     }
 }
 
@@ -75,12 +79,15 @@ impl Backend for Scripted {
             Some(h) if h.contains("sid=v4lu3-0ld") => summary(url, 401, false, Vec::new()),
             _ => {
                 let ok = *self.ok_plain.lock().unwrap();
-                summary(
-                    url,
-                    if ok { 200 } else { 500 },
-                    ok,
-                    self.plain_findings.clone(),
-                )
+                ProbeSummary {
+                    works_from_here: self.plain_works_from_here.clone(),
+                    ..summary(
+                        url,
+                        if ok { 200 } else { 500 },
+                        ok,
+                        self.plain_findings.clone(),
+                    )
+                }
             }
         };
         Ok(Probe {
@@ -655,8 +662,35 @@ fn works_from_here_after_an_accepted_login_offers_a_restart_in_every_rendering()
         serde_json::json!(["restart-browser"])
     );
 
+    // No browser holds anything for the site: the check made no finding, only its own note
+    // after the login it saw taken. The fix report still offers the restart.
+    b.plain_findings.clear();
+    b.plain_works_from_here = Some(crate::diagnosis::WorksFromHere {
+        tested: vec!["fix401's own test: HTTP 200".into()],
+        differences: Vec::new(),
+        actions: vec![Action::RestartBrowser],
+    });
+    let report = run(
+        &sys(),
+        &b,
+        &Config::default(),
+        &opts(URL),
+        &Unattended,
+        &NullObserver,
+    )
+    .unwrap();
+    let w = report.works_from_here.as_ref().expect("works from here");
+    assert_eq!(w.actions, [Action::RestartBrowser]);
+    assert!(w.differences.iter().any(|d| d.contains("HTTP-auth cache")));
+    b.plain_works_from_here = None;
+
     // Without a login taken, nothing is offered.
-    b.plain_findings[0].actions = vec![Action::ClearSiteData, Action::RestartBrowser];
+    b.plain_findings = vec![Finding::new(
+        Cause::SiteDataStale,
+        Confidence::Low,
+        "works from here",
+        [Action::ClearSiteData, Action::RestartBrowser],
+    )];
     let report = run(
         &sys(),
         &b,
