@@ -331,7 +331,7 @@ fn parse_url(url: &str) -> Result<crate::target::Target> {
         // The address as typed may carry a password: it is shown redacted.
         Error::BadInput(format!(
             "{}: not a usable address ({invalid}); type the full address, for example https://example.com/",
-            crate::report::redact::url_str(url.trim())
+            crate::redact::url_str(url.trim())
         ))
     })
 }

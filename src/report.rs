@@ -5,11 +5,9 @@
 //! list and its field redactors), so the report only copies what it is given and every
 //! output form renders that one model. No text is searched for secrets here.
 
-/// The one redactor, re-exported where it used to live (transitional: callers move to
-/// [`crate::redact`]).
-pub use crate::redact;
-
 use std::fmt::Write as _;
+
+use crate::redact;
 
 use serde::Serialize;
 

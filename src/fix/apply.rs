@@ -5,7 +5,7 @@
 
 use crate::diagnosis::Action;
 use crate::error::{Error, Result};
-use crate::report::redact;
+use crate::redact;
 
 use super::observer::{Reporter, Step};
 use super::plan::Planned;

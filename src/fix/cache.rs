@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use crate::browsers::{Profile, StoreKind};
 
 use super::model::CachedResponse;
-use crate::report::redact;
+use crate::redact;
 
 const SIMPLE_MAGIC: [u8; 8] = [0x30, 0x5c, 0x72, 0xa7, 0x1b, 0x6d, 0xfb, 0xfc];
 /// Entries larger than this are not read in full (no error page is this big).

@@ -14,7 +14,7 @@ use crate::target::Target;
 use super::backend::{ActionReport, Backend, BrowserInfo, PlannedClear, Probe};
 use super::model::ProbeSummary;
 use super::restart;
-use crate::report::redact;
+use crate::redact;
 
 /// The backend fix401 runs with.
 pub struct LiveBackend {

@@ -25,13 +25,15 @@ mod verdict;
 use crate::config::Config;
 use crate::diagnosis::Action;
 use crate::error::{Error, Result};
-use crate::report::redact;
+use crate::redact;
 use crate::system::System;
 
 pub use backend::{ActionReport, Backend, BrowserInfo, PlannedClear, Probe};
 pub use model::*;
-pub use observer::{Event, NullObserver, Observer, Recorder, Step};
-pub use verdict::{new_report_stem, save_in_dir};
+#[cfg(test)]
+pub use observer::Recorder;
+pub use observer::{Event, NullObserver, Observer, Step};
+pub use verdict::new_report_stem;
 
 use observer::Reporter;
 

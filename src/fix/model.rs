@@ -1,5 +1,5 @@
 //! The fix report: everything a person and a help desk need to know about one repair.
-//! All text in it is already redacted (see [`crate::report::redact`]).
+//! All text in it is already redacted (see [`crate::redact`]).
 
 use serde::Serialize;
 

@@ -5,8 +5,6 @@
 //! streams them to its page. Events never carry secrets: messages are written for people and
 //! name cookies, files and commands, never cookie values or typed credentials.
 
-use std::sync::Mutex;
-
 use serde::Serialize;
 
 /// The steps of the pipeline, in the order they run.
@@ -131,10 +129,12 @@ impl Observer for NullObserver {
     fn event(&self, _event: &Event) {}
 }
 
-/// Keeps every event (tests, and the app's event log).
+/// Keeps every event, for the pipeline's tests.
+#[cfg(test)]
 #[derive(Debug, Default)]
-pub struct Recorder(Mutex<Vec<Event>>);
+pub struct Recorder(std::sync::Mutex<Vec<Event>>);
 
+#[cfg(test)]
 impl Recorder {
     /// Every event so far, in order.
     pub fn events(&self) -> Vec<Event> {
@@ -142,6 +142,7 @@ impl Recorder {
     }
 }
 
+#[cfg(test)]
 impl Observer for Recorder {
     fn event(&self, event: &Event) {
         if let Ok(mut v) = self.0.lock() {
@@ -203,7 +204,7 @@ mod tests {
 
     #[test]
     fn closures_are_observers() {
-        let seen = Mutex::new(0);
+        let seen = std::sync::Mutex::new(0);
         let obs = |_: &Event| *seen.lock().unwrap() += 1;
         Reporter(&obs).started(Step::Diagnose, None);
         assert_eq!(*seen.lock().unwrap(), 1);

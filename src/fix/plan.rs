@@ -5,7 +5,7 @@
 
 use crate::diagnosis::{Action, Cause};
 use crate::error::{Error, Result};
-use crate::report::redact;
+use crate::redact;
 
 use super::observer::Step;
 use super::proof::Evidence;

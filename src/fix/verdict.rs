@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::diagnosis::Action;
 use crate::error::{Error, Result};
-use crate::report::redact;
+use crate::redact;
 use crate::system::System;
 
 use super::apply::Applied;
