@@ -4,10 +4,10 @@
 #![allow(dead_code)]
 
 pub mod dns;
-pub mod fixsite;
+pub mod http;
 pub mod kerberos;
 pub mod proxy;
-pub mod servers;
+pub mod tls;
 
 use std::ffi::OsString;
 use std::io::Write;
