@@ -284,4 +284,5 @@ impl Outcome {
 
 pub mod homes;
 pub mod real_browser;
+pub mod schemas;
 pub mod stores;
