@@ -14,6 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The cookie-store schemas the integration tests build their stores from.
+#[allow(dead_code)]
+#[path = "../tests/cli/support/schemas.rs"]
+mod schemas;
+
 /// Sizes: the real ones under `cargo bench`, small ones when `cargo test --all-targets`
 /// runs this file as a smoke test (no `--bench` argument).
 struct Sizes {
@@ -296,23 +301,8 @@ fn blockfile_cache(dir: &Path, n: usize) {
 /// A Chromium `Cookies` v24 database with `rows` rows, `site` of them for a.test.
 fn cookies_db(path: &Path, rows: usize, site: usize) {
     let db = rusqlite::Connection::open(path).unwrap();
-    db.execute_batch(
-        "PRAGMA journal_mode=TRUNCATE;
-         CREATE TABLE meta(key LONGVARCHAR NOT NULL UNIQUE PRIMARY KEY, value LONGVARCHAR);
-         INSERT INTO meta VALUES('mmap_status','-1'),('version','24'),('last_compatible_version','24');
-         CREATE TABLE cookies(creation_utc INTEGER NOT NULL,host_key TEXT NOT NULL,
-           top_frame_site_key TEXT NOT NULL,name TEXT NOT NULL,value TEXT NOT NULL,
-           encrypted_value BLOB NOT NULL,path TEXT NOT NULL,expires_utc INTEGER NOT NULL,
-           is_secure INTEGER NOT NULL,is_httponly INTEGER NOT NULL,last_access_utc INTEGER NOT NULL,
-           has_expires INTEGER NOT NULL,is_persistent INTEGER NOT NULL,priority INTEGER NOT NULL,
-           samesite INTEGER NOT NULL,source_scheme INTEGER NOT NULL,source_port INTEGER NOT NULL,
-           last_update_utc INTEGER NOT NULL,source_type INTEGER NOT NULL,
-           has_cross_site_ancestor INTEGER NOT NULL);
-         CREATE UNIQUE INDEX cookies_unique_index ON cookies(host_key, top_frame_site_key,
-           has_cross_site_ancestor, name, path, source_scheme, source_port);
-         BEGIN;",
-    )
-    .unwrap();
+    db.execute_batch(schemas::CHROMIUM_COOKIES_V24).unwrap();
+    db.execute_batch("BEGIN;").unwrap();
     {
         let mut stmt = db
             .prepare(

@@ -573,28 +573,43 @@ fn an_expired_bearer_token_is_said_as_the_cli_says_it() {
     screenshot("22-token-expired");
 }
 
-/// The loopback fixtures of the CLI's repair tests: the stale-cookie site, the controllable
-/// DNS server, dnsmasq, and real headless Chromium in a temp home.
+/// The loopback fixtures of the CLI's tests, one module per real part: the stale-cookie site
+/// (`http`), the controllable DNS server and dnsmasq (`dns`), and real headless Chromium in
+/// a temp home (`real_browser`).
 #[allow(dead_code)]
-#[path = "../../tests/cli/support/fixsite.rs"]
-mod fixsite;
+#[path = "../../tests/cli/support/dns.rs"]
+mod dns;
+#[allow(dead_code)]
+#[path = "../../tests/cli/support/http.rs"]
+mod http;
+#[allow(dead_code)]
+#[path = "../../tests/cli/support/real_browser.rs"]
+mod real_browser;
 
-use fixsite::{Dnsmasq, RunningChromium, StaleCookieSite, TestDns, chromium_visit, query_a};
+use dns::{Daemon, UpstreamDns, query_a, start_dnsmasq_with};
+use http::StaleCookieSite;
+use real_browser::{Chromium, RunningBrowser, wait_for_home_processes};
+
+/// Loads `url` in headless Chromium with `home`'s default profile and waits until it is
+/// gone.
+fn chromium_visit(home: &Path, url: &str) {
+    Chromium::new(home).visit_and_settle(url);
+}
 
 #[test]
 #[ignore = "needs a display and the release build: run by scripts/test-all.sh"]
 fn flush_dns_and_retry_fixes_a_stale_answer_in_the_real_window() {
     let site = StaleCookieSite::start();
-    let upstream = TestDns::start(3600);
+    let upstream = UpstreamDns::with_ttl(3600);
     // The site moved: dnsmasq learnt the old address (nothing listens there) and keeps it.
     let old = std::net::Ipv4Addr::new(127, 0, 0, 2);
     upstream.set("a.test", old);
-    let dnsmasq = Dnsmasq::start(upstream.addr);
-    assert_eq!(query_a(dnsmasq.addr, "a.test"), Some(old));
+    let dnsmasq: Daemon = start_dnsmasq_with(upstream.addr, &["--no-negcache"]);
+    assert_eq!(query_a(dnsmasq.addr, "a.test"), Some(vec![old]));
     upstream.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(old),
+        Some(vec![old]),
         "dnsmasq serves the stale answer"
     );
 
@@ -637,7 +652,7 @@ fn flush_dns_and_retry_fixes_a_stale_answer_in_the_real_window() {
     );
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(std::net::Ipv4Addr::LOCALHOST),
+        Some(vec![std::net::Ipv4Addr::LOCALHOST]),
         "dnsmasq now serves the fresh answer"
     );
     screenshot("08-dns-flushed");
@@ -673,7 +688,7 @@ impl FakeOpener {
 
 /// Starts the app on `home` (names resolved by `dns`, backups in `home/data`, `bin` first on
 /// its PATH) and checks `url`.
-fn check_in_app(home: &Path, dns: &TestDns, url: &str, bin: &Path) -> Driver {
+fn check_in_app(home: &Path, dns: &UpstreamDns, url: &str, bin: &Path) -> Driver {
     let path = format!(
         "{}:{}",
         bin.display(),
@@ -710,7 +725,7 @@ fn cookie_names(home: &Path) -> Vec<String> {
 #[ignore = "needs a display and the release build: run by scripts/test-all.sh"]
 fn fix_this_site_clears_a_stale_chromium_cookie_then_undo_puts_it_back() {
     let site = StaleCookieSite::start();
-    let dns = TestDns::start(300);
+    let dns = UpstreamDns::start();
     dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     let home = tempfile::tempdir().unwrap();
     chromium_visit(home.path(), &site.url("a.test", "/login"));
@@ -1095,20 +1110,20 @@ fn the_help_desk_configuration_shapes_the_window() {
 struct OpenBrowserScene {
     d: Driver,
     opener: FakeOpener,
-    browser: RunningChromium,
+    browser: RunningBrowser,
     home: tempfile::TempDir,
-    _dns: TestDns,
+    _dns: UpstreamDns,
     site: StaleCookieSite,
 }
 
 impl OpenBrowserScene {
     fn start() -> OpenBrowserScene {
         let site = StaleCookieSite::start();
-        let dns = TestDns::start(300);
+        let dns = UpstreamDns::start();
         dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
         let home = tempfile::tempdir().unwrap();
         chromium_visit(home.path(), &site.url("a.test", "/login"));
-        let browser = RunningChromium::start(home.path(), &site.url("a.test", "/"));
+        let browser = Chromium::new(home.path()).start(&site.url("a.test", "/"));
         let opener = FakeOpener::new();
         let d = check_in_app(home.path(), &dns, &site.url("a.test", "/"), opener.dir());
         OpenBrowserScene {
@@ -1123,7 +1138,7 @@ impl OpenBrowserScene {
 }
 
 /// Waits (30 s at most) until the browser the test started has exited.
-fn wait_exited(browser: &RunningChromium) {
+fn wait_exited(browser: &RunningBrowser) {
     let t0 = Instant::now();
     while !browser.exited() {
         assert!(
@@ -1163,7 +1178,7 @@ fn an_open_browser_is_shown_closed_on_request_then_cleared() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    fixsite::wait_for_home_processes(home.path());
+    wait_for_home_processes(home.path());
     d.click("#fix-site-go");
     let v = d.wait_verdict_change("ok");
     assert_eq!(v, "fixed", "{}", d.text("#headline"));
@@ -1196,7 +1211,7 @@ fn a_fix_from_an_earlier_visit_is_undone_without_checking_first() {
     let site = StaleCookieSite::start();
     let home = tempfile::tempdir().unwrap();
     chromium_visit(home.path(), &site.url("a.test", "/login"));
-    fixsite::wait_for_home_processes(home.path());
+    wait_for_home_processes(home.path());
     let data = home.path().join("data");
     // Yesterday's fix, made through the core library: a.test's data cleared, backup kept.
     let mut sys = fix401::system::System::for_home(fix401::system::Os::current(), home.path())

@@ -207,6 +207,25 @@ fn opts(url: &str) -> FixOptions {
 
 const URL: &str = "http://a.test:8080/";
 
+/// Runs the pipeline on `b` with the default configuration, unattended.
+fn run_default(b: &Scripted, o: &FixOptions) -> Result<FixReport> {
+    run(&sys(), b, &Config::default(), o, &Unattended, &NullObserver)
+}
+
+/// A site that fails without cookies too and holds none: the check found `finding`.
+fn failing_without_cookies(finding: Finding) -> Scripted {
+    let mut b = Scripted::stale_cookie();
+    *b.ok_plain.lock().unwrap() = false;
+    *b.cookie.lock().unwrap() = None;
+    b.plain_findings = vec![finding];
+    b
+}
+
+/// The check's low-confidence stale-site-data finding on a page that works from here.
+fn works_from_here(note: &str, actions: [Action; 2]) -> Finding {
+    Finding::new(Cause::SiteDataStale, Confidence::Low, note, actions)
+}
+
 #[test]
 fn stale_cookie_is_proven_cleared_and_fixed() {
     let b = Scripted::stale_cookie();
@@ -332,15 +351,7 @@ fn unreadable_cookies_keep_the_lower_confidence() {
         "works from here",
         [Action::ClearSiteData],
     )];
-    let report = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &opts(URL),
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap();
+    let report = run_default(&b, &opts(URL)).unwrap();
     let proof = report.proof.as_ref().unwrap();
     assert_eq!(proof.outcome, ProofOutcome::Unreadable);
     assert!(proof.summary.contains("keychain locked"));
@@ -351,10 +362,7 @@ fn unreadable_cookies_keep_the_lower_confidence() {
 
 #[test]
 fn server_error_gets_an_owner_summary_and_still_fails() {
-    let mut b = Scripted::stale_cookie();
-    *b.ok_plain.lock().unwrap() = false;
-    *b.cookie.lock().unwrap() = None;
-    b.plain_findings = vec![
+    let b = failing_without_cookies(
         Finding::new(
             Cause::ServerError,
             Confidence::High,
@@ -362,16 +370,8 @@ fn server_error_gets_an_owner_summary_and_still_fails() {
             [Action::Retry, Action::ContactSiteOwner],
         )
         .with_evidence("HTTP/1.1 500 Internal Server Error"),
-    ];
-    let report = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &opts(URL),
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap();
+    );
+    let report = run_default(&b, &opts(URL)).unwrap();
     assert_eq!(report.verdict, Verdict::StillFailing);
     assert_eq!(report.exit_code(), 1);
     let owner = report.owner_summary.as_deref().unwrap();
@@ -386,24 +386,13 @@ fn server_error_gets_an_owner_summary_and_still_fails() {
 
 #[test]
 fn dns_flush_then_retest() {
-    let mut b = Scripted::stale_cookie();
-    *b.ok_plain.lock().unwrap() = false;
-    *b.cookie.lock().unwrap() = None;
-    b.plain_findings = vec![Finding::new(
+    let b = failing_without_cookies(Finding::new(
         Cause::DnsStale,
         Confidence::High,
         "Stale DNS answer.",
         [Action::FlushDns],
-    )];
-    let report = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &opts(URL),
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap();
+    ));
+    let report = run_default(&b, &opts(URL)).unwrap();
     assert_eq!(report.verdict, Verdict::Fixed, "{report:#?}");
     assert!(b.calls().iter().any(|c| c == "flush a.test"));
     assert_eq!(
@@ -418,15 +407,7 @@ fn running_browser_is_closed_before_clearing_and_reopened() {
     b.running = vec![4242];
     let mut o = opts(URL);
     o.reopen = true;
-    let report = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &o,
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap();
+    let report = run_default(&b, &o).unwrap();
     let calls = b.calls();
     let pos = |s: &str| calls.iter().position(|c| c.starts_with(s)).unwrap();
     assert!(pos("close chromium") < pos("apply_clear"));
@@ -455,27 +436,11 @@ fn running_browser_with_restart_disabled_skips_the_clear() {
 #[test]
 fn bad_input_and_unknown_browser_are_errors() {
     let b = Scripted::stale_cookie();
-    let e = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &opts("bad"),
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap_err();
+    let e = run_default(&b, &opts("bad")).unwrap_err();
     assert_eq!(e.exit_code(), 2);
     let mut o = opts(URL);
     o.browsers = vec!["netscape".into()];
-    let e = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &o,
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap_err();
+    let e = run_default(&b, &o).unwrap_err();
     assert!(e.to_string().contains("found: chromium"), "{e}");
 }
 
@@ -498,15 +463,7 @@ fn reports_are_saved_in_the_configured_folder() {
 #[test]
 fn credentials_in_the_url_never_reach_the_report() {
     let b = Scripted::stale_cookie();
-    let report = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &opts("http://ann:hunter2@a.test:8080/?token=abc"),
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap();
+    let report = run_default(&b, &opts("http://ann:hunter2@a.test:8080/?token=abc")).unwrap();
     for text in [
         render::json(&report).unwrap(),
         render::markdown(&report),
@@ -537,15 +494,7 @@ fn a_clear_the_evidence_rules_out_is_refused_unless_forced() {
     let b = server_error_with_a_held_cookie();
     let mut o = opts(URL);
     o.site_data = true;
-    let report = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &o,
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap();
+    let report = run_default(&b, &o).unwrap();
     assert!(!b.calls().iter().any(|c| c.starts_with("apply_clear")));
     assert!(!report.plan.has(Action::ClearSiteData));
     let r = &report.plan.ruled_out[0];
@@ -565,15 +514,7 @@ fn a_clear_the_evidence_rules_out_is_refused_unless_forced() {
 
     let b = server_error_with_a_held_cookie();
     o.force = true;
-    let report = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &o,
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap();
+    let report = run_default(&b, &o).unwrap();
     assert!(b.calls().iter().any(|c| c.starts_with("apply_clear")));
     let planned = report
         .plan
@@ -595,21 +536,11 @@ fn a_clear_the_evidence_rules_out_is_refused_unless_forced() {
 fn works_from_here_without_cookies_keeps_no_unproven_site_data_finding() {
     let mut b = Scripted::stale_cookie();
     *b.cookie.lock().unwrap() = None;
-    b.plain_findings = vec![Finding::new(
-        Cause::SiteDataStale,
-        Confidence::Low,
+    b.plain_findings = vec![works_from_here(
         "works from here",
         [Action::ClearSiteData, Action::RestartBrowser],
     )];
-    let report = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &opts(URL),
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap();
+    let report = run_default(&b, &opts(URL)).unwrap();
     assert_eq!(report.verdict, Verdict::Working);
     assert_eq!(
         report.proof.as_ref().unwrap().outcome,
@@ -635,21 +566,11 @@ fn works_from_here_after_an_accepted_login_offers_a_restart_in_every_rendering()
     let mut b = Scripted::stale_cookie();
     *b.cookie.lock().unwrap() = None;
     // The check's finding after a Basic login the site took: restart first.
-    b.plain_findings = vec![Finding::new(
-        Cause::SiteDataStale,
-        Confidence::Low,
+    b.plain_findings = vec![works_from_here(
         "works from here with the login fix401 sent",
         [Action::RestartBrowser, Action::ClearSiteData],
     )];
-    let report = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &opts(URL),
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap();
+    let report = run_default(&b, &opts(URL)).unwrap();
     let w = report.works_from_here.as_ref().expect("works from here");
     assert_eq!(w.actions, [Action::RestartBrowser]);
     assert!(w.differences.iter().any(|d| d.contains("HTTP-auth cache")));
@@ -670,35 +591,17 @@ fn works_from_here_after_an_accepted_login_offers_a_restart_in_every_rendering()
         differences: Vec::new(),
         actions: vec![Action::RestartBrowser],
     });
-    let report = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &opts(URL),
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap();
+    let report = run_default(&b, &opts(URL)).unwrap();
     let w = report.works_from_here.as_ref().expect("works from here");
     assert_eq!(w.actions, [Action::RestartBrowser]);
     assert!(w.differences.iter().any(|d| d.contains("HTTP-auth cache")));
     b.plain_works_from_here = None;
 
     // Without a login taken, nothing is offered.
-    b.plain_findings = vec![Finding::new(
-        Cause::SiteDataStale,
-        Confidence::Low,
+    b.plain_findings = vec![works_from_here(
         "works from here",
         [Action::ClearSiteData, Action::RestartBrowser],
     )];
-    let report = run(
-        &sys(),
-        &b,
-        &Config::default(),
-        &opts(URL),
-        &Unattended,
-        &NullObserver,
-    )
-    .unwrap();
+    let report = run_default(&b, &opts(URL)).unwrap();
     assert!(report.works_from_here.unwrap().actions.is_empty());
 }

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use crate::support::TestEnv;
 use crate::support::homes::{self, Os};
-use crate::support::real_browser::{self, Chromium, Firefox, TestServer};
+use crate::support::http::{BrowserSite, Fetch};
+use crate::support::real_browser::{self, Chromium, Firefox};
 
 /// Runs `fix401 browsers --json` and returns the `browsers` array.
 fn browsers(env: &TestEnv) -> Vec<Value> {
@@ -621,7 +622,7 @@ fn a_really_running_headless_chromium_is_running() {
         panic!("chromium is not installed: run scripts/install-deps.sh");
     }
     let env = TestEnv::new().os("linux");
-    let server = TestServer::start();
+    let server = BrowserSite::start();
     let chromium = Chromium::new(&env.home());
     let running = chromium.start(&server.url("a.test", "/"));
     let list = browsers(&env);
@@ -642,7 +643,7 @@ fn real_browsers_visit_two_sites_and_their_stores_are_discovered() {
         "chromium and firefox-esr must be installed: run scripts/install-deps.sh"
     );
     let env = TestEnv::new().os("linux");
-    let server = TestServer::start();
+    let server = BrowserSite::start();
 
     let chromium = Chromium::new(&env.home());
     let dom = chromium.visit(&server.url("a.test", "/"));
@@ -658,7 +659,7 @@ fn real_browsers_visit_two_sites_and_their_stores_are_discovered() {
         assert_eq!(pages.len(), 2, "{:#?}", server.requests());
         let js = server.requests_to(host, "/static.js");
         assert!(js.len() >= 2, "{:#?}", server.requests());
-        assert!(js.iter().all(|r| r.fetch == real_browser::Fetch::Full));
+        assert!(js.iter().all(|r| r.fetch == Fetch::Full));
     }
 
     let list = browsers(&env);
@@ -766,7 +767,7 @@ fn real_browsers_visit_two_sites_and_their_stores_are_discovered() {
         "{page:?}"
     );
     let js = &server.requests_to("a.test", "/static.js")[0];
-    assert_eq!(js.fetch, real_browser::Fetch::Conditional, "{js:?}");
+    assert_eq!(js.fetch, Fetch::Conditional, "{js:?}");
     assert!(server.requests_to("a.test", "/fresh.js").is_empty());
 }
 
@@ -805,7 +806,7 @@ fn a_really_running_headless_firefox_is_running() {
         "firefox-esr is not installed: run scripts/install-deps.sh"
     );
     let env = TestEnv::new().os("linux");
-    let server = TestServer::start();
+    let server = BrowserSite::start();
     let firefox = Firefox::new(&env.home());
     let running = firefox.start(&server.url("a.test", "/"));
     let list = browsers(&env);
@@ -896,7 +897,7 @@ fn entries_for(dir: &Path, host: &str) -> Vec<PathBuf> {
     out
 }
 
-fn assert_a_cleared_b_kept(server: &TestServer, who: &str) {
+fn assert_a_cleared_b_kept(server: &BrowserSite, who: &str) {
     let page_a = server.last_request("a.test", "/").unwrap();
     let page_b = server.last_request("b.test", "/").unwrap();
     assert!(
@@ -908,17 +909,13 @@ fn assert_a_cleared_b_kept(server: &TestServer, who: &str) {
         "{who}: {page_b:?}"
     );
     let js_a = server.last_request("a.test", "/static.js").unwrap();
-    assert_eq!(js_a.fetch, real_browser::Fetch::Full, "{who}: {js_a:?}");
+    assert_eq!(js_a.fetch, Fetch::Full, "{who}: {js_a:?}");
     assert!(
         server.last_request("a.test", "/fresh.js").is_some(),
         "{who}"
     );
     let js_b = server.last_request("b.test", "/static.js").unwrap();
-    assert_eq!(
-        js_b.fetch,
-        real_browser::Fetch::Conditional,
-        "{who}: {js_b:?}"
-    );
+    assert_eq!(js_b.fetch, Fetch::Conditional, "{who}: {js_b:?}");
     assert!(
         server.last_request("b.test", "/fresh.js").is_none(),
         "{who}: b.test's fresh script should come from the cache: {:#?}",
@@ -929,7 +926,7 @@ fn assert_a_cleared_b_kept(server: &TestServer, who: &str) {
 #[test]
 fn harness_observes_a_site_scoped_clear_on_the_next_start() {
     let env = TestEnv::new().os("linux");
-    let server = TestServer::start();
+    let server = BrowserSite::start();
     let trash = env.path("trash");
 
     let chromium = Chromium::new(&env.home());
@@ -985,7 +982,7 @@ fn harness_observes_a_site_scoped_clear_on_the_next_start() {
 #[test]
 fn a_devtools_session_visits_several_pages_and_closes_cleanly() {
     let env = TestEnv::new().os("linux");
-    let server = TestServer::start();
+    let server = BrowserSite::start();
     let chromium = Chromium::new(&env.home());
     let mut session = chromium.session();
     session.navigate(&server.url("a.test", "/"));

@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::support::servers::{Reply, Server, ca_signed, closed_port, respond, self_signed};
+use crate::support::http::{Reply, Server, closed_port, respond};
+use crate::support::tls::{ca_signed, self_signed};
 use crate::support::{Outcome, TestEnv, homes};
 
 /// Runs `fix401 --json diagnose ARGS…` and returns the outcome and its JSON.
@@ -385,7 +386,7 @@ fn fifty_hop_chain_is_too_many_redirects() {
     assert!(srv.received().len() <= 21);
 }
 
-fn tls_server(cert: &crate::support::servers::Cert) -> Server {
+fn tls_server(cert: &crate::support::tls::Cert) -> Server {
     Server::https(cert.cert_der.clone(), cert.key_der.clone(), |_, _| {
         respond(200, &[], b"secure")
     })
@@ -405,7 +406,7 @@ fn self_signed_certificate_is_tls_untrusted() {
     assert!(v["timings_ms"]["tls"].is_number());
 }
 
-fn write_ca(env: &TestEnv, cert: &crate::support::servers::Cert) -> String {
+fn write_ca(env: &TestEnv, cert: &crate::support::tls::Cert) -> String {
     env.write("ca.pem", cert.ca_pem.as_ref().unwrap())
         .to_string_lossy()
         .into_owned()
@@ -1009,7 +1010,7 @@ fn a_token_with_a_line_break_is_bad_input() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_port_that_drops_connection_attempts_is_network_unreachable() {
-    let (port, _fill, _listener) = crate::support::servers::silent_port();
+    let (port, _fill, _listener) = crate::support::http::silent_port();
     let (out, v) = diagnose(&["--timeout", "1", &format!("http://127.0.0.1:{port}/")]);
     out.code(1);
     assert_eq!(v["verdict"], "unreachable");

@@ -7,9 +7,9 @@ use std::net::Ipv4Addr;
 use serde_json::Value;
 
 use crate::support::TestEnv;
-use crate::support::fixsite::TestDns;
+use crate::support::dns::UpstreamDns;
 use crate::support::homes::{self, Os};
-use crate::support::servers::{Server, closed_port, respond};
+use crate::support::http::{Server, closed_port, respond};
 use crate::support::stores::dump_rows;
 
 /// A Linux home whose Chrome and Firefox both hold cookies for `host`, and every cookie row
@@ -82,13 +82,13 @@ fn firefox_cookie(db: &std::path::Path, host: &str, name: &str, value: &str) {
 }
 
 /// A DNS server that resolves a.test to loopback (and nothing else).
-fn dns() -> TestDns {
-    let dns = TestDns::start(300);
+fn dns() -> UpstreamDns {
+    let dns = UpstreamDns::start();
     dns.set("a.test", Ipv4Addr::LOCALHOST);
     dns
 }
 
-fn fix(home: &CookieHome, dns: &TestDns, url: &str, extra: &[&str]) -> crate::support::Outcome {
+fn fix(home: &CookieHome, dns: &UpstreamDns, url: &str, extra: &[&str]) -> crate::support::Outcome {
     let mut args = vec!["--dns-server".to_string(), dns.addr.to_string()];
     args.extend(["fix", url].map(String::from));
     args.extend(extra.iter().map(|s| s.to_string()));
@@ -115,7 +115,7 @@ fn causes(findings: &Value) -> Vec<String> {
 /// The refusal every exonerating failure gets: exit 1, no cookie row changed, the text says
 /// what was tested, what was ruled out and that nothing was changed.
 #[track_caller]
-fn assert_refused(home: &CookieHome, dns: &TestDns, url: &str, ruled_out: &str) {
+fn assert_refused(home: &CookieHome, dns: &UpstreamDns, url: &str, ruled_out: &str) {
     let rows = home.rows();
     let out = fix(home, dns, url, &["--site-data", "--yes"]).code(1);
     assert_eq!(

@@ -1,16 +1,21 @@
 //! `fix401 fix`: consent handling, configuration, and the end-to-end repairs.
 
 use crate::support::TestEnv;
-use crate::support::fixsite::*;
+use crate::support::dns::{Daemon, UpstreamDns, query_a, start_dnsmasq_with};
+use crate::support::http::StaleCookieSite;
+use crate::support::real_browser::{Chromium, Firefox};
+
+/// The flags of the repair tests' dnsmasq: only the stale positive answer is cached.
+const DNSMASQ_FLAGS: &[&str] = &["--no-negcache"];
 
 /// A temp home whose Chromium holds the stale session cookie of `site`, and a DNS server
 /// that resolves a.test to loopback.
-fn chromium_home_with_stale_cookie(site: &StaleCookieSite) -> (TestEnv, TestDns) {
+fn chromium_home_with_stale_cookie(site: &StaleCookieSite) -> (TestEnv, UpstreamDns) {
     let env = TestEnv::new();
-    let dns = TestDns::start(300);
+    let dns = UpstreamDns::start();
     dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
-    chromium_visit(&env.home(), &site.url("a.test", "/login"));
-    chromium_visit(&env.home(), &site.url("a.test", "/"));
+    Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/login"));
+    Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/"));
     assert!(site.saw_stale_cookie());
     (env, dns)
 }
@@ -119,14 +124,15 @@ fn bad_system_config_is_rejected_even_when_the_user_file_is_fine() {
 mod fixtures {
     //! The fixtures themselves: real browsers store the stale cookie where fix401 reads it.
     use crate::support::TestEnv;
-    use crate::support::fixsite::*;
+    use crate::support::http::StaleCookieSite;
+    use crate::support::real_browser::{Chromium, Firefox};
 
     #[test]
     fn chromium_stores_the_stale_cookie_and_the_site_rejects_it() {
         let env = TestEnv::new();
         let site = StaleCookieSite::start();
-        chromium_visit(&env.home(), &site.url("a.test", "/login"));
-        chromium_visit(&env.home(), &site.url("a.test", "/"));
+        Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/login"));
+        Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/"));
         assert!(site.saw_stale_cookie());
         assert!(env.path(".config/chromium/Default/Cookies").exists());
     }
@@ -135,29 +141,29 @@ mod fixtures {
     fn firefox_stores_the_stale_cookie_and_the_site_rejects_it() {
         let env = TestEnv::new();
         let site = StaleCookieSite::start();
-        let profile = firefox_profile(&env.home(), site.port);
-        firefox_visit(&env.home(), &profile, &site.url("a.test", "/login"));
-        firefox_visit(&env.home(), &profile, &site.url("a.test", "/"));
+        let firefox = Firefox::new(&env.home());
+        firefox.visit_and_settle(&site.url("a.test", "/login"));
+        firefox.visit_and_settle(&site.url("a.test", "/"));
         assert!(site.saw_stale_cookie(), "{:?}", site.seen.lock().unwrap());
-        assert!(profile.join("cookies.sqlite").exists());
+        assert!(firefox.profile_dir().join("cookies.sqlite").exists());
     }
 }
 
 #[test]
 fn stale_dns_answer_is_flushed_and_the_retest_succeeds() {
     let site = StaleCookieSite::start();
-    let upstream = TestDns::start(3600);
+    let upstream = UpstreamDns::with_ttl(3600);
     // The site moved: dnsmasq learnt the old address (nothing listens there) and keeps it.
     upstream.set("a.test", std::net::Ipv4Addr::new(127, 0, 0, 2));
-    let dnsmasq = Dnsmasq::start(upstream.addr);
+    let dnsmasq = start_dnsmasq_with(upstream.addr, DNSMASQ_FLAGS);
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(std::net::Ipv4Addr::new(127, 0, 0, 2))
+        Some(vec![std::net::Ipv4Addr::new(127, 0, 0, 2)])
     );
     upstream.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(std::net::Ipv4Addr::new(127, 0, 0, 2)),
+        Some(vec![std::net::Ipv4Addr::new(127, 0, 0, 2)]),
         "dnsmasq serves its cached (stale) answer"
     );
     let env = TestEnv::new();
@@ -214,17 +220,17 @@ fn stale_dns_answer_is_flushed_and_the_retest_succeeds() {
     assert_eq!(report["after"]["status"], 200);
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(std::net::Ipv4Addr::LOCALHOST)
+        Some(vec![std::net::Ipv4Addr::LOCALHOST])
     );
 }
 
 /// The stale-DNS machine of the test above: (site, upstream, dnsmasq, home).
-fn stale_dns_machine() -> (StaleCookieSite, TestDns, Dnsmasq, TestEnv) {
+fn stale_dns_machine() -> (StaleCookieSite, UpstreamDns, Daemon, TestEnv) {
     let site = StaleCookieSite::start();
-    let upstream = TestDns::start(3600);
+    let upstream = UpstreamDns::with_ttl(3600);
     upstream.set("a.test", std::net::Ipv4Addr::new(127, 0, 0, 2));
-    let dnsmasq = Dnsmasq::start(upstream.addr);
-    assert!(query_a(dnsmasq.addr, "a.test").is_some());
+    let dnsmasq = start_dnsmasq_with(upstream.addr, DNSMASQ_FLAGS);
+    assert!(query_a(dnsmasq.addr, "a.test").is_some_and(|a| !a.is_empty()));
     upstream.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     let env = TestEnv::new();
     std::os::unix::fs::symlink("/proc", env.system_root().join("proc")).unwrap();
@@ -313,7 +319,7 @@ fn on_a_terminal_fix_asks_and_a_no_changes_nothing() {
     // Nothing was flushed: dnsmasq still serves the stale answer.
     assert_eq!(
         query_a(dnsmasq.addr, "a.test"),
-        Some(std::net::Ipv4Addr::new(127, 0, 0, 2))
+        Some(vec![std::net::Ipv4Addr::new(127, 0, 0, 2)])
     );
 }
 
@@ -339,17 +345,15 @@ fn unattended_mode_never_prompts() {
 
 /// A temp home whose Firefox ESR profile holds the stale session cookie of `site` and a
 /// cached 401 for its front page, and a DNS server that resolves a.test to loopback.
-fn firefox_home_with_stale_cookie(
-    site: &StaleCookieSite,
-) -> (TestEnv, TestDns, std::path::PathBuf) {
+fn firefox_home_with_stale_cookie(site: &StaleCookieSite) -> (TestEnv, UpstreamDns, Firefox) {
     let env = TestEnv::new();
-    let dns = TestDns::start(300);
+    let dns = UpstreamDns::start();
     dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
-    let profile = firefox_profile(&env.home(), site.port);
-    firefox_visit(&env.home(), &profile, &site.url("a.test", "/login"));
-    firefox_visit(&env.home(), &profile, &site.url("a.test", "/"));
+    let firefox = Firefox::new(&env.home());
+    firefox.visit_and_settle(&site.url("a.test", "/login"));
+    firefox.visit_and_settle(&site.url("a.test", "/"));
     assert!(site.saw_stale_cookie());
-    (env, dns, profile)
+    (env, dns, firefox)
 }
 
 fn firefox_cookie_names(profile: &std::path::Path) -> Vec<String> {
@@ -366,7 +370,7 @@ fn firefox_cookie_names(profile: &std::path::Path) -> Vec<String> {
 #[test]
 fn firefox_stale_cookie_is_proven_and_its_cached_401_found() {
     let site = StaleCookieSite::start();
-    let (env, dns, profile) = firefox_home_with_stale_cookie(&site);
+    let (env, dns, firefox) = firefox_home_with_stale_cookie(&site);
     env.write(
         ".config/fix401/config.toml",
         "disabled_actions = [\"clear-site-data\"]\n",
@@ -400,7 +404,7 @@ fn firefox_stale_cookie_is_proven_and_its_cached_401_found() {
         .find(|f| f["cause"] == "site_data.stale")
         .unwrap();
     assert_eq!(f["confidence"], "high");
-    assert!(firefox_cookie_names(&profile).contains(&"sid".to_string()));
+    assert!(firefox_cookie_names(firefox.profile_dir()).contains(&"sid".to_string()));
 }
 
 #[test]
@@ -415,7 +419,7 @@ fn unknown_browser_is_bad_input_naming_what_was_found() {
 #[test]
 fn a_mistyped_address_is_corrected_and_the_corrected_one_tested() {
     let site = StaleCookieSite::start();
-    let dns = TestDns::start(300);
+    let dns = UpstreamDns::start();
     dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
     let env = TestEnv::new();
     let typed = format!("htp://a.test:{}/", site.port);
@@ -505,7 +509,7 @@ fn chromium_stale_cookie_is_proven_cleared_retested_and_undone() {
     assert!(chromium_cookie_names(&env).is_empty());
     // The browser itself now gets the page: no stale cookie is sent any more.
     site.seen.lock().unwrap().clear();
-    chromium_visit(&env.home(), &site.url("a.test", "/"));
+    Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/"));
     assert!(!site.saw_stale_cookie());
 
     env.cmd(["undo", &undo_id]).run().code(0);
@@ -516,7 +520,7 @@ fn chromium_stale_cookie_is_proven_cleared_retested_and_undone() {
 #[test]
 fn firefox_stale_cookie_is_proven_cleared_retested_and_undone() {
     let site = StaleCookieSite::start();
-    let (env, dns, profile) = firefox_home_with_stale_cookie(&site);
+    let (env, dns, firefox) = firefox_home_with_stale_cookie(&site);
     let out = env
         .cmd([
             "--dns-server",
@@ -535,20 +539,20 @@ fn firefox_stale_cookie_is_proven_cleared_retested_and_undone() {
     assert_eq!(report["verdict"], "fixed");
     assert_eq!(report["proof"]["outcome"], "stale_proven");
     let undo_id = clear_undo_id(&report);
-    assert!(firefox_cookie_names(&profile).is_empty());
+    assert!(firefox_cookie_names(firefox.profile_dir()).is_empty());
     site.seen.lock().unwrap().clear();
-    firefox_visit(&env.home(), &profile, &site.url("a.test", "/"));
+    firefox.visit_and_settle(&site.url("a.test", "/"));
     assert!(!site.saw_stale_cookie());
 
     env.cmd(["undo", &undo_id]).run().code(0);
-    assert!(firefox_cookie_names(&profile).contains(&"sid".to_string()));
+    assert!(firefox_cookie_names(firefox.profile_dir()).contains(&"sid".to_string()));
 }
 
 #[test]
 fn running_chromium_is_closed_gracefully_before_its_cookie_is_cleared() {
     let site = StaleCookieSite::start();
     let (env, dns) = chromium_home_with_stale_cookie(&site);
-    let browser = RunningChromium::start(&env.home(), &site.url("a.test", "/"));
+    let browser = Chromium::new(&env.home()).start(&site.url("a.test", "/"));
     let out = env
         .cmd([
             "--dns-server",

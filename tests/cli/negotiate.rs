@@ -299,7 +299,7 @@ fn service_ticket_only_cache_has_no_tgt() {
 
 // ---- `fix401 diagnose` with the user's own ticket, through the real binary ----
 
-use crate::support::servers::{Server, respond};
+use crate::support::http::{Server, respond};
 use crate::support::{Outcome, TestEnv};
 use serde_json::Value;
 

@@ -5,7 +5,7 @@
 use std::hash::{BuildHasher, Hasher};
 
 use crate::support::TestEnv;
-use crate::support::servers::{Server, respond};
+use crate::support::http::{Server, respond};
 
 /// Secrets the server sends in fields that are secret by name or by position.
 const HEADER_SECRETS: [(&str, &str); 6] = [

@@ -5,10 +5,11 @@
 use serde_json::Value;
 
 use crate::support::TestEnv;
+use crate::support::http::{Server, closed_port, respond};
 use crate::support::proxy::{
     Squid, SquidConfig, firefox_profile, manual_proxy_prefs, pac_server, site,
 };
-use crate::support::servers::{Server, ca_signed, closed_port, respond};
+use crate::support::tls::ca_signed;
 
 const ALICE: (&str, &str) = ("alice", "w0nderl4nd-s3cret");
 

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use fix401::Os;
 
 use crate::support::homes::{self, ChromiumProfile, FirefoxProfile};
-use crate::support::real_browser::{self, Firefox, TestServer};
+use crate::support::http::BrowserSite;
+use crate::support::real_browser::{self, Firefox};
 use crate::support::stores::{assert_integrity, dump_rows, hash_tree, walk};
 use crate::support::{Fix401, TestEnv};
 
@@ -87,7 +88,7 @@ fn modes(root: &Path) -> Vec<(PathBuf, u32)> {
 #[test]
 fn public_suffixes_are_refused_and_sites_under_them_clear_alone() {
     let env = TestEnv::new().os("linux");
-    let server = TestServer::start();
+    let server = BrowserSite::start();
     let firefox = Firefox::new(&env.home());
     // These hosts are served by the loopback test server too.
     let user_js = firefox.profile_dir().join("user.js");

@@ -9,6 +9,7 @@ use fix401::Os;
 
 use crate::support::TestEnv;
 use crate::support::homes::{self, ChromiumProfile, FirefoxProfile};
+use crate::support::http::BrowserSite;
 use crate::support::real_browser;
 use crate::support::stores::{assert_integrity, dump_rows, hash_tree, hosts, walk};
 
@@ -439,8 +440,8 @@ fn backups_older_than_30_days_are_pruned() {
 
 /// The next start after a clear: a.test sent no cookie and fetched its resources again,
 /// b.test sent its cookies and used its cache.
-fn assert_a_cleared_b_kept(server: &real_browser::TestServer, who: &str) {
-    use real_browser::Fetch;
+fn assert_a_cleared_b_kept(server: &BrowserSite, who: &str) {
+    use crate::support::http::Fetch;
     let page_a = server.last_request("a.test", "/").unwrap();
     assert!(
         page_a.cookie.is_none(),
@@ -471,9 +472,9 @@ fn assert_a_cleared_b_kept(server: &real_browser::TestServer, who: &str) {
 /// `fix401 undo` and a.test gets its cookie again.
 #[test]
 fn real_browsers_clear_one_site_and_undo_brings_it_back() {
-    use real_browser::{Chromium, Firefox, TestServer};
+    use real_browser::{Chromium, Firefox};
     let env = TestEnv::new().os("linux");
-    let server = TestServer::start();
+    let server = BrowserSite::start();
 
     let chromium = Chromium::new(&env.home());
     chromium.visit(&server.url("a.test", "/"));
@@ -702,9 +703,9 @@ fn a_locked_store_is_skipped_with_the_reason() {
 /// naming the browser, and no store or backup is touched.
 #[test]
 fn really_running_browsers_are_refused_and_nothing_changes() {
-    use real_browser::{Chromium, Firefox, TestServer};
+    use real_browser::{Chromium, Firefox};
     let env = TestEnv::new().os("linux");
-    let server = TestServer::start();
+    let server = BrowserSite::start();
     let chromium = Chromium::new(&env.home());
     chromium.visit(&server.url("a.test", "/"));
     let firefox = Firefox::new(&env.home());

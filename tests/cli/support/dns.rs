@@ -1,6 +1,8 @@
 //! Real DNS for the tests, on loopback only: an upstream name server whose answers the test
-//! changes, a tiny client, and launchers for real `dnsmasq` and `unbound` caching in front
-//! of it. Every process is killed when its guard drops.
+//! changes, a tiny client, and launchers for real `dnsmasq`, `unbound` and `nscd` caching in
+//! front of it. Every process is killed when its guard drops. The one DNS module of the
+//! test support (ARCHITECTURE.md, "Tests"): the CLI tests and the app's e2e tests (by
+//! `#[path]`) both use it.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
@@ -17,13 +19,20 @@ pub struct UpstreamDns {
     pub addr: SocketAddr,
     answers: Arc<Mutex<HashMap<String, Ipv4Addr>>>,
     queries: Arc<AtomicUsize>,
+    /// The TTL of every answer, in seconds.
+    pub ttl: u32,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl UpstreamDns {
-    /// Starts it on a free loopback port.
+    /// Starts it on a free loopback port; answers carry a TTL of 300 s, so caches keep them.
     pub fn start() -> UpstreamDns {
+        UpstreamDns::with_ttl(300)
+    }
+
+    /// Starts it on a free loopback port with answers of TTL `ttl` seconds.
+    pub fn with_ttl(ttl: u32) -> UpstreamDns {
         let sock = UdpSocket::bind("127.0.0.1:0").expect("bind upstream DNS");
         // Lets the thread notice `stop`; not a timing assumption of any test.
         sock.set_read_timeout(Some(Duration::from_millis(100)))
@@ -40,7 +49,7 @@ impl UpstreamDns {
                     continue;
                 };
                 q.fetch_add(1, Ordering::SeqCst);
-                if let Some(resp) = respond(&buf[..n], &a.lock().unwrap()) {
+                if let Some(resp) = respond(&buf[..n], &a.lock().unwrap(), ttl) {
                     let _ = sock.send_to(&resp, peer);
                 }
             }
@@ -49,12 +58,13 @@ impl UpstreamDns {
             addr,
             answers,
             queries,
+            ttl,
             stop,
             thread: Some(thread),
         }
     }
 
-    /// Makes `name` answer `ip` (TTL 300 s, so caches keep it).
+    /// Makes `name` answer `ip`.
     pub fn set(&self, name: &str, ip: Ipv4Addr) {
         self.answers
             .lock()
@@ -98,7 +108,7 @@ fn read_name(msg: &[u8], mut pos: usize) -> Option<(String, usize)> {
     None
 }
 
-fn respond(q: &[u8], answers: &HashMap<String, Ipv4Addr>) -> Option<Vec<u8>> {
+fn respond(q: &[u8], answers: &HashMap<String, Ipv4Addr>, ttl: u32) -> Option<Vec<u8>> {
     if q.len() < 12 || q[2] & 0x80 != 0 {
         return None;
     }
@@ -116,7 +126,7 @@ fn respond(q: &[u8], answers: &HashMap<String, Ipv4Addr>) -> Option<Vec<u8>> {
     r.extend_from_slice(question);
     if let (true, Some(ip)) = (answer_a, known) {
         r.extend_from_slice(&[0xC0, 12, 0, 1, 0, 1]);
-        r.extend_from_slice(&300u32.to_be_bytes());
+        r.extend_from_slice(&ttl.to_be_bytes());
         r.extend_from_slice(&[0, 4]);
         r.extend_from_slice(&ip.octets());
     }
@@ -245,6 +255,12 @@ pub fn sbin(name: &str) -> Option<PathBuf> {
 
 /// Starts real `dnsmasq` on a free loopback port as a caching forwarder to `upstream`.
 pub fn start_dnsmasq(upstream: SocketAddr) -> Daemon {
+    start_dnsmasq_with(upstream, &[])
+}
+
+/// Like [`start_dnsmasq`] with extra command-line flags (the repair tests add
+/// `--no-negcache`, so that only the stale positive answer is cached).
+pub fn start_dnsmasq_with(upstream: SocketAddr, extra: &[&str]) -> Daemon {
     let dir = tempfile::tempdir().unwrap();
     let bin = sbin("dnsmasq").expect("dnsmasq is installed (scripts/install-deps.sh)");
     let (mut child, addr) = start_on_free_ports("dnsmasq", |port, _| {
@@ -262,6 +278,7 @@ pub fn start_dnsmasq(upstream: SocketAddr) -> Daemon {
                 format!("--pid-file={}", dir.path().join("dnsmasq.pid").display()),
                 "--conf-file=/dev/null".to_string(),
             ])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -1,8 +1,9 @@
 //! Builders that lay out a simulated home for any browser × OS × packaging, with stores
 //! built from the real schemas (Chromium `Cookies` v24 with its `meta` table, Firefox
 //! `moz_cookies` v17, a Simple / Blockfile cache index, `cache2/entries`, an empty
-//! `Cookies.binarycookies`). The paths here are written out by hand from the reference
-//! (`browser-stores.md` §1) — independent of the library's catalog, so the tests check it.
+//! `Cookies.binarycookies`). Where each browser keeps its folders is taken from the library's
+//! catalog (`fix401::browsers::catalog`), not typed a second time: the tests check that
+//! discovery finds, opens and clears what a home laid out by the catalog holds.
 //!
 //! ```ignore
 //! let env = homes::env(Os::Windows);
@@ -16,9 +17,11 @@
 use std::path::{Path, PathBuf};
 
 pub use fix401::Os;
+use fix401::browsers::catalog::{self, Location, Packaging, PathRule};
 use rusqlite::Connection;
 
 use super::TestEnv;
+use super::schemas::{CHROMIUM_COOKIES_V24, FIREFOX_COOKIES_V17};
 
 /// A fresh test home laid out as `os` (`--os` is passed to every command).
 pub fn env(os: Os) -> TestEnv {
@@ -91,88 +94,49 @@ pub const FIREFOX_MATRIX: &[(&str, Os, &str)] = &[
     ("librewolf", Os::Linux, "flatpak"),
 ];
 
+/// The catalog's location of `browser` on `os` for `packaging` (`native`, `snap`,
+/// `flatpak`, `msix`; `xdg` = Firefox's native XDG folder); the first when it lists several.
+fn catalog_location(os: Os, browser: &str, packaging: &str) -> &'static Location {
+    let spec = catalog::spec(browser).unwrap_or_else(|| panic!("no browser {browser:?}"));
+    let mut locations = spec.locations_on(os);
+    match packaging {
+        "xdg" => locations
+            .find(|l| l.packaging == Packaging::Native && l.root.base == catalog::Base::XdgConfig),
+        _ => locations.find(|l| l.packaging.id() == packaging),
+    }
+    .unwrap_or_else(|| panic!("the catalog has no {browser} {packaging} location on {os:?}"))
+}
+
+/// A catalog path relative to a home laid out as `os` with the default folders
+/// (`%APPDATA%`, `$XDG_CONFIG_HOME`…), `/`-separated; a snap revision `*` is `current`.
+fn home_relative(os: Os, rule: &PathRule) -> String {
+    let home = Path::new("/home-of-the-catalog");
+    let sys = fix401::System::simulated(os, home);
+    let path = rule.base_dir(&sys).join(rule.rel.replace('*', "current"));
+    path.strip_prefix(home)
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 /// Where a Chromium browser keeps its user-data dir and the user cache dir that mirrors
 /// it, relative to the home: `(udd, cache udd)`; `None` for the cache = inside the profile.
 pub fn chromium_dirs(os: Os, browser: &str, packaging: &str) -> (String, Option<String>) {
-    const LOCAL: &str = "AppData/Local";
-    const ROAMING: &str = "AppData/Roaming";
-    const SUPPORT: &str = "Library/Application Support";
-    const CACHES: &str = "Library/Caches";
-    let win = |rel: &str| (format!("{LOCAL}/{rel}"), None);
-    let mac = |rel: &str| (format!("{SUPPORT}/{rel}"), Some(format!("{CACHES}/{rel}")));
-    let linux = |rel: &str| (format!(".config/{rel}"), Some(format!(".cache/{rel}")));
-    let flatpak = |id: &str, rel: &str| {
-        (
-            format!(".var/app/{id}/config/{rel}"),
-            Some(format!(".var/app/{id}/cache/{rel}")),
-        )
-    };
-    let snap = |name: &str, rel: &str| {
-        (
-            format!("snap/{name}/current/.config/{rel}"),
-            Some(format!("snap/{name}/common/.cache/{rel}")),
-        )
-    };
-    match (browser, os, packaging) {
-        ("chrome", Os::Windows, _) => win("Google/Chrome/User Data"),
-        ("chrome", Os::Macos, _) => mac("Google/Chrome"),
-        ("chrome", Os::Linux, "native") => linux("google-chrome"),
-        ("chrome", Os::Linux, "flatpak") => flatpak("com.google.Chrome", "google-chrome"),
-        ("chrome-beta", Os::Windows, _) => win("Google/Chrome Beta/User Data"),
-        ("chrome-beta", Os::Macos, _) => mac("Google/Chrome Beta"),
-        ("chrome-beta", Os::Linux, _) => linux("google-chrome-beta"),
-        ("chrome-dev", Os::Windows, _) => win("Google/Chrome Dev/User Data"),
-        ("chrome-dev", Os::Macos, _) => mac("Google/Chrome Dev"),
-        ("chrome-dev", Os::Linux, _) => linux("google-chrome-unstable"),
-        ("chrome-canary", Os::Windows, _) => win("Google/Chrome SxS/User Data"),
-        ("chrome-canary", Os::Macos, _) => mac("Google/Chrome Canary"),
-        ("chromium", Os::Windows, _) => win("Chromium/User Data"),
-        ("chromium", Os::Macos, _) => mac("Chromium"),
-        ("chromium", Os::Linux, "native") => linux("chromium"),
-        ("chromium", Os::Linux, "snap") => (
-            "snap/chromium/common/chromium".into(),
-            Some("snap/chromium/common/.cache/chromium".into()),
-        ),
-        ("chromium", Os::Linux, "flatpak") => flatpak("org.chromium.Chromium", "chromium"),
-        ("edge", Os::Windows, _) => win("Microsoft/Edge/User Data"),
-        ("edge", Os::Macos, _) => mac("Microsoft Edge"),
-        ("edge", Os::Linux, "native") => linux("microsoft-edge"),
-        ("edge", Os::Linux, "flatpak") => flatpak("com.microsoft.Edge", "microsoft-edge"),
-        ("edge-beta", Os::Windows, _) => win("Microsoft/Edge Beta/User Data"),
-        ("edge-beta", Os::Macos, _) => mac("Microsoft Edge Beta"),
-        ("edge-beta", Os::Linux, _) => linux("microsoft-edge-beta"),
-        ("edge-dev", Os::Windows, _) => win("Microsoft/Edge Dev/User Data"),
-        ("edge-dev", Os::Macos, _) => mac("Microsoft Edge Dev"),
-        ("edge-dev", Os::Linux, _) => linux("microsoft-edge-dev"),
-        ("edge-canary", Os::Windows, _) => win("Microsoft/Edge SxS/User Data"),
-        ("edge-canary", Os::Macos, _) => mac("Microsoft Edge Canary"),
-        ("brave", Os::Windows, _) => win("BraveSoftware/Brave-Browser/User Data"),
-        ("brave", Os::Macos, _) => mac("BraveSoftware/Brave-Browser"),
-        ("brave", Os::Linux, "native") => linux("BraveSoftware/Brave-Browser"),
-        ("brave", Os::Linux, "snap") => snap("brave", "BraveSoftware/Brave-Browser"),
-        ("brave", Os::Linux, "flatpak") => {
-            flatpak("com.brave.Browser", "BraveSoftware/Brave-Browser")
-        }
-        ("vivaldi", Os::Windows, _) => win("Vivaldi/User Data"),
-        ("vivaldi", Os::Macos, _) => mac("Vivaldi"),
-        ("vivaldi", Os::Linux, "native") => linux("vivaldi"),
-        ("vivaldi", Os::Linux, "snap") => snap("vivaldi", "vivaldi"),
-        ("vivaldi", Os::Linux, "flatpak") => flatpak("com.vivaldi.Vivaldi", "vivaldi"),
-        ("opera", Os::Windows, _) => (
-            format!("{ROAMING}/Opera Software/Opera Stable"),
-            Some(format!("{LOCAL}/Opera Software/Opera Stable")),
-        ),
-        ("opera", Os::Macos, _) => mac("com.operasoftware.Opera"),
-        ("opera", Os::Linux, "native") => linux("opera"),
-        ("opera", Os::Linux, "snap") => snap("opera", "opera"),
-        ("opera", Os::Linux, "flatpak") => flatpak("com.opera.Opera", "opera"),
-        ("opera-gx", Os::Windows, _) => (
-            format!("{ROAMING}/Opera Software/Opera GX Stable"),
-            Some(format!("{LOCAL}/Opera Software/Opera GX Stable")),
-        ),
-        ("opera-gx", Os::Macos, _) => mac("com.operasoftware.OperaGX"),
-        other => panic!("no Chromium layout for {other:?}"),
-    }
+    let l = catalog_location(os, browser, packaging);
+    (
+        home_relative(os, &l.root),
+        l.cache_root.map(|c| home_relative(os, &c)),
+    )
+}
+
+/// Where a Firefox-family browser keeps its roaming root (`profiles.ini`) and local root
+/// (`cache2`), relative to the home.
+pub fn firefox_dirs(os: Os, browser: &str, packaging: &str) -> (String, String) {
+    let l = catalog_location(os, browser, packaging);
+    let local = l
+        .cache_root
+        .unwrap_or_else(|| panic!("the catalog has no local root for {browser} on {os:?}"));
+    (home_relative(os, &l.root), home_relative(os, &local))
 }
 
 /// One simulated Chromium profile: every path fix401 must find.
@@ -353,85 +317,14 @@ pub fn cache_index(os: Os) -> Vec<u8> {
 pub fn chromium_cookies_db(path: &Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let db = Connection::open(path).unwrap();
-    db.execute_batch(
-        "PRAGMA journal_mode=TRUNCATE;
-         CREATE TABLE IF NOT EXISTS meta(key LONGVARCHAR NOT NULL UNIQUE PRIMARY KEY, value LONGVARCHAR);
-         INSERT OR REPLACE INTO meta VALUES('mmap_status','-1'),('version','24'),('last_compatible_version','24');
-         CREATE TABLE IF NOT EXISTS cookies(creation_utc INTEGER NOT NULL,host_key TEXT NOT NULL,
-           top_frame_site_key TEXT NOT NULL,name TEXT NOT NULL,value TEXT NOT NULL,
-           encrypted_value BLOB NOT NULL,path TEXT NOT NULL,expires_utc INTEGER NOT NULL,
-           is_secure INTEGER NOT NULL,is_httponly INTEGER NOT NULL,last_access_utc INTEGER NOT NULL,
-           has_expires INTEGER NOT NULL,is_persistent INTEGER NOT NULL,priority INTEGER NOT NULL,
-           samesite INTEGER NOT NULL,source_scheme INTEGER NOT NULL,source_port INTEGER NOT NULL,
-           last_update_utc INTEGER NOT NULL,source_type INTEGER NOT NULL,
-           has_cross_site_ancestor INTEGER NOT NULL);
-         CREATE UNIQUE INDEX IF NOT EXISTS cookies_unique_index ON cookies(host_key, top_frame_site_key,
-           has_cross_site_ancestor, name, path, source_scheme, source_port);",
-    )
-    .unwrap();
+    db.execute_batch(CHROMIUM_COOKIES_V24).unwrap();
 }
 
 /// An empty Firefox `cookies.sqlite`, `moz_cookies` schema 17, WAL journal.
 pub fn firefox_cookies_db(path: &Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let db = Connection::open(path).unwrap();
-    db.execute_batch(
-        "PRAGMA journal_mode=WAL;
-         CREATE TABLE IF NOT EXISTS moz_cookies (id INTEGER PRIMARY KEY,
-           originAttributes TEXT NOT NULL DEFAULT '', name TEXT, value TEXT, host TEXT, path TEXT,
-           expiry INTEGER, lastAccessed INTEGER, creationTime INTEGER, isSecure INTEGER,
-           isHttpOnly INTEGER, inBrowserElement INTEGER DEFAULT 0, sameSite INTEGER DEFAULT 0,
-           schemeMap INTEGER DEFAULT 0, isPartitionedAttributeSet INTEGER DEFAULT 0,
-           updateTime INTEGER,
-           CONSTRAINT moz_uniqueid UNIQUE (name, host, path, originAttributes));
-         PRAGMA user_version = 17;",
-    )
-    .unwrap();
-}
-
-/// Where a Firefox-family browser keeps its roaming root (`profiles.ini`) and local root
-/// (`cache2`), relative to the home.
-pub fn firefox_dirs(os: Os, browser: &str, packaging: &str) -> (String, String) {
-    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
-    match (browser, os, packaging) {
-        ("firefox", Os::Windows, "native") => s(
-            "AppData/Roaming/Mozilla/Firefox",
-            "AppData/Local/Mozilla/Firefox",
-        ),
-        ("firefox", Os::Windows, "msix") => s(
-            "AppData/Local/Packages/Mozilla.Firefox_n80bbvh6b1yt2/LocalCache/Roaming/Mozilla/Firefox",
-            "AppData/Local/Packages/Mozilla.Firefox_n80bbvh6b1yt2/LocalCache/Local/Mozilla/Firefox",
-        ),
-        ("firefox", Os::Macos, _) => s(
-            "Library/Application Support/Firefox",
-            "Library/Caches/Firefox",
-        ),
-        ("firefox", Os::Linux, "native") => s(".mozilla/firefox", ".cache/mozilla/firefox"),
-        ("firefox", Os::Linux, "xdg") => s(".config/mozilla/firefox", ".cache/mozilla/firefox"),
-        ("firefox", Os::Linux, "snap") => s(
-            "snap/firefox/common/.mozilla/firefox",
-            "snap/firefox/common/.cache/mozilla/firefox",
-        ),
-        ("firefox", Os::Linux, "flatpak") => s(
-            ".var/app/org.mozilla.firefox/.mozilla/firefox",
-            ".var/app/org.mozilla.firefox/cache/mozilla/firefox",
-        ),
-        ("librewolf", Os::Windows, _) => s("AppData/Roaming/librewolf", "AppData/Local/librewolf"),
-        ("librewolf", Os::Macos, _) => s(
-            "Library/Application Support/librewolf",
-            "Library/Caches/librewolf",
-        ),
-        ("librewolf", Os::Linux, "native") => s(".librewolf", ".cache/librewolf"),
-        ("librewolf", Os::Linux, "snap") => s(
-            "snap/librewolf/common/.librewolf",
-            "snap/librewolf/common/.cache/librewolf",
-        ),
-        ("librewolf", Os::Linux, "flatpak") => s(
-            ".var/app/io.gitlab.librewolf-community/.librewolf",
-            ".var/app/io.gitlab.librewolf-community/cache/librewolf",
-        ),
-        other => panic!("no Firefox layout for {other:?}"),
-    }
+    db.execute_batch(FIREFOX_COOKIES_V17).unwrap();
 }
 
 /// One simulated Firefox profile: every path fix401 must find.

@@ -4,10 +4,10 @@
 #![allow(dead_code)]
 
 pub mod dns;
-pub mod fixsite;
+pub mod http;
 pub mod kerberos;
 pub mod proxy;
-pub mod servers;
+pub mod tls;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -284,4 +284,5 @@ impl Outcome {
 
 pub mod homes;
 pub mod real_browser;
+pub mod schemas;
 pub mod stores;

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::servers::{Reply, Server, respond};
+use super::http::{Reply, Server, respond};
+use super::real_browser::Firefox;
 
 /// A Squid proxy running for one test; stopped (by its pid) when dropped.
 pub struct Squid {
@@ -194,35 +195,13 @@ pub fn site() -> Server {
 /// (name, JavaScript value), then starts Firefox once on `about:blank` so that Firefox itself
 /// writes them into `prefs.js`. Returns the profile folder.
 pub fn firefox_profile(home: &Path, name: &str, prefs: &[(&str, String)]) -> PathBuf {
-    let bin =
-        super::fixsite::firefox().expect("firefox-esr is installed (scripts/install-deps.sh)");
     let dir = home.join(format!("ff-{name}"));
-    let status = Command::new(&bin)
-        .env("HOME", home)
-        .env("MOZ_HEADLESS", "1")
-        .env_remove("DISPLAY")
-        .args(["--headless", "-no-remote", "-CreateProfile"])
-        .arg(format!("{name} {}", dir.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run firefox -CreateProfile");
-    assert!(status.success(), "firefox -CreateProfile exited {status}");
-    assert!(
-        dir.is_dir(),
-        "Firefox created no profile folder at {}",
-        dir.display()
-    );
-    // The loopback-only preferences the other real-browser tests use, then this test's own
-    // (later lines win, in Firefox as in fix401).
-    let scratch = tempfile::tempdir().unwrap();
-    let base = super::fixsite::firefox_profile(scratch.path(), 0);
-    let mut user_js = std::fs::read_to_string(base.join("user.js")).unwrap();
-    for (k, v) in prefs {
-        user_js.push_str(&format!("user_pref(\"{k}\", {v});\n"));
-    }
-    std::fs::write(dir.join("user.js"), user_js).unwrap();
-    super::fixsite::firefox_visit(home, &dir, "about:blank");
+    // The loopback-only preferences of the other real-browser tests, then this test's own.
+    let own: String = prefs
+        .iter()
+        .map(|(k, v)| format!("user_pref(\"{k}\", {v});\n"))
+        .collect();
+    Firefox::create_at(home, name, &dir, &own).visit_and_settle("about:blank");
     // Firefox writes only the preferences that differ from its defaults: the first one
     // each test gives does.
     let written = std::fs::read_to_string(dir.join("prefs.js")).unwrap_or_default();

@@ -1,16 +1,17 @@
 //! Real browsers in tests: Debian's `chromium` and `firefox-esr`, headless, with a fresh
-//! temporary `HOME`, reaching nothing but loopback (`real-browser-testing.md`), and a
-//! loopback HTTP server that sets persistent cookies, serves cacheable resources and logs
-//! every request with its `Cookie` header and whether it was a conditional or full fetch.
+//! temporary `HOME`, reaching nothing but loopback (`real-browser-testing.md`). The one
+//! browser driver of the test support (ARCHITECTURE.md, "Tests"): the CLI tests and the
+//! app's e2e tests (by `#[path]`) both use it. The site they visit is `http.rs`'s
+//! `BrowserSite` (or its `StaleCookieSite`).
 //!
 //! ```ignore
-//! let server = TestServer::start();
+//! let site = BrowserSite::start();
 //! let chromium = Chromium::new(&env.home());          // profile in ~/.config/chromium
-//! chromium.visit(&server.url("a.test", "/"));          // page + /static.js + /fresh.js
-//! let log = server.requests_to("a.test", "/static.js");
+//! chromium.visit(&site.url("a.test", "/"));            // page + /static.js + /fresh.js
+//! let log = site.requests_to("a.test", "/static.js");
 //! assert_eq!(log[0].fetch, Fetch::Full);
 //! let firefox = Firefox::new(&env.home());             // -CreateProfile + loopback user.js
-//! firefox.visit(&server.url("b.test", "/"));
+//! firefox.visit(&site.url("b.test", "/"));
 //! ```
 //!
 //! Every host name ending in `.test` resolves to 127.0.0.1 inside the browsers; every
@@ -18,10 +19,9 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -38,293 +38,107 @@ pub fn chromium_available() -> bool {
     Path::new(CHROMIUM).exists()
 }
 
-/// True when Firefox ESR is installed.
+/// The folders of the browsers' clean `PATH` (see `clean_command`).
+const CLEAN_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// True when Firefox ESR is installed (on the browsers' clean `PATH`).
 pub fn firefox_available() -> bool {
-    which::which(FIREFOX).is_ok()
+    CLEAN_PATH
+        .split(':')
+        .any(|dir| Path::new(dir).join(FIREFOX).exists())
 }
 
-// ------------------------------------------------------------------ server
-
-/// How a request for a resource was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fetch {
-    /// A plain request: the browser had nothing cached (or ignored it).
-    Full,
-    /// `If-None-Match` / `If-Modified-Since`: the browser had it cached and revalidated.
-    Conditional,
-}
-
-/// One request the server saw.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoggedRequest {
-    /// `Host` without the port (`a.test`).
-    pub host: String,
-    /// Method (`GET`).
-    pub method: String,
-    /// Path with query (`/static.js`).
-    pub path: String,
-    /// The `Cookie` header, if any.
-    pub cookie: Option<String>,
-    /// Conditional (revalidation) or full fetch.
-    pub fetch: Fetch,
-    /// The status the server answered.
-    pub status: u16,
-}
-
-impl LoggedRequest {
-    /// True when the request carried a cookie named `name`.
-    pub fn has_cookie(&self, name: &str) -> bool {
-        self.cookie.as_deref().is_some_and(|c| {
-            c.split(';')
-                .any(|kv| kv.trim().split('=').next() == Some(name))
-        })
-    }
-}
-
-/// A loopback HTTP/1.1 server for the test sites. For a host `h` (e.g. `a.test`):
-///
-/// - `/` — an HTML page (not cacheable) that sets two persistent cookies,
-///   `site_<label>=<h>` (host-only) and `dom_<label>=1` (`Domain=<h>`), where `<label>` is
-///   the first label of the host (`a`), and loads `/static.js` and `/fresh.js`;
-/// - `/static.js` — `Cache-Control: no-cache` + `ETag`: a cached copy is always revalidated
-///   (logged as [`Fetch::Conditional`], answered 304), an uncached one fetched in full;
-/// - `/fresh.js` — `Cache-Control: max-age=86400` + `ETag`: a cached copy is used without
-///   any request;
-/// - anything else — 404.
-pub struct TestServer {
-    port: u16,
-    log: Arc<Mutex<Vec<LoggedRequest>>>,
-}
-
-impl TestServer {
-    /// Starts the server on 127.0.0.1 with a free port.
-    pub fn start() -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let port = listener.local_addr().unwrap().port();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let log2 = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let log = Arc::clone(&log2);
-                std::thread::spawn(move || serve(stream, &log));
-            }
-        });
-        TestServer { port, log }
-    }
-
-    /// The port it listens on.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// `http://<host>:<port><path>`.
-    pub fn url(&self, host: &str, path: &str) -> String {
-        format!("http://{host}:{}{path}", self.port)
-    }
-
-    /// Every request so far, in order.
-    pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.log.lock().unwrap().clone()
-    }
-
-    /// The requests for one host and path.
-    pub fn requests_to(&self, host: &str, path: &str) -> Vec<LoggedRequest> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.host == host && r.path == path)
-            .collect()
-    }
-
-    /// The last request for one host and path, if any.
-    pub fn last_request(&self, host: &str, path: &str) -> Option<LoggedRequest> {
-        self.requests_to(host, path).pop()
-    }
-
-    /// Forgets the requests seen so far.
-    pub fn clear_log(&self) {
-        self.log.lock().unwrap().clear();
-    }
-}
-
-fn serve(stream: TcpStream, log: &Mutex<Vec<LoggedRequest>>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut request_line = String::new();
-        match reader.read_line(&mut request_line) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        let mut parts = request_line.split_whitespace();
-        let method = parts.next().unwrap_or("").to_string();
-        let path = parts.next().unwrap_or("/").to_string();
-        let mut headers: Vec<(String, String)> = Vec::new();
-        loop {
-            let mut line = String::new();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-            }
-        }
-        let header = |name: &str| {
-            headers
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
-        if let Some(len) = header("content-length").and_then(|l| l.parse::<usize>().ok()) {
-            let mut body = vec![0; len.min(1 << 20)];
-            if reader.read_exact(&mut body).is_err() {
-                return;
-            }
-        }
-        let host_header = header("host").unwrap_or_default();
-        let host = host_header
-            .rsplit_once(':')
-            .map(|(h, _)| h.to_string())
-            .unwrap_or(host_header.clone())
-            .to_ascii_lowercase();
-        let conditional =
-            header("if-none-match").is_some() || header("if-modified-since").is_some();
-        let (status, response) = respond(&host, &path, header("if-none-match"));
-        log.lock().unwrap().push(LoggedRequest {
-            host,
-            method,
-            path,
-            cookie: header("cookie"),
-            fetch: if conditional {
-                Fetch::Conditional
-            } else {
-                Fetch::Full
-            },
-            status,
-        });
-        if writer.write_all(&response).is_err() {
+/// Waits until no process started with `HOME=home` is left (a browser's helpers outlive
+/// it by a moment), so fix401 sees the browser closed, as it is.
+pub fn wait_for_home_processes(home: &Path) {
+    let needle = format!("HOME={}", home.display());
+    for _ in 0..200 {
+        let alive = std::fs::read_dir("/proc")
+            .map(|rd| {
+                rd.flatten().any(|e| {
+                    std::fs::read(e.path().join("environ"))
+                        .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == needle.as_bytes()))
+                })
+            })
+            .unwrap_or(false);
+        if !alive {
             return;
         }
+        std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn respond(host: &str, path: &str, if_none_match: Option<String>) -> (u16, Vec<u8>) {
-    let label = host.split('.').next().unwrap_or("x");
-    let etag = format!("\"{label}-v1\"");
-    let build = |status: &str, headers: &[String], body: &[u8]| {
-        let mut out = format!("HTTP/1.1 {status}\r\nConnection: keep-alive\r\n");
-        for h in headers {
-            out.push_str(h);
-            out.push_str("\r\n");
-        }
-        out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-        let mut bytes = out.into_bytes();
-        bytes.extend_from_slice(body);
-        bytes
-    };
-    match path {
-        "/" => {
-            let body = format!(
-                "<!doctype html><html><head><title>{host}</title>\
-                 <script src=\"/static.js\"></script><script src=\"/fresh.js\"></script>\
-                 </head><body><p id=\"host\">{host}</p></body></html>"
-            );
-            (
-                200,
-                build(
-                    "200 OK",
-                    &[
-                        "Content-Type: text/html; charset=utf-8".into(),
-                        "Cache-Control: no-store".into(),
-                        format!("Set-Cookie: site_{label}={host}; Max-Age=31536000; Path=/"),
-                        format!(
-                            "Set-Cookie: dom_{label}=1; Domain={host}; Max-Age=31536000; Path=/"
-                        ),
-                    ],
-                    body.as_bytes(),
-                ),
-            )
-        }
-        "/static.js" | "/fresh.js" => {
-            let cache = if path == "/static.js" {
-                "Cache-Control: no-cache"
-            } else {
-                "Cache-Control: max-age=86400"
-            };
-            if if_none_match.as_deref() == Some(etag.as_str()) {
-                return (
-                    304,
-                    build(
-                        "304 Not Modified",
-                        &[cache.into(), format!("ETag: {etag}")],
-                        b"",
-                    ),
-                );
-            }
-            let body = format!("window.loaded_{label} = ({:?});\n", path).repeat(64);
-            (
-                200,
-                build(
-                    "200 OK",
-                    &[
-                        "Content-Type: application/javascript".into(),
-                        cache.into(),
-                        format!("ETag: {etag}"),
-                        "Last-Modified: Mon, 02 Jan 2023 00:00:00 GMT".into(),
-                    ],
-                    body.as_bytes(),
-                ),
-            )
-        }
-        _ => (
-            404,
-            build(
-                "404 Not Found",
-                &["Content-Type: text/plain".into()],
-                b"not found",
-            ),
-        ),
-    }
+    panic!("browser processes for {} did not exit", home.display());
 }
 
 // ------------------------------------------------------------------ browsers
 
-/// A browser started in the background; stopped (and reaped) when dropped.
+/// A browser started in the background (the person still has it open). A thread waits
+/// for it, so it is reaped the moment it exits (a zombie would look alive to fix401).
+/// Stopped when dropped, unless it exited already (fix401 may close it).
 pub struct RunningBrowser {
-    child: Option<Child>,
     /// The process id.
     pub pid: u32,
+    exit: Arc<Mutex<Option<ExitStatus>>>,
 }
 
 impl RunningBrowser {
-    /// Stops it with SIGTERM and waits for it to exit.
-    pub fn stop(mut self) {
-        self.terminate();
+    /// Spawns `cmd` (standard output discarded) and starts the thread that reaps it.
+    fn spawn(cmd: &mut Command, what: &str) -> RunningBrowser {
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {what}: {e}"));
+        let pid = child.id();
+        let exit: Arc<Mutex<Option<ExitStatus>>> = Arc::default();
+        let slot = exit.clone();
+        std::thread::spawn(move || {
+            if let Ok(status) = child.wait() {
+                *slot.lock().unwrap() = Some(status);
+            }
+        });
+        RunningBrowser { pid, exit }
     }
 
-    fn terminate(&mut self) {
-        if let Some(mut child) = self.child.take() {
+    /// True once the browser process has exited.
+    pub fn exited(&self) -> bool {
+        self.exit.lock().unwrap().is_some()
+    }
+
+    /// Waits (up to `limit`) for the exit; its status, `None` if it still runs.
+    fn wait(&self, limit: Duration) -> Option<ExitStatus> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = *self.exit.lock().unwrap() {
+                return Some(status);
+            }
+            if start.elapsed() > limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops it with SIGTERM and waits for it to exit.
+    pub fn stop(self) {
+        // Drop does it.
+    }
+
+    fn terminate(&self) {
+        if self.exited() {
+            return;
+        }
+        #[cfg(unix)]
+        // SAFETY: signalling our own child by its pid; it is not reaped yet, so the pid is
+        // still its own.
+        unsafe {
+            libc::kill(self.pid as libc::pid_t, libc::SIGTERM);
+        }
+        if self.wait(Duration::from_secs(30)).is_none() {
             #[cfg(unix)]
-            // SAFETY: signalling our own child by its pid.
+            // SAFETY: as above.
             unsafe {
-                libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+                libc::kill(self.pid as libc::pid_t, libc::SIGKILL);
             }
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(30) {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+            let _ = self.wait(HANG_LIMIT);
         }
     }
 }
@@ -356,6 +170,23 @@ fn wait_exit(mut child: Child, what: &str) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs `cmd` (output captured) to its end and asserts it succeeded; its output.
+fn run_to_success(cmd: &mut Command, what: &str) -> std::process::Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {what}: {e}"));
+    let out = wait_exit(child, what);
+    assert!(
+        out.status.success(),
+        "{what} failed: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Polls `ready` until it holds (a browser finishing its start-up).
 fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -370,7 +201,7 @@ fn clean_command(program: &str, home: &Path) -> Command {
     let mut cmd = Command::new(program);
     cmd.env_clear()
         .env("HOME", home)
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("PATH", CLEAN_PATH)
         .env("LANG", "C.UTF-8")
         .stdin(Stdio::null());
     cmd
@@ -414,6 +245,9 @@ impl Chromium {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            // Cookies encrypted with the fixed "peanuts" key, as on a desktop without a
+            // keyring: fix401's proof reads them.
+            "--password-store=basic",
             "--disable-features=MediaRouter,OptimizationHints,Translate",
             "--host-resolver-rules=MAP *.test 127.0.0.1, MAP * ~NOTFOUND",
         ]);
@@ -430,40 +264,28 @@ impl Chromium {
     /// Loads `url` with its sub-resources and exits cleanly (`--dump-dom`), so cookies are
     /// written to disk. Returns the DOM it printed.
     pub fn visit(&self, url: &str) -> String {
-        let child = self
-            .command()
-            .arg("--dump-dom")
-            .arg(url)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start chromium");
-        let out = wait_exit(child, "chromium --dump-dom");
-        assert!(
-            out.status.success(),
-            "chromium --dump-dom {url} failed: {:?}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
+        let out = run_to_success(
+            self.command().arg("--dump-dom").arg(url),
+            &format!("chromium --dump-dom {url}"),
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// [`Chromium::visit`], then waits until its helper processes are gone too, so fix401
+    /// sees the browser closed (every process of this home must end: no other browser may
+    /// run in it).
+    pub fn visit_and_settle(&self, url: &str) -> String {
+        let dom = self.visit(url);
+        wait_for_home_processes(&self.home);
+        dom
     }
 
     /// Starts Chromium showing `url` and leaves it running (its `SingletonLock` exists when
     /// this returns).
     pub fn start(&self, url: &str) -> RunningBrowser {
-        let child = self
-            .command()
-            .arg(url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromium");
-        let pid = child.id();
+        let running =
+            RunningBrowser::spawn(self.command().arg(url).stderr(Stdio::null()), "chromium");
         let lock = self.user_data_dir().join("SingletonLock");
-        let running = RunningBrowser {
-            child: Some(child),
-            pid,
-        };
         wait_until("chromium's SingletonLock", || {
             std::fs::symlink_metadata(&lock).is_ok()
         });
@@ -521,7 +343,7 @@ impl Chromium {
                 Ok(())
             });
         }
-        let child = cmd.spawn().expect("start chromium");
+        let running = RunningBrowser::spawn(&mut cmd, "chromium");
         // SAFETY: each fd is owned exactly once from here on.
         let (to_browser, from_browser) = unsafe {
             libc::close(child_in);
@@ -531,13 +353,9 @@ impl Chromium {
                 std::fs::File::from_raw_fd(from[0]),
             )
         };
-        let pid = child.id();
         let mut session = ChromiumSession {
             log: self.session_log(),
-            running: RunningBrowser {
-                child: Some(child),
-                pid,
-            },
+            running,
             to_browser,
             from_browser: BufReader::new(from_browser),
             next_id: 0,
@@ -645,10 +463,11 @@ impl ChromiumSession {
         let mut bytes = serde_json::to_vec(&msg).unwrap();
         bytes.push(0);
         let _ = self.to_browser.write_all(&bytes);
-        if let Some(child) = self.running.child.take() {
-            let out = wait_exit(child, "chromium Browser.close");
-            assert!(out.status.success(), "chromium exited {:?}", out.status);
-        }
+        let status = self
+            .running
+            .wait(HANG_LIMIT)
+            .unwrap_or_else(|| panic!("chromium hung after Browser.close:\n{}", self.stderr()));
+        assert!(status.success(), "chromium exited {status:?}");
     }
 }
 
@@ -712,6 +531,15 @@ user_pref("network.cookie.cookieBehavior", 0);
 user_pref("privacy.partition.network_state", true);
 "#;
 
+/// Runs `firefox-esr -CreateProfile <spec>` in `home` (`spec` is a name, or a name and a
+/// folder).
+fn create_profile(home: &Path, spec: &str) {
+    run_to_success(
+        clean_command(FIREFOX, home).args(["--headless", "-no-remote", "-CreateProfile", spec]),
+        "firefox-esr -CreateProfile",
+    );
+}
+
 /// Debian's Firefox ESR with `HOME` at a test home and a profile created by Firefox itself
 /// (`-CreateProfile fix401`, registered in `profiles.ini` like a person's), with
 /// [`FIREFOX_USER_JS`] written before its first real start.
@@ -723,18 +551,7 @@ pub struct Firefox {
 impl Firefox {
     /// Creates the profile `fix401` in `home` and writes its `user.js`.
     pub fn new(home: &Path) -> Firefox {
-        let out = clean_command(FIREFOX, home)
-            .args(["--headless", "-CreateProfile", "fix401"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start firefox-esr");
-        let out = wait_exit(out, "firefox-esr -CreateProfile");
-        assert!(
-            out.status.success(),
-            "firefox-esr -CreateProfile failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        create_profile(home, "fix401");
         let profile = [".config/mozilla/firefox", ".mozilla/firefox"]
             .iter()
             .map(|r| home.join(r))
@@ -748,8 +565,29 @@ impl Firefox {
                 Some(root.join(path))
             })
             .expect("firefox-esr created no profile in profiles.ini");
+        Firefox::with_user_js(home, profile, "")
+    }
+
+    /// Creates the profile `name` in the folder `dir` of `home` (`-CreateProfile "name dir"`)
+    /// and writes its `user.js`: [`FIREFOX_USER_JS`], then `extra_user_js` (later lines
+    /// win, in Firefox as in fix401).
+    pub fn create_at(home: &Path, name: &str, dir: &Path, extra_user_js: &str) -> Firefox {
+        create_profile(home, &format!("{name} {}", dir.display()));
+        assert!(
+            dir.is_dir(),
+            "Firefox created no profile folder at {}",
+            dir.display()
+        );
+        Firefox::with_user_js(home, dir.to_path_buf(), extra_user_js)
+    }
+
+    fn with_user_js(home: &Path, profile: PathBuf, extra_user_js: &str) -> Firefox {
         std::fs::create_dir_all(&profile).unwrap();
-        std::fs::write(profile.join("user.js"), FIREFOX_USER_JS).unwrap();
+        std::fs::write(
+            profile.join("user.js"),
+            format!("{FIREFOX_USER_JS}{extra_user_js}"),
+        )
+        .unwrap();
         Firefox {
             home: home.to_path_buf(),
             profile,
@@ -773,41 +611,26 @@ impl Firefox {
     /// Loads `url` with its sub-resources (`--screenshot`) and exits.
     pub fn visit(&self, url: &str) {
         let shot = self.home.join("fix401-screenshot.png");
-        let child = self
-            .command()
-            .arg("--screenshot")
-            .arg(&shot)
-            .arg(url)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start firefox-esr");
-        let out = wait_exit(child, "firefox-esr --screenshot");
-        assert!(
-            out.status.success(),
-            "firefox-esr --screenshot {url} failed: {:?}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
+        run_to_success(
+            self.command().arg("--screenshot").arg(&shot).arg(url),
+            &format!("firefox-esr --screenshot {url}"),
         );
         let _ = std::fs::remove_file(shot);
+    }
+
+    /// [`Firefox::visit`], then waits until every process of this home is gone, so fix401
+    /// sees the browser closed.
+    pub fn visit_and_settle(&self, url: &str) {
+        self.visit(url);
+        wait_for_home_processes(&self.home);
     }
 
     /// Starts Firefox showing `url` and leaves it running (its profile lock is taken when
     /// this returns).
     pub fn start(&self, url: &str) -> RunningBrowser {
-        let child = self
-            .command()
-            .arg(url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start firefox-esr");
-        let pid = child.id();
-        let lock = self.profile.join("lock");
-        let running = RunningBrowser {
-            child: Some(child),
-            pid,
-        };
+        let running =
+            RunningBrowser::spawn(self.command().arg(url).stderr(Stdio::null()), "firefox-esr");
+        let (pid, lock) = (running.pid, self.profile.join("lock"));
         // The `lock` symlink names the new pid once the profile is locked.
         wait_until("firefox's profile lock", || {
             std::fs::read_link(&lock)
