@@ -582,7 +582,7 @@ mod dns;
 #[allow(dead_code)]
 #[path = "../../tests/cli/support/http.rs"]
 mod http;
-#[allow(dead_code)]
+// real_browser.rs allows dead code itself.
 #[path = "../../tests/cli/support/real_browser.rs"]
 mod real_browser;
 
