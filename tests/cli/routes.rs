@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use crate::support::TestEnv;
 use crate::support::proxy::{
-    Squid, SquidConfig, firefox_profile, manual_proxy_prefs, pac_server, site,
+    Squid, SquidConfig, firefox_profile, manual_proxy_prefs, pac_prefs, pac_server, site,
+    socks_proxy_prefs,
 };
 use crate::support::servers::{Server, ca_signed, closed_port, respond};
 
@@ -143,18 +144,7 @@ fn a_pac_file_choosing_the_proxy_is_evaluated_and_followed() {
         squid.host_port()
     ));
     let env = TestEnv::new();
-    firefox_profile(
-        &env.home(),
-        "pac",
-        &[
-            ("network.proxy.type", "2".into()),
-            (
-                "network.proxy.autoconfig_url",
-                format!("\"{}\"", pac.url("/proxy.pac")),
-            ),
-            ("network.proxy.allow_hijacking_localhost", "true".into()),
-        ],
-    );
+    firefox_profile(&env.home(), "pac", &pac_prefs(&pac.url("/proxy.pac")));
     let v = env
         .cmd(["--json", "diagnose", &page.url("/")])
         .run()
@@ -182,18 +172,7 @@ fn a_pac_file_choosing_direct_leaves_the_direct_answer() {
         "function FindProxyForURL(url, host) { return isPlainHostName(host) ? 'PROXY 127.0.0.1:9' : 'DIRECT'; }",
     );
     let env = TestEnv::new();
-    firefox_profile(
-        &env.home(),
-        "pacdirect",
-        &[
-            ("network.proxy.type", "2".into()),
-            (
-                "network.proxy.autoconfig_url",
-                format!("\"{}\"", pac.url("/proxy.pac")),
-            ),
-            ("network.proxy.allow_hijacking_localhost", "true".into()),
-        ],
-    );
+    firefox_profile(&env.home(), "pacdirect", &pac_prefs(&pac.url("/proxy.pac")));
     let v = env
         .cmd(["--json", "diagnose", &page.url("/")])
         .run()
@@ -213,22 +192,50 @@ fn a_pac_file_choosing_direct_leaves_the_direct_answer() {
 }
 
 #[test]
+fn the_pac_dns_helpers_ask_the_resolver_the_re_test_asks() {
+    let page = site();
+    let dead = closed_port();
+    // Only this name server knows the name: the OS resolver would say it does not exist.
+    let dns = crate::support::dns::UpstreamDns::start();
+    dns.set(
+        "proxy-here.corp.test",
+        std::net::Ipv4Addr::new(127, 0, 0, 7),
+    );
+    let pac = pac_server(&format!(
+        "function FindProxyForURL(url, host) {{\n\
+           if (dnsResolve(\"proxy-here.corp.test\") == \"127.0.0.7\" && isResolvable(\"proxy-here.corp.test\"))\n\
+             return \"PROXY 127.0.0.1:{dead}\";\n\
+           return \"DIRECT\";\n}}\n"
+    ));
+    let env = TestEnv::new();
+    firefox_profile(&env.home(), "pacdns", &pac_prefs(&pac.url("/proxy.pac")));
+    let v = env
+        .cmd([
+            "--dns-server",
+            &dns.addr.to_string(),
+            "--json",
+            "diagnose",
+            &page.url("/"),
+        ])
+        .run()
+        .code(1)
+        .json();
+    let b = only_browser(&v);
+    assert_eq!(
+        b["route"]["proxy"],
+        format!("http://127.0.0.1:{dead}"),
+        "{b:#}"
+    );
+    assert_eq!(causes(&v)[0], "proxy.unreachable", "{v:#}");
+}
+
+#[test]
 fn a_pac_file_with_a_syntax_error_is_a_finding_with_the_scripts_error() {
     let page = site();
     let pac =
         pac_server("function FindProxyForURL(url, host) {\n  return \"PROXY 127.0.0.1:3128\"\n");
     let env = TestEnv::new();
-    firefox_profile(
-        &env.home(),
-        "broken",
-        &[
-            ("network.proxy.type", "2".into()),
-            (
-                "network.proxy.autoconfig_url",
-                format!("\"{}\"", pac.url("/proxy.pac")),
-            ),
-        ],
-    );
+    firefox_profile(&env.home(), "broken", &pac_prefs(&pac.url("/proxy.pac")));
     let out = env
         .cmd(["--json", "diagnose", &page.url("/")])
         .run()
@@ -491,4 +498,177 @@ fn gnome_system_settings_written_by_real_gsettings_are_followed() {
     let b = only_browser(&v);
     assert!(b["source"].as_str().unwrap().contains("GNOME"), "{b:#}");
     assert!(squid.logged("TCP_DENIED/407"));
+}
+
+/// A loopback server on port 80 (where browsers look for `http://wpad.<domain>/wpad.dat`)
+/// serving `script`, on the first free address of 127.0.80.1–20 (so parallel runs do not
+/// collide); `None` when port 80 cannot be bound here (not root, and no
+/// `CAP_NET_BIND_SERVICE`).
+fn wpad_server(script: &str) -> Option<Server> {
+    let body = script.as_bytes().to_vec();
+    (1..=20).find_map(|n| {
+        let body = body.clone();
+        Server::http_at(
+            std::net::SocketAddr::from(([127, 0, 80, n], 80)),
+            move |req, _| {
+                if req.target == "/wpad.dat" {
+                    respond(
+                        200,
+                        &[("Content-Type", b"application/x-ns-proxy-autoconfig")],
+                        &body,
+                    )
+                } else {
+                    respond(404, &[], b"")
+                }
+            },
+        )
+        .ok()
+    })
+}
+
+#[test]
+fn auto_detect_finds_the_wpad_script_of_the_search_domain_and_follows_it() {
+    let squid = authed_squid();
+    let page = site();
+    let script = format!(
+        "function FindProxyForURL(url, host) {{ return \"PROXY {}\"; }}\n",
+        squid.host_port()
+    );
+    let Some(wpad) = wpad_server(&script) else {
+        eprintln!(
+            "SKIPPED auto_detect_finds_the_wpad_script…: cannot bind port 80 on loopback \
+             (run as root, as CI does, or grant CAP_NET_BIND_SERVICE)"
+        );
+        return;
+    };
+    let std::net::IpAddr::V4(wpad_ip) = wpad.addr.ip() else {
+        unreachable!("the WPAD server listens on IPv4 loopback")
+    };
+    let dns = crate::support::dns::UpstreamDns::start();
+    dns.set("wpad.corp.test", wpad_ip);
+    let env = TestEnv::new();
+    // The machine's DNS domain, as the OS resolver's search list names it.
+    env.write_system(
+        "etc/resolv.conf",
+        "nameserver 127.0.0.1\nsearch corp.test\n",
+    );
+    firefox_profile(
+        &env.home(),
+        "wpad",
+        &[
+            ("network.proxy.type", "4".into()),
+            ("network.proxy.allow_hijacking_localhost", "true".into()),
+        ],
+    );
+    let v = env
+        .cmd([
+            "--dns-server",
+            &dns.addr.to_string(),
+            "--json",
+            "diagnose",
+            &page.url("/"),
+        ])
+        .run()
+        .code(1)
+        .json();
+    assert_eq!(causes(&v)[0], "proxy.auth_required", "{v:#}");
+    let b = only_browser(&v);
+    assert_eq!(b["setting"], "auto-detect (WPAD)", "{b:#}");
+    let how = b["how"].to_string();
+    assert!(
+        how.contains("auto-detect (WPAD) found the script at http://wpad.corp.test/wpad.dat"),
+        "{how}"
+    );
+    assert!(
+        how.contains(&format!("PROXY {}", squid.host_port())),
+        "{how}"
+    );
+    assert_eq!(b["route"]["proxy"], format!("http://{}", squid.host_port()));
+    assert!(
+        wpad.received().iter().any(|r| r.target == "/wpad.dat"),
+        "the script was fetched from the WPAD server"
+    );
+    assert!(squid.logged("TCP_DENIED/407"), "{}", squid.access_log());
+}
+
+#[test]
+fn a_socks_proxy_is_re_tested_through_socks_as_the_browser_sends_it() {
+    let Some(socks) = crate::support::socks::MicroSocks::start() else {
+        panic!("microsocks is installed (scripts/install-deps.sh)");
+    };
+    let page = site();
+    let env = TestEnv::new();
+    firefox_profile(
+        &env.home(),
+        "socks",
+        &socks_proxy_prefs("127.0.0.1", socks.port, true),
+    );
+    let v = env
+        .cmd(["--json", "diagnose", &page.url("/socks")])
+        .run()
+        .code(0)
+        .json();
+    assert_eq!(v["verdict"], "ok", "{v:#}");
+    let routes = v["routes"].as_array().unwrap();
+    assert_eq!(routes.len(), 2, "{v:#}");
+    // Names go to the proxy unresolved, as Firefox sends them with `socks_remote_dns`.
+    assert_eq!(
+        routes[1]["route"]["proxy"],
+        format!("socks5h://127.0.0.1:{}", socks.port)
+    );
+    assert_eq!(routes[1]["outcome"], "HTTP 200", "{v:#}");
+    assert!(
+        socks
+            .log()
+            .contains(&format!("connected to 127.0.0.1:{}", page.addr.port())),
+        "the re-test went through the SOCKS proxy: {}",
+        socks.log()
+    );
+    assert!(
+        page.received()
+            .iter()
+            .filter(|r| r.target == "/socks")
+            .count()
+            >= 2,
+        "direct and through SOCKS"
+    );
+    let text = env
+        .cmd(["diagnose", &page.url("/socks")])
+        .run()
+        .code(0)
+        .stdout;
+    assert!(
+        text.contains(&format!("SOCKS proxy 127.0.0.1:{}: HTTP 200", socks.port)),
+        "{text}"
+    );
+    // A name reaches the proxy as a name: the proxy, not fix401, resolves it.
+    let named = format!("http://localhost:{}/named", page.addr.port());
+    env.cmd(["--json", "diagnose", &named]).run().code(0);
+    assert!(
+        socks
+            .log()
+            .contains(&format!("connected to localhost:{}", page.addr.port())),
+        "the name went to the SOCKS proxy unresolved: {}",
+        socks.log()
+    );
+}
+
+#[test]
+fn a_dead_socks_proxy_is_the_proxys_fault() {
+    let page = site();
+    let dead = closed_port();
+    let env = TestEnv::new();
+    firefox_profile(
+        &env.home(),
+        "deadsocks",
+        &socks_proxy_prefs("127.0.0.1", dead, false),
+    );
+    let v = env
+        .cmd(["--json", "diagnose", &page.url("/")])
+        .run()
+        .code(1)
+        .json();
+    assert_eq!(causes(&v)[0], "proxy.unreachable", "{v:#}");
+    let f = text_of(finding(&v, "proxy.unreachable"));
+    assert!(f.contains(&format!("127.0.0.1:{dead}")), "{f}");
 }

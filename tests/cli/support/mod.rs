@@ -8,6 +8,7 @@ pub mod fixsite;
 pub mod kerberos;
 pub mod proxy;
 pub mod servers;
+pub mod socks;
 
 use std::ffi::OsString;
 use std::io::Write;

@@ -97,8 +97,28 @@ impl Server {
         Server::start(Some(Arc::new(config)), Arc::new(handler))
     }
 
+    /// A plain HTTP server at exactly `addr` (a fixed port such as WPAD's 80); `Err` when
+    /// that address cannot be bound (taken, or no right to bind a low port).
+    pub fn http_at(
+        addr: SocketAddr,
+        handler: impl Fn(&Request, SocketAddr) -> Reply + Send + Sync + 'static,
+    ) -> std::io::Result<Server> {
+        Ok(Server::serve_on(
+            TcpListener::bind(addr)?,
+            None,
+            Arc::new(handler),
+        ))
+    }
+
     fn start(tls: Option<Arc<rustls::ServerConfig>>, handler: Arc<Handler>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Server::serve_on(TcpListener::bind("127.0.0.1:0").unwrap(), tls, handler)
+    }
+
+    fn serve_on(
+        listener: TcpListener,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        handler: Arc<Handler>,
+    ) -> Server {
         let addr = listener.local_addr().unwrap();
         let requests: Arc<Mutex<Vec<Request>>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
