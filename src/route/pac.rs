@@ -488,6 +488,11 @@ mod tests {
         find_proxy(script, url, host, &Limits::default())
     }
 
+    /// `script` for `http://a/` under `limits`, its DNS helpers answered by `resolver`.
+    fn run_limited(script: &str, limits: &Limits, resolver: &Resolver) -> Result<String, String> {
+        find_proxy_with(script, "http://a/", "a", limits, resolver)
+    }
+
     #[test]
     fn the_script_chooses_by_host() {
         let pac = r#"function FindProxyForURL(url, host) {
@@ -593,11 +598,10 @@ mod tests {
             memory: 8 * 1024 * 1024,
         };
         let t = Instant::now();
-        let e = find_proxy(
+        let e = run_limited(
             "function FindProxyForURL() { for (;;) {} }",
-            "http://a/",
-            "a",
             &limits,
+            &os_resolver(),
         )
         .unwrap_err();
         assert!(e.contains("longer than 200 ms"), "{e}");
@@ -665,10 +669,8 @@ mod tests {
             ..Limits::default()
         };
         let t = Instant::now();
-        let answer = find_proxy_with(
+        let answer = run_limited(
             "function FindProxyForURL(url, host) { return isResolvable('slow.test') ? 'PROXY p:1' : 'DIRECT'; }",
-            "http://a/",
-            "a",
             &limits,
             &resolver,
         )

@@ -61,6 +61,12 @@ impl MicroSocks {
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// True when it connected to `host:port` on a client's behalf (`host` as the client
+    /// named it: a name when the client left resolving to the proxy).
+    pub fn connected_to(&self, host: &str, port: u16) -> bool {
+        self.log().contains(&format!("connected to {host}:{port}"))
+    }
 }
 
 impl Drop for MicroSocks {
