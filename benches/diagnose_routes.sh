@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `fix401 diagnose` for a browser whose PAC file sends the URL through a real Squid on
-# loopback, against the same diagnose with no browser (direct only): medians of N runs each
-# (default 30) in one hyperfine run, their ratio (target <= 1.3), then the PAC evaluation time
-# per URL (`cargo bench --bench pac`, target <= 5 ms).
+# loopback, against the same diagnose with no browser (direct only) and with the same browser
+# set to no proxy: medians of N runs each (default 30) in one hyperfine run, both ratios
+# (target <= 1.3), then the PAC evaluation time per URL (`cargo bench --bench pac`, target <= 5 ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${RUNS:-30}"
@@ -44,10 +44,15 @@ CONF
 squid_pid=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$squid_port") 2>/dev/null && break; sleep 0.1; done
 
-# A home with one Firefox profile set to the PAC file; an empty home for direct only.
-mkdir -p "$work/direct" "$work/pac/.mozilla/firefox/bench.default"
-printf '[General]\nStartWithLastProfile=1\nVersion=2\n\n[Profile0]\nName=bench\nIsRelative=1\nPath=bench.default\nDefault=1\n' \
-  >"$work/pac/.mozilla/firefox/profiles.ini"
+# A home with one Firefox profile set to the PAC file; the same profile set to no proxy
+# (direct, with the browser discovery and site-data look every home with a browser costs);
+# an empty home for direct only.
+mkdir -p "$work/direct" "$work/pac/.mozilla/firefox/bench.default" "$work/nobrowserproxy/.mozilla/firefox/bench.default"
+for home in pac nobrowserproxy; do
+  printf '[General]\nStartWithLastProfile=1\nVersion=2\n\n[Profile0]\nName=bench\nIsRelative=1\nPath=bench.default\nDefault=1\n' \
+    >"$work/$home/.mozilla/firefox/profiles.ini"
+done
+echo 'user_pref("network.proxy.type", 0);' >"$work/nobrowserproxy/.mozilla/firefox/bench.default/prefs.js"
 cat >"$work/pac/.mozilla/firefox/bench.default/prefs.js" <<JS
 user_pref("network.proxy.type", 2);
 user_pref("network.proxy.autoconfig_url", "http://127.0.0.1:$port/proxy.pac");
@@ -59,7 +64,11 @@ url="http://127.0.0.1:$port/page"
 
 hyperfine -N --style basic --warmup 3 --runs "$runs" --export-json "$work/result.json" \
   -n direct "$bin --home $work/direct --json diagnose $url" \
+  -n direct-browser "$bin --home $work/nobrowserproxy --json diagnose $url" \
   -n pac "$bin --home $work/pac --json diagnose $url"
 
 ratio "$work/result.json" direct direct pac "PAC-chosen proxy" "PAC route/direct" 1.3
+# The route's own cost: the same home and browser, set to no proxy.
+ratio "$work/result.json" direct-browser "direct, browser set to no proxy" pac "PAC-chosen proxy" \
+  "PAC route/direct with the same browser" 1.3
 cargo bench --quiet --bench pac

@@ -20,6 +20,8 @@ packages=(
   krb5-kdc krb5-admin-server krb5-user apache2 libapache2-mod-auth-gssapi
   # a clock ahead of the KDC's in one test process only (clock-skew tests)
   libfaketime
+  # a real SOCKS5 proxy for the SOCKS route tests
+  microsocks
   # benchmarks and bundles
   hyperfine bleachbit rpm python3
 )

@@ -110,11 +110,13 @@ pub async fn diagnose(
         },
         extra_roots_pem: opts.extra_roots_pem.clone(),
     };
+    // The browsers in the home, found once for the routes and the site-data look.
+    let installs = std::sync::Arc::new(crate::browsers::discover::installed(sys));
     let routes = async {
         if !opts.browser_routes {
             return (Vec::new(), Vec::new());
         }
-        let browsers = crate::route::routes_for(sys, &target.url, opts.timeout).await;
+        let browsers = crate::route::routes_for(sys, &installs, &target.url, opts.timeout).await;
         let groups = crate::route::distinct(&main_route, &browsers);
         let probes = groups.into_iter().enumerate().map(|(i, (route, names))| {
             let probe_opts = &probe_opts;
@@ -130,9 +132,8 @@ pub async fn diagnose(
                 };
                 match &route {
                     _ if i == 0 => {}
-                    Route::Proxy { proxy } if proxy.is_socks() => {
-                        rp.outcome = "not re-tested: fix401 does not speak SOCKS".into();
-                    }
+                    // SOCKS too: the client speaks it, with names resolved by the proxy
+                    // for `socks5h`/`socks4a` as the browser sends them.
                     Route::Proxy { proxy } => {
                         let o = crate::probe::ProbeOptions {
                             proxy: crate::probe::ProxySetting::Url(
@@ -180,7 +181,7 @@ pub async fn diagnose(
         crate::probe::run(sys, &target, &probe_opts),
         dns,
         routes,
-        site_data(sys, &target.host, opts.timeout)
+        site_data(sys, installs.clone(), &target.host, opts.timeout)
     );
     let probe = probe?;
     // Sign-in facts need the 401's challenge; they share the one deadline.
@@ -256,15 +257,25 @@ const SITE_DATA_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
 /// What the browsers found on this computer hold for `host`, read only (names and counts
 /// from the stores' plan, never values; nothing is opened for writing and no browser needs
 /// to be closed: a running one's stores are reported unread). `None` when it cannot be told
-/// in time or at all (no usable site, discovery failed).
-async fn site_data(sys: &System, host: &str, deadline: std::time::Duration) -> Option<SiteData> {
+/// in time or at all (no usable site). `installs` are the browsers found in the home,
+/// without their running state, which is asked here (only when some browser was found).
+async fn site_data(
+    sys: &System,
+    installs: std::sync::Arc<Vec<crate::browsers::Installation>>,
+    host: &str,
+    deadline: std::time::Duration,
+) -> Option<SiteData> {
     let (sys, host) = (sys.clone(), host.to_string());
     let (tx, rx) = tokio::sync::oneshot::channel();
     // A plain thread: one the deadline gives up on must not hold up the runtime's shutdown.
     std::thread::Builder::new()
         .name("fix401-site-data".into())
         .spawn(move || {
-            let _ = tx.send(site_data_now(&sys, &host));
+            let mut installations = installs.to_vec();
+            for inst in &mut installations {
+                inst.running = crate::browsers::running::running_state(&sys, inst);
+            }
+            let _ = tx.send(site_data_now(&sys, &installations, &host));
         })
         .ok()?;
     tokio::time::timeout(deadline.min(SITE_DATA_BUDGET), rx)
@@ -273,14 +284,17 @@ async fn site_data(sys: &System, host: &str, deadline: std::time::Duration) -> O
         .ok()?
 }
 
-fn site_data_now(sys: &System, host: &str) -> Option<SiteData> {
+fn site_data_now(
+    sys: &System,
+    installations: &[crate::browsers::Installation],
+    host: &str,
+) -> Option<SiteData> {
     use crate::stores::{Action, Selection, SkipCode};
-    let installations = crate::browsers::discover(sys).ok()?;
     let selection = Selection {
         site: host.to_string(),
         ..Selection::default()
     };
-    let plan = crate::stores::plan(sys, &installations, &selection).ok()?;
+    let plan = crate::stores::plan(sys, installations, &selection).ok()?;
     let profiles = plan
         .profiles
         .iter()

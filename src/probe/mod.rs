@@ -568,6 +568,23 @@ fn build_client(
         .map_err(|e| Error::Internal(format!("cannot set up the HTTP client: {e}")))
 }
 
+/// A plain client for fix401's own small fetches (a PAC file): no proxy, the System's
+/// resolver, no redirect followed, certificates verified for https; none of the probe's
+/// timings.
+pub(crate) fn lean_client(sys: &System, https: bool) -> Result<reqwest::Client> {
+    let tls = if https {
+        tls::verifying_config(&[])?
+    } else {
+        tls::inert_config()?
+    };
+    build_client(sys, tls, None, Arc::default(), Arc::default())
+}
+
+/// An HTTP client error in a few words, as the probe classifies it.
+pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
+    classify_reqwest(e).describe()
+}
+
 /// Probes `target` once, following redirects, within `opts.timeout`.
 pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<Evidence> {
     let started = Instant::now();
@@ -657,6 +674,9 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
                 port,
                 proxy: proxy_hp.as_ref().map(|(h, p)| (h.as_str(), *p)),
                 proxy_auth: proxy.as_ref().and_then(proxy_basic),
+                socks: proxy
+                    .as_ref()
+                    .is_some_and(|p| p.scheme().starts_with("socks")),
             };
             let mut pf = net::Preflight::default();
             let res = net::preflight(sys, &ep, tls_config.clone(), deadline, &mut pf).await;

@@ -113,6 +113,9 @@ pub struct Endpoint<'a> {
     pub port: u16,
     /// A proxy to go through: host and port.
     pub proxy: Option<(&'a str, u16)>,
+    /// The proxy speaks SOCKS: only its name and port are checked here (no CONNECT, no
+    /// TLS through it); the HTTP client does the SOCKS handshake.
+    pub socks: bool,
     /// The `Proxy-Authorization` value to send with CONNECT (from the proxy URL's user
     /// name and password), never recorded.
     pub proxy_auth: Option<String>,
@@ -199,8 +202,9 @@ pub async fn preflight(
     let _ = stream.set_nodelay(true);
 
     if let Some((phost, pport)) = ep.proxy {
-        if !ep.https {
+        if !ep.https || ep.socks {
             // Plain http through a proxy: the proxy gets the full URL; nothing to tunnel.
+            // Through SOCKS the client's own handshake is the tunnel.
             return Ok(());
         }
         let t = Instant::now();

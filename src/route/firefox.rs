@@ -175,8 +175,9 @@ pub fn setting_from_prefs(prefs: &HashMap<String, Pref>) -> Setting {
             let version = get("network.proxy.socks_version")
                 .and_then(Pref::as_int)
                 .unwrap_or(5);
+            let remote_dns = b("network.proxy.socks_remote_dns", false);
             let socks = ProxyServer::from_parts(
-                if version == 4 { "socks4" } else { "socks5" },
+                socks_scheme(version == 4, remote_dns),
                 &s("network.proxy.socks"),
                 i("network.proxy.socks_port"),
             );
@@ -184,7 +185,7 @@ pub fn setting_from_prefs(prefs: &HashMap<String, Pref>) -> Setting {
                 http,
                 https,
                 socks,
-                socks_remote_dns: b("network.proxy.socks_remote_dns", false),
+                socks_remote_dns: remote_dns,
                 bypass: split_list(&s("network.proxy.no_proxies_on")),
                 bypass_loopback: !b("network.proxy.allow_hijacking_localhost", false),
             })
@@ -239,14 +240,15 @@ pub fn setting_from_policy(p: &serde_json::Value) -> Option<(Setting, bool)> {
                 ProxyServer::parse(s("SSLProxy"), "http")
             };
             let v4 = proxy.get("SOCKSVersion").and_then(|v| v.as_i64()) == Some(4);
+            let remote_dns = proxy
+                .get("UseProxyForDNS")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
             Setting::Manual(Manual {
                 http,
                 https,
-                socks: ProxyServer::parse(s("SOCKSProxy"), if v4 { "socks4" } else { "socks5" }),
-                socks_remote_dns: proxy
-                    .get("UseProxyForDNS")
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false),
+                socks: ProxyServer::parse(s("SOCKSProxy"), socks_scheme(v4, remote_dns)),
+                socks_remote_dns: remote_dns,
                 bypass: split_list(s("Passthrough")),
                 bypass_loopback: true,
             })
@@ -259,6 +261,18 @@ pub fn setting_from_policy(p: &serde_json::Value) -> Option<(Setting, bool)> {
         _ => return None,
     };
     Some((setting, locked))
+}
+
+/// The proxy URL scheme of a SOCKS setting: with remote DNS (`socks_remote_dns`,
+/// `UseProxyForDNS`) names go to the proxy unresolved (`socks5h`, `socks4a`), as Firefox
+/// sends them.
+fn socks_scheme(v4: bool, remote_dns: bool) -> &'static str {
+    match (v4, remote_dns) {
+        (true, false) => "socks4",
+        (true, true) => "socks4a",
+        (false, false) => "socks5",
+        (false, true) => "socks5h",
+    }
 }
 
 fn split_list(s: &str) -> Vec<String> {
@@ -419,8 +433,23 @@ garbage line
         ) else {
             panic!("manual")
         };
-        assert_eq!(m.socks.unwrap().0.scheme(), "socks4");
+        assert_eq!(
+            m.socks.unwrap().0.scheme(),
+            "socks4a",
+            "SOCKS 4 with remote DNS"
+        );
         assert!(m.socks_remote_dns);
+        let Setting::Manual(m) = with(
+            1,
+            &[
+                ("network.proxy.socks", Pref::Str("10.0.0.1".into())),
+                ("network.proxy.socks_port", Pref::Int(1080)),
+                ("network.proxy.socks_remote_dns", Pref::Bool(true)),
+            ],
+        ) else {
+            panic!("manual")
+        };
+        assert_eq!(m.socks.unwrap().shown(), "socks5h://10.0.0.1:1080");
     }
 
     #[test]

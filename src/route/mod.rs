@@ -20,6 +20,7 @@ use std::time::Duration;
 use serde::Serialize;
 use url::Url;
 
+use crate::browsers::Installation;
 use crate::system::System;
 
 /// A proxy server, as a URL (`http://host:port`, `socks5://host:port`). Environment
@@ -384,12 +385,13 @@ fn bare_host(url: &Url) -> String {
         .to_string()
 }
 
-/// Every browser profile's setting (plus the system's own), as found in the home.
-pub fn settings(sys: &System) -> Vec<BrowserSettings> {
+/// Every browser profile's setting, for the installations found in the home (read once
+/// by the caller and shared with whatever else looks at them: [`discover::installed`]).
+///
+/// [`discover::installed`]: crate::browsers::discover::installed
+pub fn settings(sys: &System, installs: &[Installation]) -> Vec<BrowserSettings> {
     let mut out = Vec::new();
-    // Settings are only read: no need for the (slow) running state.
-    let installs = crate::browsers::discover::installed(sys);
-    for inst in &installs {
+    for inst in installs {
         match inst.family {
             crate::browsers::Family::Firefox => out.extend(firefox::settings(sys, inst)),
             crate::browsers::Family::Chromium => out.push(chromium::settings(sys, inst)),
@@ -405,9 +407,17 @@ pub fn settings(sys: &System) -> Vec<BrowserSettings> {
     out
 }
 
-/// Fetches a PAC file (http, https or file URLs; at most 1 MiB, within `timeout`).
+/// The largest PAC file read (real ones are a few KiB).
+pub const PAC_CAP: usize = 1024 * 1024;
+
+/// How many redirects a PAC fetch follows.
+const PAC_REDIRECTS: usize = 5;
+
+/// Fetches a PAC file (http, https or file URLs; at most [`PAC_CAP`], within `timeout`):
+/// one plain GET through the System's resolver, no proxy, redirects followed — none of the
+/// re-test's measurements, which a script needs no more than a browser does.
 pub async fn fetch_pac(sys: &System, url: &str, timeout: Duration) -> Result<String, String> {
-    let parsed = Url::parse(url).map_err(|e| format!("not a usable address: {e}"))?;
+    let mut parsed = Url::parse(url).map_err(|e| format!("not a usable address: {e}"))?;
     if parsed.scheme() == "file" {
         let path = parsed
             .to_file_path()
@@ -415,51 +425,143 @@ pub async fn fetch_pac(sys: &System, url: &str, timeout: Duration) -> Result<Str
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read it: {e}"))?;
         return Ok(String::from_utf8_lossy(&bytes).into_owned());
     }
-    if parsed.scheme() != "http" && parsed.scheme() != "https" {
-        return Err(format!("the scheme {} is not supported", parsed.scheme()));
-    }
-    let target = crate::target::Target::parse(url).map_err(|e| e.reason.clone())?;
-    let opts = crate::probe::ProbeOptions {
-        timeout,
-        proxy: crate::probe::ProxySetting::Off,
-        ..crate::probe::ProbeOptions::default()
-    };
-    let ev = crate::probe::run(sys, &target, &opts)
-        .await
-        .map_err(|e| e.to_string())?;
-    if let Some(f) = &ev.failure {
-        return Err(f.describe());
-    }
-    let hop = ev.hops.last().ok_or_else(|| "no answer".to_string())?;
-    match hop.status {
-        Some(200..=299) if !hop.body_truncated => {
-            Ok(String::from_utf8_lossy(&hop.body).into_owned())
+    let deadline = tokio::time::Instant::now() + timeout;
+    for _ in 0..=PAC_REDIRECTS {
+        if parsed.scheme() != "http" && parsed.scheme() != "https" {
+            return Err(format!("the scheme {} is not supported", parsed.scheme()));
         }
-        Some(200..=299) => Err(format!(
-            "the script is larger than {} KiB",
-            crate::probe::BODY_CAP / 1024
-        )),
-        Some(s) => Err(format!("the server answered HTTP {s}")),
-        None => Err("no answer".into()),
+        let client = crate::probe::lean_client(sys, parsed.scheme() == "https")
+            .map_err(|e| e.to_string())?;
+        let fetch = async {
+            let mut resp = client
+                .get(parsed.clone())
+                .send()
+                .await
+                .map_err(|e| crate::probe::describe_reqwest(&e))?;
+            let status = resp.status();
+            if status.is_redirection() {
+                let next = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .and_then(|l| parsed.join(l.trim()).ok())
+                    .ok_or_else(|| {
+                        format!("the server answered HTTP {status} without a usable Location")
+                    })?;
+                return Ok(Err(next));
+            }
+            if !status.is_success() {
+                return Err(format!("the server answered HTTP {}", status.as_u16()));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+                body.extend_from_slice(&chunk);
+                if body.len() > PAC_CAP {
+                    return Err(format!("the script is larger than {} KiB", PAC_CAP / 1024));
+                }
+            }
+            Ok(Ok(String::from_utf8_lossy(&body).into_owned()))
+        };
+        match tokio::time::timeout_at(deadline, fetch).await {
+            Err(_) => {
+                return Err(format!(
+                    "no answer within {} s",
+                    timeout.as_secs_f64().ceil()
+                ));
+            }
+            Ok(Err(e)) => return Err(e),
+            Ok(Ok(Ok(script))) => return Ok(script),
+            Ok(Ok(Err(next))) => parsed = next,
+        }
+    }
+    Err(format!("more than {PAC_REDIRECTS} redirects"))
+}
+
+/// The WPAD candidates in one DNS domain, as browsers walk it up:
+/// `http://wpad.<d>/wpad.dat` for the domain and each parent, the longest first, never a
+/// bare top-level domain.
+pub fn wpad_candidates_in(domain: &str) -> Vec<String> {
+    let labels: Vec<&str> = domain
+        .trim_matches('.')
+        .split('.')
+        .filter(|l| !l.is_empty())
+        .collect();
+    (0..labels.len().saturating_sub(1))
+        .map(|i| format!("http://wpad.{}/wpad.dat", labels[i..].join(".")))
+        .collect()
+}
+
+/// The WPAD candidates for a host's full name: those of its DNS domain (the name without
+/// its first label).
+pub fn wpad_candidates(fqdn: &str) -> Vec<String> {
+    match fqdn.trim_end_matches('.').split_once('.') {
+        Some((_, domain)) => wpad_candidates_in(domain),
+        None => Vec::new(),
     }
 }
 
-/// The WPAD candidates for this machine's DNS domain: `http://wpad.<d>/wpad.dat` for each
-/// parent of the host's own domain, the longest first, never a bare top-level domain.
-pub fn wpad_candidates(fqdn: &str) -> Vec<String> {
-    let labels: Vec<&str> = fqdn.trim_end_matches('.').split('.').collect();
-    let mut out = Vec::new();
-    for i in 1..labels.len().saturating_sub(1) {
-        out.push(format!("http://wpad.{}/wpad.dat", labels[i..].join(".")));
+/// This computer's name as the System has it: `etc/hostname` below its root when there is
+/// one (a simulated or mounted machine), otherwise this machine's own name.
+pub fn hostname(sys: &System) -> String {
+    std::fs::read_to_string(sys.system_file("etc/hostname"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(crate::browsers::running::hostname)
+        .unwrap_or_default()
+}
+
+/// The DNS search list of the System's resolver (`search` and `domain` of
+/// `etc/resolv.conf` below its root), in order.
+pub fn search_domains(sys: &System) -> Vec<String> {
+    let conf = std::fs::read_to_string(sys.system_file("etc/resolv.conf")).unwrap_or_default();
+    let mut out: Vec<String> = Vec::new();
+    for line in conf.lines() {
+        let mut w = line.split_whitespace();
+        if let Some("search" | "domain") = w.next() {
+            for d in w {
+                let d = d.trim_end_matches('.').to_ascii_lowercase();
+                if !d.is_empty() && !out.contains(&d) {
+                    out.push(d);
+                }
+            }
+        }
     }
     out
 }
 
+/// Where auto-detect looks for a WPAD script on this System: the domain of the computer's
+/// own name, then each domain of the resolver's search list, each walked up to (but not
+/// into) its top-level domain; each candidate once.
+pub fn wpad_search(sys: &System) -> Vec<String> {
+    let mut out: Vec<String> = wpad_candidates(&hostname(sys));
+    for d in search_domains(sys) {
+        for c in wpad_candidates_in(&d) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// How long auto-detect may look for a WPAD script in all (each name lookup gets at most
+/// [`WPAD_LOOKUP`] of it): browsers give up on WPAD quickly, and so does the re-test.
+pub const WPAD_BUDGET: Duration = Duration::from_secs(5);
+
+/// How long one WPAD name may take to resolve.
+pub const WPAD_LOOKUP: Duration = Duration::from_secs(2);
+
 /// Decides each browser profile's route for `url`: the system settings are looked up for
 /// those that defer to them, PAC scripts are fetched once each and evaluated, WPAD is tried
 /// only for settings that ask for auto-detect.
-pub async fn routes_for(sys: &System, url: &Url, timeout: Duration) -> Vec<BrowserRoute> {
-    let all = settings(sys);
+pub async fn routes_for(
+    sys: &System,
+    installs: &[Installation],
+    url: &Url,
+    timeout: Duration,
+) -> Vec<BrowserRoute> {
+    let all = settings(sys, installs);
     if all.is_empty() {
         return Vec::new();
     }
@@ -468,28 +570,59 @@ pub async fn routes_for(sys: &System, url: &Url, timeout: Duration) -> Vec<Brows
         .iter()
         .any(|b| b.setting == Setting::System)
         .then(|| system::settings(sys));
-    let mut scripts: std::collections::HashMap<String, Result<String, String>> =
-        std::collections::HashMap::new();
-    let mut out = Vec::new();
-    for b in all {
-        let (setting, source) = match &b.setting {
-            Setting::System => match &system_setting {
-                Some(s) => (s.setting.clone(), format!("{} → {}", b.source, s.source)),
-                None => (Setting::Direct, b.source.clone()),
-            },
-            other => (other.clone(), b.source.clone()),
-        };
+    let resolved: Vec<(BrowserSettings, Setting, String)> = all
+        .into_iter()
+        .map(|b| {
+            let (setting, source) = match &b.setting {
+                Setting::System => match &system_setting {
+                    Some(s) => (s.setting.clone(), format!("{} → {}", b.source, s.source)),
+                    None => (Setting::Direct, b.source.clone()),
+                },
+                other => (other.clone(), b.source.clone()),
+            };
+            (b, setting, source)
+        })
+        .collect();
+    // Every PAC file once, and WPAD once, all at the same time.
+    let mut pac_urls: Vec<&str> = Vec::new();
+    for (_, setting, _) in &resolved {
+        if let Setting::Pac { url } = setting
+            && !pac_urls.contains(&url.as_str())
+        {
+            pac_urls.push(url);
+        }
+    }
+    let auto_detect = resolved
+        .iter()
+        .any(|(_, s, _)| matches!(s, Setting::AutoDetect));
+    let (scripts, wpad) = tokio::join!(
+        futures_util::future::join_all(pac_urls.iter().map(|u| fetch_pac(sys, u, timeout))),
+        async {
+            if auto_detect {
+                Some(find_wpad(sys, timeout.min(WPAD_BUDGET)).await)
+            } else {
+                None
+            }
+        }
+    );
+    let script_of = |u: &str| {
+        pac_urls
+            .iter()
+            .position(|p| *p == u)
+            .map(|i| scripts[i].clone())
+    };
+    let decide = resolved.iter().map(|(b, setting, source)| async {
         let mut r = BrowserRoute {
             browser_id: b.browser_id.clone(),
             label: b.label.clone(),
             setting: setting.describe(),
-            source,
+            source: source.clone(),
             route: Route::Direct,
             pac_error: None,
             how: Vec::new(),
             doh: b.doh.clone(),
         };
-        match &setting {
+        match setting {
             Setting::Direct | Setting::System => {}
             Setting::Manual(m) => {
                 if let Some(p) = m.proxy_for(url) {
@@ -499,67 +632,88 @@ pub async fn routes_for(sys: &System, url: &Url, timeout: Duration) -> Vec<Brows
                 }
             }
             Setting::Pac { url: pac_url } => {
-                let script = match scripts.get(pac_url) {
-                    Some(s) => s.clone(),
-                    None => {
-                        let s = fetch_pac(sys, pac_url, timeout).await;
-                        scripts.insert(pac_url.clone(), s.clone());
-                        s
-                    }
-                };
-                apply_pac(&mut r, pac_url, script, url).await;
+                let script = script_of(pac_url)
+                    .unwrap_or_else(|| Err("the PAC file was not fetched".into()));
+                apply_pac(sys, &mut r, pac_url, script, url).await;
             }
             Setting::AutoDetect => {
-                let name = crate::browsers::running::hostname().unwrap_or_default();
-                let fqdn = fqdn_of(&name).await;
-                let candidates = wpad_candidates(&fqdn);
-                if candidates.is_empty() {
-                    r.how.push(format!(
-                        "auto-detect: this computer's name ({fqdn}) has no DNS domain to look for wpad in; direct"
-                    ));
-                }
-                let mut found = false;
-                for c in candidates {
-                    let host = Url::parse(&c)
-                        .ok()
-                        .and_then(|u| u.host_str().map(str::to_string))
-                        .unwrap_or_default();
-                    if crate::probe::net::resolve(sys, &host).await.is_err() {
-                        r.how.push(format!("auto-detect: {host} does not resolve"));
-                        continue;
+                let (tried, found) = wpad.clone().unwrap_or_default();
+                r.how.extend(tried);
+                match found {
+                    Some((at, script)) => {
+                        r.how.push(format!(
+                            "auto-detect (WPAD) found the script at {}",
+                            crate::redact::url_str(&at)
+                        ));
+                        apply_pac(sys, &mut r, &at, script, url).await;
                     }
-                    let script = fetch_pac(sys, &c, timeout).await;
-                    apply_pac(&mut r, &c, script, url).await;
-                    found = true;
-                    break;
-                }
-                if !found {
-                    r.how
-                        .push("auto-detect found no WPAD script: direct".into());
+                    None => r
+                        .how
+                        .push("auto-detect found no WPAD script: direct".into()),
                 }
             }
         }
-        out.push(r);
-    }
-    out
+        r
+    });
+    futures_util::future::join_all(decide).await
 }
 
-async fn fqdn_of(name: &str) -> String {
-    if name.contains('.') {
-        return name.to_string();
+/// Looks for a WPAD script as browsers do ([`wpad_search`]), within `budget`: what was
+/// tried and did not answer, and the first script found (its URL and its fetch).
+async fn find_wpad(
+    sys: &System,
+    budget: Duration,
+) -> (Vec<String>, Option<(String, Result<String, String>)>) {
+    let deadline = tokio::time::Instant::now() + budget;
+    let candidates = wpad_search(sys);
+    let mut tried = Vec::new();
+    if candidates.is_empty() {
+        tried.push(format!(
+            "auto-detect: this computer ({}) has no DNS domain or search list to look for wpad in",
+            hostname(sys)
+        ));
     }
-    // The search domain of resolv.conf is the DNS domain WPAD looks in.
-    let conf = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    for line in conf.lines() {
-        let mut w = line.split_whitespace();
-        if let (Some("search" | "domain"), Some(d)) = (w.next(), w.next()) {
-            return format!("{name}.{d}");
+    for c in candidates {
+        let host = Url::parse(&c)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            tried.push(format!(
+                "auto-detect: stopped looking after {} s",
+                budget.as_secs()
+            ));
+            break;
+        }
+        let lookup = tokio::time::timeout(
+            left.min(WPAD_LOOKUP),
+            crate::probe::net::resolve(sys, &host),
+        )
+        .await;
+        if !matches!(lookup, Ok(Ok(_))) {
+            tried.push(format!("auto-detect: {host} does not resolve"));
+            continue;
+        }
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match fetch_pac(sys, &c, left).await {
+            Ok(script) => return (tried, Some((c, Ok(script)))),
+            Err(e) => tried.push(format!(
+                "auto-detect: no script at {}: {e}",
+                crate::redact::url_str(&c)
+            )),
         }
     }
-    name.to_string()
+    (tried, None)
 }
 
-async fn apply_pac(r: &mut BrowserRoute, pac_url: &str, script: Result<String, String>, url: &Url) {
+async fn apply_pac(
+    sys: &System,
+    r: &mut BrowserRoute,
+    pac_url: &str,
+    script: Result<String, String>,
+    url: &Url,
+) {
     let shown = crate::redact::url_str(pac_url);
     let script = match script {
         Ok(s) => s,
@@ -575,8 +729,10 @@ async fn apply_pac(r: &mut BrowserRoute, pac_url: &str, script: Result<String, S
     };
     let url_s = url.to_string();
     let host = bare_host(url);
+    // The DNS helpers ask the resolver the re-test asks, bounded by the script's deadline.
+    let resolver = pac::system_resolver(sys, tokio::runtime::Handle::current());
     let res = tokio::task::spawn_blocking(move || {
-        pac::find_proxy(&script, &url_s, &host, &pac::Limits::default())
+        pac::find_proxy_with(&script, &url_s, &host, &pac::Limits::default(), &resolver)
     })
     .await
     .unwrap_or_else(|e| Err(format!("the PAC evaluation stopped: {e}")));
@@ -719,5 +875,53 @@ mod tests {
         );
         assert!(wpad_candidates("pc1").is_empty());
         assert!(wpad_candidates("pc1.example").is_empty());
+    }
+
+    #[test]
+    fn wpad_walks_up_the_machines_domain_then_the_search_list() {
+        let home = tempfile::tempdir().unwrap();
+        let sys = System::simulated(crate::Os::Linux, home.path());
+        let write = |rel: &str, text: &str| {
+            let p = sys.system_file(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("etc/hostname", "pc1.lab.corp.example\n");
+        write(
+            "etc/resolv.conf",
+            "# generated\nnameserver 10.0.0.53\nsearch branch.corp.example corp.example other.test\n",
+        );
+        assert_eq!(hostname(&sys), "pc1.lab.corp.example");
+        assert_eq!(
+            search_domains(&sys),
+            vec!["branch.corp.example", "corp.example", "other.test"]
+        );
+        assert_eq!(
+            wpad_search(&sys),
+            vec![
+                "http://wpad.lab.corp.example/wpad.dat",
+                "http://wpad.corp.example/wpad.dat",
+                "http://wpad.branch.corp.example/wpad.dat",
+                "http://wpad.other.test/wpad.dat",
+            ]
+        );
+        // A plain host name: only the search list says where to look.
+        write("etc/hostname", "pc1\n");
+        write("etc/resolv.conf", "domain corp.test\n");
+        assert_eq!(wpad_search(&sys), vec!["http://wpad.corp.test/wpad.dat"]);
+    }
+
+    #[tokio::test]
+    async fn auto_detect_with_nowhere_to_look_says_so_and_goes_direct() {
+        let home = tempfile::tempdir().unwrap();
+        let sys = System::simulated(crate::Os::Linux, home.path());
+        let p = sys.system_file("etc/hostname");
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "pc1\n").unwrap();
+        let t = std::time::Instant::now();
+        let (tried, found) = find_wpad(&sys, Duration::from_secs(5)).await;
+        assert!(found.is_none());
+        assert!(tried[0].contains("(pc1) has no DNS domain"), "{tried:?}");
+        assert!(t.elapsed() < Duration::from_secs(1));
     }
 }

@@ -6,12 +6,65 @@
 //! A script that does not parse, throws, loops or runs out of memory gives an error message
 //! (the `proxy.pac_error` finding), never a crash.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, ToSocketAddrs};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+use rquickjs::context::intrinsic;
 use rquickjs::{Context, Function, Runtime};
 
 use super::ProxyServer;
+use crate::system::System;
+
+/// Answers the DNS helpers (`dnsResolve`, `isResolvable`, `isInNet` on a name…): the
+/// addresses of a name, or none when it does not resolve by the deadline given (the
+/// evaluation's own: a slow name server cannot hold the script up past its time limit).
+pub type Resolver = Arc<dyn Fn(&str, Instant) -> Vec<IpAddr> + Send + Sync>;
+
+/// Waits for the answer `start` sends until `deadline`; none after it (the lookup is left
+/// to finish on its own: name lookups cannot be cancelled).
+fn bounded(deadline: Instant, start: impl FnOnce(mpsc::Sender<Vec<IpAddr>>)) -> Vec<IpAddr> {
+    let (tx, rx) = mpsc::channel();
+    start(tx);
+    rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        .unwrap_or_default()
+}
+
+/// The operating system's resolver (`getaddrinfo`), bounded by the deadline.
+pub fn os_resolver() -> Resolver {
+    Arc::new(|host: &str, deadline: Instant| {
+        let host = host.to_string();
+        bounded(deadline, move |tx| {
+            std::thread::spawn(move || {
+                let ips = (host.as_str(), 0)
+                    .to_socket_addrs()
+                    .map(|a| a.map(|s| s.ip()).collect())
+                    .unwrap_or_default();
+                let _ = tx.send(ips);
+            });
+        })
+    })
+}
+
+/// Names looked up as the re-test looks them up ([`crate::probe::net::resolve`]: the
+/// System's resolver, `--dns-server` included), on the runtime of `handle`, bounded by
+/// the deadline. For evaluations on a blocking thread (`spawn_blocking`).
+pub fn system_resolver(sys: &System, handle: tokio::runtime::Handle) -> Resolver {
+    let sys = sys.clone();
+    Arc::new(move |host: &str, deadline: Instant| {
+        let (sys, host) = (sys.clone(), host.to_string());
+        bounded(deadline, |tx| {
+            handle.spawn(async move {
+                let _ = tx.send(
+                    crate::probe::net::resolve(&sys, &host)
+                        .await
+                        .unwrap_or_default(),
+                );
+            });
+        })
+    })
+}
 
 /// How long and how much memory one evaluation may use.
 #[derive(Debug, Clone, Copy)]
@@ -211,19 +264,17 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     pi == p.len()
 }
 
-fn resolve(host: &str, all: bool) -> String {
+/// What `dnsResolve` (one IPv4 address, as browsers answer) or `dnsResolveEx` (every
+/// address, `;`-separated) says of `host`: an IP literal as it is, a name through `lookup`.
+fn resolve(host: &str, all: bool, lookup: &dyn Fn(&str) -> Vec<IpAddr>) -> String {
     let ips: Vec<IpAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![ip],
-        Err(_) => (host, 0)
-            .to_socket_addrs()
-            .map(|a| a.map(|s| s.ip()).collect())
-            .unwrap_or_default(),
+        Err(_) => lookup(host),
     };
     if all {
         let v: Vec<String> = ips.iter().map(IpAddr::to_string).collect();
         v.join(";")
     } else {
-        // dnsResolve answers IPv4 only, as browsers do.
         ips.iter()
             .find(|ip| ip.is_ipv4())
             .map(IpAddr::to_string)
@@ -250,7 +301,7 @@ fn my_ip(all: bool) -> String {
     }
 }
 
-fn in_net_ex(ip: &str, prefix: &str) -> bool {
+fn in_net_ex(ip: &str, prefix: &str, lookup: &dyn Fn(&str) -> Vec<IpAddr>) -> bool {
     let Some((net, bits)) = prefix.split_once('/') else {
         return false;
     };
@@ -259,7 +310,7 @@ fn in_net_ex(ip: &str, prefix: &str) -> bool {
     };
     let ip = match ip.parse::<IpAddr>() {
         Ok(ip) => ip,
-        Err(_) => match resolve(ip, true)
+        Err(_) => match resolve(ip, true, lookup)
             .split(';')
             .next()
             .and_then(|s| s.parse().ok())
@@ -288,14 +339,50 @@ pub fn url_for_script(url: &str) -> String {
 }
 
 /// Loads `script` and returns what `FindProxyForURL(url, host)` (or `FindProxyForURLEx`)
-/// answers, e.g. `"PROXY 127.0.0.1:3128; DIRECT"`. `Err` holds the script's own error.
+/// answers, e.g. `"PROXY 127.0.0.1:3128; DIRECT"`, with the OS resolver behind the DNS
+/// helpers. `Err` holds the script's own error.
 pub fn find_proxy(script: &str, url: &str, host: &str, limits: &Limits) -> Result<String, String> {
+    find_proxy_with(script, url, host, limits, &os_resolver())
+}
+
+/// [`find_proxy`] with `resolver` behind the DNS helpers; each name is looked up once per
+/// evaluation, and every lookup ends by the evaluation's deadline.
+pub fn find_proxy_with(
+    script: &str,
+    url: &str,
+    host: &str,
+    limits: &Limits,
+    resolver: &Resolver,
+) -> Result<String, String> {
     let rt = Runtime::new().map_err(|e| format!("cannot start the script engine: {e}"))?;
     rt.set_memory_limit(limits.memory);
     rt.set_max_stack_size(256 * 1024);
     let deadline = Instant::now() + limits.time;
     rt.set_interrupt_handler(Some(Box::new(move || Instant::now() > deadline)));
-    let ctx = Context::full(&rt).map_err(|e| format!("cannot start the script engine: {e}"))?;
+    // Only what PAC scripts use (no promises, typed arrays, proxies, BigInt): a smaller
+    // engine starts faster and offers less.
+    let ctx = Context::custom::<(
+        intrinsic::Date,
+        intrinsic::Eval,
+        intrinsic::RegExpCompiler,
+        intrinsic::RegExp,
+        intrinsic::Json,
+        intrinsic::MapSet,
+    )>(&rt)
+    .map_err(|e| format!("cannot start the script engine: {e}"))?;
+    let seen: Arc<Mutex<HashMap<String, Vec<IpAddr>>>> = Arc::default();
+    let resolver = resolver.clone();
+    let lookup = Arc::new(move |h: &str| -> Vec<IpAddr> {
+        let key = h.to_ascii_lowercase();
+        if let Some(ips) = seen.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return ips;
+        }
+        let ips = resolver(h, deadline);
+        if let Ok(mut m) = seen.lock() {
+            m.insert(key, ips.clone());
+        }
+        ips
+    });
     let url = url_for_script(url);
     ctx.with(|ctx| -> Result<String, String> {
         let explain = |e: rquickjs::Error| -> String {
@@ -333,9 +420,12 @@ pub fn find_proxy(script: &str, url: &str, host: &str, limits: &Limits) -> Resul
         };
         let g = ctx.globals();
         let native = || -> rquickjs::Result<()> {
+            let l = lookup.clone();
             g.set(
                 "__resolve",
-                Function::new(ctx.clone(), |h: String, all: bool| resolve(&h, all))?,
+                Function::new(ctx.clone(), move |h: String, all: bool| {
+                    resolve(&h, all, &*l)
+                })?,
             )?;
             g.set("__myIp", Function::new(ctx.clone(), my_ip)?)?;
             g.set(
@@ -344,7 +434,9 @@ pub fn find_proxy(script: &str, url: &str, host: &str, limits: &Limits) -> Resul
             )?;
             g.set(
                 "__inNet",
-                Function::new(ctx.clone(), |ip: String, p: String| in_net_ex(&ip, &p))?,
+                Function::new(ctx.clone(), move |ip: String, p: String| {
+                    in_net_ex(&ip, &p, &*lookup)
+                })?,
             )?;
             Ok(())
         };
@@ -394,6 +486,11 @@ mod tests {
 
     fn run(script: &str, url: &str, host: &str) -> Result<String, String> {
         find_proxy(script, url, host, &Limits::default())
+    }
+
+    /// `script` for `http://a/` under `limits`, its DNS helpers answered by `resolver`.
+    fn run_limited(script: &str, limits: &Limits, resolver: &Resolver) -> Result<String, String> {
+        find_proxy_with(script, "http://a/", "a", limits, resolver)
     }
 
     #[test]
@@ -501,11 +598,10 @@ mod tests {
             memory: 8 * 1024 * 1024,
         };
         let t = Instant::now();
-        let e = find_proxy(
+        let e = run_limited(
             "function FindProxyForURL() { for (;;) {} }",
-            "http://a/",
-            "a",
             &limits,
+            &os_resolver(),
         )
         .unwrap_err();
         assert!(e.contains("longer than 200 ms"), "{e}");
@@ -530,6 +626,60 @@ mod tests {
             run(pac, "http://a/", "a").unwrap(),
             "undefined,undefined,undefined,undefined,undefined,undefined"
         );
+    }
+
+    #[test]
+    fn the_dns_helpers_ask_the_resolver_given_once_per_name() {
+        let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log = asked.clone();
+        let resolver: Resolver = Arc::new(move |h: &str, _| {
+            log.lock().unwrap().push(h.to_string());
+            match h {
+                "proxy.corp.test" => vec!["10.1.2.3".parse().unwrap(), "::1".parse().unwrap()],
+                _ => Vec::new(),
+            }
+        });
+        let pac = r#"function FindProxyForURL(url, host) {
+            var r = [dnsResolve("proxy.corp.test"), isResolvable("proxy.corp.test"),
+                     isInNet("proxy.corp.test", "10.0.0.0", "255.0.0.0"), dnsResolveEx("proxy.corp.test"),
+                     isResolvable("nowhere.test"), isInNetEx("proxy.corp.test", "10.0.0.0/8")];
+            return r.join(",");
+        }"#;
+        let answer = find_proxy_with(pac, "http://a/", "a", &Limits::default(), &resolver).unwrap();
+        assert_eq!(answer, "10.1.2.3,true,true,10.1.2.3;::1,false,true");
+        assert_eq!(
+            *asked.lock().unwrap(),
+            vec!["proxy.corp.test", "nowhere.test"],
+            "each name asked once, IP literals never"
+        );
+    }
+
+    #[test]
+    fn a_slow_name_server_cannot_hold_the_script_past_its_deadline() {
+        let resolver: Resolver = Arc::new(|_: &str, deadline: Instant| {
+            bounded(deadline, |tx| {
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_secs(5));
+                    let _ = tx.send(vec![IpAddr::from([10, 0, 0, 1])]);
+                });
+            })
+        });
+        let limits = Limits {
+            time: Duration::from_millis(300),
+            ..Limits::default()
+        };
+        let t = Instant::now();
+        let answer = run_limited(
+            "function FindProxyForURL(url, host) { return isResolvable('slow.test') ? 'PROXY p:1' : 'DIRECT'; }",
+            &limits,
+            &resolver,
+        )
+        .unwrap();
+        assert_eq!(
+            answer, "DIRECT",
+            "a name not resolved in time does not resolve"
+        );
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     }
 
     #[test]

@@ -7,7 +7,8 @@ use serde_json::Value;
 use crate::support::TestEnv;
 use crate::support::http::{Server, closed_port, respond};
 use crate::support::proxy::{
-    Squid, SquidConfig, firefox_profile, manual_proxy_prefs, pac_server, site,
+    Squid, SquidConfig, firefox_profile, manual_proxy_prefs, pac_prefs, pac_server, site,
+    socks_proxy_prefs,
 };
 use crate::support::tls::ca_signed;
 
@@ -47,6 +48,25 @@ fn text_of(f: &Value) -> String {
     s
 }
 
+/// A temporary home with one Firefox profile `name` that holds `prefs` ([`firefox_profile`]).
+fn home_with_firefox(name: &str, prefs: &[(&str, String)]) -> TestEnv {
+    let env = TestEnv::new();
+    firefox_profile(&env.home(), name, prefs);
+    env
+}
+
+/// `fix401 [global options] --json diagnose URL`, which must exit with `code`: its report.
+fn diagnose(env: &TestEnv, global: &[&str], url: &str, code: i32) -> Value {
+    let mut args: Vec<&str> = global.to_vec();
+    args.extend(["--json", "diagnose", url]);
+    env.cmd(args).run().code(code).json()
+}
+
+/// `fix401 diagnose URL` (the text report), which must exit with `code`.
+fn diagnose_text(env: &TestEnv, url: &str, code: i32) -> String {
+    env.cmd(["diagnose", url]).run().code(code).stdout
+}
+
 /// The label of the one browser route of the report.
 fn only_browser(v: &Value) -> &Value {
     let b = v["browser_routes"].as_array().expect("browser_routes");
@@ -58,12 +78,7 @@ fn only_browser(v: &Value) -> &Value {
 fn a_manual_proxy_asking_for_a_login_is_what_the_browser_gets_not_the_direct_200() {
     let squid = authed_squid();
     let page = site();
-    let env = TestEnv::new();
-    firefox_profile(
-        &env.home(),
-        "work",
-        &manual_proxy_prefs("127.0.0.1", squid.port, ""),
-    );
+    let env = home_with_firefox("work", &manual_proxy_prefs("127.0.0.1", squid.port, ""));
     let out = env
         .cmd(["--json", "diagnose", &page.url("/app")])
         .run()
@@ -120,11 +135,7 @@ fn a_manual_proxy_asking_for_a_login_is_what_the_browser_gets_not_the_direct_200
     assert_eq!(v["routes"][1]["outcome"], "HTTP 200");
     assert!(squid.logged(" alice "), "{}", squid.access_log());
     // The text report shows each browser's route.
-    let text = env
-        .cmd(["diagnose", &page.url("/app")])
-        .run()
-        .code(1)
-        .stdout;
+    let text = diagnose_text(&env, &page.url("/app"), 1);
     assert!(
         text.contains("Routes:")
             && text.contains(&format!("proxy {}: HTTP 407", squid.host_port())),
@@ -143,24 +154,8 @@ fn a_pac_file_choosing_the_proxy_is_evaluated_and_followed() {
            return \"DIRECT\";\n}}\n",
         squid.host_port()
     ));
-    let env = TestEnv::new();
-    firefox_profile(
-        &env.home(),
-        "pac",
-        &[
-            ("network.proxy.type", "2".into()),
-            (
-                "network.proxy.autoconfig_url",
-                format!("\"{}\"", pac.url("/proxy.pac")),
-            ),
-            ("network.proxy.allow_hijacking_localhost", "true".into()),
-        ],
-    );
-    let v = env
-        .cmd(["--json", "diagnose", &page.url("/")])
-        .run()
-        .code(1)
-        .json();
+    let env = home_with_firefox("pac", &pac_prefs(&pac.url("/proxy.pac")));
+    let v = diagnose(&env, &[], &page.url("/"), 1);
     assert_eq!(causes(&v)[0], "proxy.auth_required", "{v:#}");
     let b = only_browser(&v);
     assert!(
@@ -182,24 +177,8 @@ fn a_pac_file_choosing_direct_leaves_the_direct_answer() {
     let pac = pac_server(
         "function FindProxyForURL(url, host) { return isPlainHostName(host) ? 'PROXY 127.0.0.1:9' : 'DIRECT'; }",
     );
-    let env = TestEnv::new();
-    firefox_profile(
-        &env.home(),
-        "pacdirect",
-        &[
-            ("network.proxy.type", "2".into()),
-            (
-                "network.proxy.autoconfig_url",
-                format!("\"{}\"", pac.url("/proxy.pac")),
-            ),
-            ("network.proxy.allow_hijacking_localhost", "true".into()),
-        ],
-    );
-    let v = env
-        .cmd(["--json", "diagnose", &page.url("/")])
-        .run()
-        .code(0)
-        .json();
+    let env = home_with_firefox("pacdirect", &pac_prefs(&pac.url("/proxy.pac")));
+    let v = diagnose(&env, &[], &page.url("/"), 0);
     assert_eq!(v["verdict"], "ok", "{v:#}");
     assert_eq!(only_browser(&v)["route"]["kind"], "direct");
     assert_eq!(
@@ -214,22 +193,43 @@ fn a_pac_file_choosing_direct_leaves_the_direct_answer() {
 }
 
 #[test]
+fn the_pac_dns_helpers_ask_the_resolver_the_re_test_asks() {
+    let page = site();
+    let dead = closed_port();
+    // Only this name server knows the name: the OS resolver would say it does not exist.
+    let dns = crate::support::dns::UpstreamDns::start();
+    dns.set(
+        "proxy-here.corp.test",
+        std::net::Ipv4Addr::new(127, 0, 0, 7),
+    );
+    let pac = pac_server(&format!(
+        "function FindProxyForURL(url, host) {{\n\
+           if (dnsResolve(\"proxy-here.corp.test\") == \"127.0.0.7\" && isResolvable(\"proxy-here.corp.test\"))\n\
+             return \"PROXY 127.0.0.1:{dead}\";\n\
+           return \"DIRECT\";\n}}\n"
+    ));
+    let env = home_with_firefox("pacdns", &pac_prefs(&pac.url("/proxy.pac")));
+    let v = diagnose(
+        &env,
+        &["--dns-server", &dns.addr.to_string()],
+        &page.url("/"),
+        1,
+    );
+    let b = only_browser(&v);
+    assert_eq!(
+        b["route"]["proxy"],
+        format!("http://127.0.0.1:{dead}"),
+        "{b:#}"
+    );
+    assert_eq!(causes(&v)[0], "proxy.unreachable", "{v:#}");
+}
+
+#[test]
 fn a_pac_file_with_a_syntax_error_is_a_finding_with_the_scripts_error() {
     let page = site();
     let pac =
         pac_server("function FindProxyForURL(url, host) {\n  return \"PROXY 127.0.0.1:3128\"\n");
-    let env = TestEnv::new();
-    firefox_profile(
-        &env.home(),
-        "broken",
-        &[
-            ("network.proxy.type", "2".into()),
-            (
-                "network.proxy.autoconfig_url",
-                format!("\"{}\"", pac.url("/proxy.pac")),
-            ),
-        ],
-    );
+    let env = home_with_firefox("broken", &pac_prefs(&pac.url("/proxy.pac")));
     let out = env
         .cmd(["--json", "diagnose", &page.url("/")])
         .run()
@@ -251,17 +251,8 @@ fn a_pac_file_with_a_syntax_error_is_a_finding_with_the_scripts_error() {
 fn a_dead_proxy_is_the_proxys_fault_never_the_sites() {
     let page = site();
     let dead = closed_port();
-    let env = TestEnv::new();
-    firefox_profile(
-        &env.home(),
-        "dead",
-        &manual_proxy_prefs("127.0.0.1", dead, ""),
-    );
-    let v = env
-        .cmd(["--json", "diagnose", &page.url("/")])
-        .run()
-        .code(1)
-        .json();
+    let env = home_with_firefox("dead", &manual_proxy_prefs("127.0.0.1", dead, ""));
+    let v = diagnose(&env, &[], &page.url("/"), 1);
     assert_eq!(v["verdict"], "proxy_unreachable", "{v:#}");
     assert_eq!(causes(&v)[0], "proxy.unreachable");
     assert!(
@@ -298,17 +289,11 @@ fn a_dead_proxy_is_the_proxys_fault_never_the_sites() {
 fn hosts_in_no_proxies_on_go_direct() {
     let squid = authed_squid();
     let page = site();
-    let env = TestEnv::new();
-    firefox_profile(
-        &env.home(),
+    let env = home_with_firefox(
         "bypass",
         &manual_proxy_prefs("127.0.0.1", squid.port, "localhost, 127.0.0.1"),
     );
-    let v = env
-        .cmd(["--json", "diagnose", &page.url("/")])
-        .run()
-        .code(0)
-        .json();
+    let v = diagnose(&env, &[], &page.url("/"), 0);
     assert_eq!(v["verdict"], "ok", "{v:#}");
     let b = only_browser(&v);
     assert_eq!(b["route"]["kind"], "direct");
@@ -361,12 +346,7 @@ fn https_goes_through_connect_as_the_browser_sends_it() {
     let page = Server::https(cert.cert_der.clone(), cert.key_der.clone(), |_, _| {
         respond(200, &[], b"secure page")
     });
-    let env = TestEnv::new();
-    firefox_profile(
-        &env.home(),
-        "tls",
-        &manual_proxy_prefs("127.0.0.1", squid.port, ""),
-    );
+    let env = home_with_firefox("tls", &manual_proxy_prefs("127.0.0.1", squid.port, ""));
     let ca_path = ca.path().to_str().unwrap();
     let v = env
         .cmd(["--json", "diagnose", "--ca-file", ca_path, &page.url("/")])
@@ -414,17 +394,8 @@ fn a_proxy_that_refuses_the_site_is_proxy_blocked() {
         ..SquidConfig::default()
     });
     let page = site();
-    let env = TestEnv::new();
-    firefox_profile(
-        &env.home(),
-        "blocked",
-        &manual_proxy_prefs("127.0.0.1", squid.port, ""),
-    );
-    let v = env
-        .cmd(["--json", "diagnose", &page.url("/forbidden/x")])
-        .run()
-        .code(1)
-        .json();
+    let env = home_with_firefox("blocked", &manual_proxy_prefs("127.0.0.1", squid.port, ""));
+    let v = diagnose(&env, &[], &page.url("/forbidden/x"), 1);
     assert_eq!(v["verdict"], "proxy_blocked", "{v:#}");
     let f = text_of(finding(&v, "proxy.blocked"));
     assert!(f.contains("x-squid-error: ERR_ACCESS_DENIED"), "{f}");
@@ -444,10 +415,8 @@ fn gnome_system_settings_written_by_real_gsettings_are_followed() {
     let page = site();
     let dns = crate::support::dns::UpstreamDns::start();
     dns.set("site.test", std::net::Ipv4Addr::LOCALHOST);
-    let env = TestEnv::new();
     // A fresh profile: Firefox's default is to follow the system settings.
-    firefox_profile(
-        &env.home(),
+    let env = home_with_firefox(
         "system",
         &[
             ("browser.startup.page", "0".into()),
@@ -492,4 +461,144 @@ fn gnome_system_settings_written_by_real_gsettings_are_followed() {
     let b = only_browser(&v);
     assert!(b["source"].as_str().unwrap().contains("GNOME"), "{b:#}");
     assert!(squid.logged("TCP_DENIED/407"));
+}
+
+/// A loopback server on port 80 (where browsers look for `http://wpad.<domain>/wpad.dat`)
+/// serving `script`, on the first free address of 127.0.80.1–20 (so parallel runs do not
+/// collide); `None` when port 80 cannot be bound here (not root, and no
+/// `CAP_NET_BIND_SERVICE`).
+fn wpad_server(script: &str) -> Option<Server> {
+    let body = script.as_bytes().to_vec();
+    (1..=20).find_map(|n| {
+        let body = body.clone();
+        Server::http_at(
+            std::net::SocketAddr::from(([127, 0, 80, n], 80)),
+            move |req, _| {
+                if req.target == "/wpad.dat" {
+                    respond(
+                        200,
+                        &[("Content-Type", b"application/x-ns-proxy-autoconfig")],
+                        &body,
+                    )
+                } else {
+                    respond(404, &[], b"")
+                }
+            },
+        )
+        .ok()
+    })
+}
+
+#[test]
+fn auto_detect_finds_the_wpad_script_of_the_search_domain_and_follows_it() {
+    let squid = authed_squid();
+    let page = site();
+    let script = format!(
+        "function FindProxyForURL(url, host) {{ return \"PROXY {}\"; }}\n",
+        squid.host_port()
+    );
+    let Some(wpad) = wpad_server(&script) else {
+        eprintln!(
+            "SKIPPED auto_detect_finds_the_wpad_script…: cannot bind port 80 on loopback \
+             (run as root, as CI does, or grant CAP_NET_BIND_SERVICE)"
+        );
+        return;
+    };
+    let std::net::IpAddr::V4(wpad_ip) = wpad.addr.ip() else {
+        unreachable!("the WPAD server listens on IPv4 loopback")
+    };
+    let dns = crate::support::dns::UpstreamDns::start();
+    dns.set("wpad.corp.test", wpad_ip);
+    let env = home_with_firefox(
+        "wpad",
+        &[
+            ("network.proxy.type", "4".into()),
+            ("network.proxy.allow_hijacking_localhost", "true".into()),
+        ],
+    );
+    // The machine's DNS domain, as the OS resolver's search list names it.
+    env.write_system(
+        "etc/resolv.conf",
+        "nameserver 127.0.0.1\nsearch corp.test\n",
+    );
+    let v = diagnose(
+        &env,
+        &["--dns-server", &dns.addr.to_string()],
+        &page.url("/"),
+        1,
+    );
+    assert_eq!(causes(&v)[0], "proxy.auth_required", "{v:#}");
+    let b = only_browser(&v);
+    assert_eq!(b["setting"], "auto-detect (WPAD)", "{b:#}");
+    let how = b["how"].to_string();
+    assert!(
+        how.contains("auto-detect (WPAD) found the script at http://wpad.corp.test/wpad.dat"),
+        "{how}"
+    );
+    assert!(
+        how.contains(&format!("PROXY {}", squid.host_port())),
+        "{how}"
+    );
+    assert_eq!(b["route"]["proxy"], format!("http://{}", squid.host_port()));
+    assert!(
+        wpad.received().iter().any(|r| r.target == "/wpad.dat"),
+        "the script was fetched from the WPAD server"
+    );
+    assert!(squid.logged("TCP_DENIED/407"), "{}", squid.access_log());
+}
+
+#[test]
+fn a_socks_proxy_is_re_tested_through_socks_as_the_browser_sends_it() {
+    let Some(socks) = crate::support::socks::MicroSocks::start() else {
+        panic!("microsocks is installed (scripts/install-deps.sh)");
+    };
+    let page = site();
+    let env = home_with_firefox("socks", &socks_proxy_prefs("127.0.0.1", socks.port, true));
+    let v = diagnose(&env, &[], &page.url("/socks"), 0);
+    assert_eq!(v["verdict"], "ok", "{v:#}");
+    let routes = v["routes"].as_array().unwrap();
+    assert_eq!(routes.len(), 2, "{v:#}");
+    // Names go to the proxy unresolved, as Firefox sends them with `socks_remote_dns`.
+    assert_eq!(
+        routes[1]["route"]["proxy"],
+        format!("socks5h://127.0.0.1:{}", socks.port)
+    );
+    assert_eq!(routes[1]["outcome"], "HTTP 200", "{v:#}");
+    assert!(
+        socks.connected_to("127.0.0.1", page.addr.port()),
+        "the re-test went through the SOCKS proxy: {}",
+        socks.log()
+    );
+    assert!(
+        page.received()
+            .iter()
+            .filter(|r| r.target == "/socks")
+            .count()
+            >= 2,
+        "direct and through SOCKS"
+    );
+    let text = diagnose_text(&env, &page.url("/socks"), 0);
+    assert!(
+        text.contains(&format!("SOCKS proxy 127.0.0.1:{}: HTTP 200", socks.port)),
+        "{text}"
+    );
+    // A name reaches the proxy as a name: the proxy, not fix401, resolves it.
+    let named = format!("http://localhost:{}/named", page.addr.port());
+    env.cmd(["--json", "diagnose", &named]).run().code(0);
+    assert!(
+        socks.connected_to("localhost", page.addr.port()),
+        "the name went to the SOCKS proxy unresolved: {}",
+        socks.log()
+    );
+}
+
+#[test]
+fn a_dead_socks_proxy_is_the_proxys_fault() {
+    let page = site();
+    let dead = closed_port();
+    let env = home_with_firefox("deadsocks", &socks_proxy_prefs("127.0.0.1", dead, false));
+    let v = diagnose(&env, &[], &page.url("/"), 1);
+    assert_eq!(causes(&v)[0], "proxy.unreachable", "{v:#}");
+    let f = text_of(finding(&v, "proxy.unreachable"));
+    assert!(f.contains(&format!("127.0.0.1:{dead}")), "{f}");
 }

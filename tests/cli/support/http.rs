@@ -97,7 +97,29 @@ impl Server {
     /// A server on a free loopback port speaking `scheme` over the streams `wrap` makes of
     /// each connection (plain TCP when `None`); `tls.rs` builds HTTPS on it.
     pub fn start(scheme: &'static str, wrap: Option<Arc<Wrap>>, handler: Arc<Handler>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Server::serve_on(TcpListener::bind("127.0.0.1:0").unwrap(), scheme, wrap, handler)
+    }
+
+    /// A plain HTTP server at exactly `addr` (a fixed port such as WPAD's 80); `Err` when
+    /// that address cannot be bound (taken, or no right to bind a low port).
+    pub fn http_at(
+        addr: SocketAddr,
+        handler: impl Fn(&Request, SocketAddr) -> Reply + Send + Sync + 'static,
+    ) -> std::io::Result<Server> {
+        Ok(Server::serve_on(
+            TcpListener::bind(addr)?,
+            "http",
+            None,
+            Arc::new(handler),
+        ))
+    }
+
+    fn serve_on(
+        listener: TcpListener,
+        scheme: &'static str,
+        wrap: Option<Arc<Wrap>>,
+        handler: Arc<Handler>,
+    ) -> Server {
         let addr = listener.local_addr().unwrap();
         let requests: Arc<Mutex<Vec<Request>>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));

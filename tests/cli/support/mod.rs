@@ -7,6 +7,7 @@ pub mod dns;
 pub mod http;
 pub mod kerberos;
 pub mod proxy;
+pub mod socks;
 pub mod tls;
 
 use std::ffi::OsString;

@@ -234,3 +234,29 @@ pub fn manual_proxy_prefs(
         ("network.proxy.allow_hijacking_localhost", "true".into()),
     ]
 }
+
+/// The proxy preferences of a PAC file at `url`, for loopback sites too.
+pub fn pac_prefs(url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("network.proxy.type", "2".into()),
+        ("network.proxy.autoconfig_url", format!("\"{url}\"")),
+        ("network.proxy.allow_hijacking_localhost", "true".into()),
+    ]
+}
+
+/// The proxy preferences of a SOCKS 5 proxy at `host:port` for every URL (the http and
+/// https proxies and the bypass list of the base profile cleared), names resolved by the
+/// proxy when `remote_dns` (`socks_remote_dns`).
+pub fn socks_proxy_prefs(host: &str, port: u16, remote_dns: bool) -> Vec<(&'static str, String)> {
+    vec![
+        ("network.proxy.type", "1".into()),
+        ("network.proxy.socks", format!("\"{host}\"")),
+        ("network.proxy.socks_port", port.to_string()),
+        ("network.proxy.socks_version", "5".into()),
+        ("network.proxy.socks_remote_dns", remote_dns.to_string()),
+        ("network.proxy.http", "\"\"".into()),
+        ("network.proxy.ssl", "\"\"".into()),
+        ("network.proxy.no_proxies_on", "\"\"".into()),
+        ("network.proxy.allow_hijacking_localhost", "true".into()),
+    ]
+}
