@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod discover;
 pub(crate) mod fsutil;
 pub mod running;
+pub mod signin_prefs;
 
 pub use catalog::{BrowserSpec, Layout, LockRule, Packaging, catalog};
 pub use discover::discover;
@@ -83,6 +84,9 @@ pub enum StoreKind {
     SafariCookies,
     /// Safari cache folder, whole removal only.
     SafariCache,
+    /// A Firefox profile's `user.js` (preferences the person sets; Firefox never rewrites
+    /// it): changed only by the `allow-negotiate` fix, never cleared.
+    FirefoxUserPrefs,
 }
 
 impl StoreKind {
@@ -121,6 +125,7 @@ impl StoreKind {
             StoreKind::ChromiumServiceWorker => "service workers",
             StoreKind::FirefoxSessionStore => "session store",
             StoreKind::FirefoxSiteStorage => "site storage",
+            StoreKind::FirefoxUserPrefs => "user.js preferences",
         }
     }
 
@@ -129,7 +134,7 @@ impl StoreKind {
         match self {
             StoreKind::ChromiumBlockfileCache | StoreKind::SafariCache => Scope::Whole,
             // Its database is not split by origin: listed, never cleared (the plan says so).
-            StoreKind::ChromiumServiceWorker => Scope::NotSupported,
+            StoreKind::ChromiumServiceWorker | StoreKind::FirefoxUserPrefs => Scope::NotSupported,
             _ => Scope::PerSite,
         }
     }

@@ -18,6 +18,8 @@ mod token;
 mod gss;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod krb5;
+#[cfg(unix)]
+mod loader;
 
 use std::time::SystemTime;
 

@@ -79,6 +79,12 @@ pub enum Saved {
         /// Their names.
         names: Vec<String>,
     },
+    /// A file fix401 created where there was none (a Firefox `user.js` the `allow-negotiate`
+    /// fix wrote): undo moves it into the backup as `file`, so the profile is as it was.
+    Created {
+        /// Relative path inside the backup it is moved to on undo.
+        file: String,
+    },
 }
 
 /// One change recorded in a backup.

@@ -149,6 +149,19 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
                     out.files += 1;
                 }
             }
+            Saved::Created { file } => {
+                // Not there (never written, or already undone): nothing to take away. Kept
+                // in the backup rather than deleted, in case the person edited it since.
+                if files::is_link(&item.original)
+                    || std::fs::symlink_metadata(&item.original).is_err()
+                {
+                    continue;
+                }
+                let to = dir.join(file);
+                files::move_path(&item.original, &to)?;
+                files::make_private(&to)?;
+                out.files += 1;
+            }
         }
     }
     remove_partial_copies(&dir.join("files"));
@@ -248,6 +261,7 @@ fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::R
             StoreKind::FirefoxSessionStore | StoreKind::SafariCookies
         ),
         Saved::Moved { .. } => !kind.holds_cookies(),
+        Saved::Created { .. } => kind == StoreKind::FirefoxUserPrefs,
     };
     if !fits {
         return Err(format!(
@@ -301,7 +315,8 @@ fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::R
         Saved::Rows { file, .. }
         | Saved::Entries { file, .. }
         | Saved::Moved { file, .. }
-        | Saved::Replaced { file, .. } => file,
+        | Saved::Replaced { file, .. }
+        | Saved::Created { file } => file,
     };
     let rel = Path::new(file);
     let plain = !file.is_empty()
