@@ -84,8 +84,8 @@ pub enum StoreKind {
     SafariCookies,
     /// Safari cache folder, whole removal only.
     SafariCache,
-    /// A Firefox profile's `user.js` (preferences the person sets; Firefox never rewrites
-    /// it): changed only by the `allow-negotiate` fix, never cleared.
+    /// A Firefox profile's preferences files, `user.js` (Firefox never rewrites it) and
+    /// `prefs.js`: changed only by the `allow-negotiate` fix, never cleared.
     FirefoxUserPrefs,
 }
 
@@ -125,7 +125,7 @@ impl StoreKind {
             StoreKind::ChromiumServiceWorker => "service workers",
             StoreKind::FirefoxSessionStore => "session store",
             StoreKind::FirefoxSiteStorage => "site storage",
-            StoreKind::FirefoxUserPrefs => "user.js preferences",
+            StoreKind::FirefoxUserPrefs => "preferences",
         }
     }
 

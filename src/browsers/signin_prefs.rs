@@ -661,24 +661,26 @@ fn chromium(sys: &System, inst: &Installation, t: &Target<'_>) -> Option<Browser
 
 // ---------------------------------------------------------------- the user.js change
 
-/// `user.js` (its bytes; empty when absent) with `host` added to
-/// `network.negotiate-auth.trusted-uris`, keeping every other line byte for byte. The new
-/// value keeps what the profile has now (`current`: from user.js or prefs.js) and adds the
-/// host; the last `user_pref` line for the setting is rewritten in place, or a line is
-/// appended when there is none. `None` when the text is not UTF-8 (left alone).
-pub fn add_trusted_host(user_js: &[u8], current: Option<&str>, host: &str) -> Option<Vec<u8>> {
-    let text = std::str::from_utf8(user_js).ok()?;
-    let value = match current.map(str::trim).filter(|v| !v.is_empty()) {
-        Some(v) => format!("{v}, {host}"),
-        None => host.to_string(),
+/// `text` with the string pref `name` set to `value` (`None`: every line setting it
+/// removed), keeping every other line byte for byte: the last `user_pref` line for it is
+/// rewritten in place (earlier ones, which it overrides, stay), or a line is appended.
+pub fn set_pref(text: &str, name: &str, value: Option<&str>) -> String {
+    let lines = pref_lines(text, name);
+    let mut out = String::with_capacity(text.len() + 80);
+    let Some(value) = value else {
+        let mut at = 0;
+        for (range, _) in &lines {
+            out.push_str(&text[at..range.start]);
+            // The line goes with its line end.
+            at = text[range.end..]
+                .find('\n')
+                .map_or(text.len(), |i| range.end + i + 1);
+        }
+        out.push_str(&text[at..]);
+        return out;
     };
-    let line = format!(
-        "user_pref({}, {});",
-        js_quote(FIREFOX_TRUSTED_URIS),
-        js_quote(&value)
-    );
-    let mut out = String::with_capacity(text.len() + line.len() + 1);
-    match pref_lines(text, FIREFOX_TRUSTED_URIS).last() {
+    let line = format!("user_pref({}, {});", js_quote(name), js_quote(value));
+    match lines.last() {
         Some((range, _)) => {
             out.push_str(&text[..range.start]);
             out.push_str(&line);
@@ -693,7 +695,25 @@ pub fn add_trusted_host(user_js: &[u8], current: Option<&str>, host: &str) -> Op
             out.push('\n');
         }
     }
-    Some(out.into_bytes())
+    out
+}
+
+/// The trusted-uris value with `host` added to `current` (the profile's value now).
+pub fn with_trusted_host(current: Option<&str>, host: &str) -> String {
+    match current.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => format!("{v}, {host}"),
+        None => host.to_string(),
+    }
+}
+
+/// `user.js` (its bytes; empty when absent) with `host` added to
+/// `network.negotiate-auth.trusted-uris` ([`set_pref`]: every other line kept byte for
+/// byte). The new value keeps what the profile has now (`current`: from user.js or
+/// prefs.js) and adds the host. `None` when the text is not UTF-8 (left alone).
+pub fn add_trusted_host(user_js: &[u8], current: Option<&str>, host: &str) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(user_js).ok()?;
+    let value = with_trusted_host(current, host);
+    Some(set_pref(text, FIREFOX_TRUSTED_URIS, Some(&value)).into_bytes())
 }
 
 #[cfg(test)]
@@ -778,5 +798,11 @@ mod tests {
             b"user_pref(\"a\", 1);\nuser_pref(\"network.negotiate-auth.trusted-uris\", \"p.test, h\");\n"
         );
         assert!(add_trusted_host(b"\xff", None, "h").is_none());
+        let prefs = "a\nuser_pref(\"x\", \"1\");\r\nb\nuser_pref(\"x\", \"2\");";
+        assert_eq!(set_pref(prefs, "x", None), "a\nb\n");
+        assert_eq!(
+            set_pref("user_pref(\"y\", 1);\n", "x", None),
+            "user_pref(\"y\", 1);\n"
+        );
     }
 }

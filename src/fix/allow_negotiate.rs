@@ -2,7 +2,9 @@
 //! ticket to the site do so, by adding the host to `network.negotiate-auth.trusted-uris` in
 //! the profile's `user.js` (created when absent; every other line kept byte for byte). The
 //! backup and undo are the site-data clear's (`stores::backup`, `fix401 undo`): the old
-//! `user.js` is moved into the backup with its mode, or the new one is listed as created.
+//! `user.js` is moved into the backup with its mode, or the new one is listed as created;
+//! and since Firefox copies the value into `prefs.js` when it runs, the value `prefs.js` had
+//! is recorded too, for undo to put back.
 //!
 //! Settings fix401 does not change — a Firefox value locked by enterprise policy, the
 //! Chromium family's `AuthServerAllowlist` — are said as advice: what to set, and where.
@@ -209,14 +211,28 @@ pub fn apply(sys: &System, plan: &AllowPlan) -> Result<Option<String>> {
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     for c in &plan.changes {
-        let item = |saved| Item {
+        let item_in = |path: &std::path::Path, saved| Item {
             browser_id: c.browser_id.clone(),
             profile_dir: c.profile_dir.clone(),
             kind: kind.clone(),
-            store: c.user_js.clone(),
-            original: c.user_js.clone(),
+            store: path.to_path_buf(),
+            original: path.to_path_buf(),
             saved,
         };
+        let item = |saved| item_in(&c.user_js, saved);
+        // Firefox copies what user.js sets into prefs.js when it runs: undo puts prefs.js's
+        // value back too, or the restored user.js would not be the whole story.
+        let prefs_js = c.profile_dir.join("prefs.js");
+        let before = std::fs::read_to_string(&prefs_js)
+            .ok()
+            .and_then(|t| signin_prefs::pref_value(&t, signin_prefs::FIREFOX_TRUSTED_URIS));
+        w.record(vec![item_in(
+            &prefs_js,
+            Saved::Pref {
+                name: signin_prefs::FIREFOX_TRUSTED_URIS.to_string(),
+                before,
+            },
+        )])?;
         match &c.before {
             Some(bytes) => {
                 // The old file itself goes into the backup (its bytes and mode, for undo);

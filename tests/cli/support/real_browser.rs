@@ -718,6 +718,7 @@ user_pref("privacy.partition.network_state", true);
 pub struct Firefox {
     home: PathBuf,
     profile: PathBuf,
+    env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
 }
 
 impl Firefox {
@@ -753,7 +754,19 @@ impl Firefox {
         Firefox {
             home: home.to_path_buf(),
             profile,
+            env: Vec::new(),
         }
+    }
+
+    /// Adds `key=value` to the environment of every later start (a Kerberos cache and
+    /// config: `KRB5CCNAME`, `KRB5_CONFIG`).
+    pub fn with_env(
+        mut self,
+        key: impl Into<std::ffi::OsString>,
+        value: impl Into<std::ffi::OsString>,
+    ) -> Firefox {
+        self.env.push((key.into(), value.into()));
+        self
     }
 
     /// The profile folder.
@@ -766,7 +779,8 @@ impl Firefox {
         cmd.env("MOZ_HEADLESS", "1")
             .env("MOZ_CRASHREPORTER_DISABLE", "1")
             .args(["--headless", "-no-remote", "-profile"])
-            .arg(&self.profile);
+            .arg(&self.profile)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
     }
 
