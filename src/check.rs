@@ -226,9 +226,9 @@ pub async fn diagnose(
 fn browser_sign_in(
     sys: &System,
     url: &url::Url,
-) -> Vec<crate::browsers::signin_prefs::BrowserSignIn> {
+) -> Vec<crate::negotiate::browser_prefs::BrowserSignIn> {
     match crate::browsers::discover(sys) {
-        Ok(found) => crate::browsers::signin_prefs::gather(sys, &found, url),
+        Ok(found) => crate::negotiate::browser_prefs::gather(sys, &found, url),
         Err(_) => Vec::new(),
     }
 }

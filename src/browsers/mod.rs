@@ -13,7 +13,6 @@ pub mod catalog;
 pub mod discover;
 pub(crate) mod fsutil;
 pub mod running;
-pub mod signin_prefs;
 
 pub use catalog::{BrowserSpec, Layout, LockRule, Packaging, catalog};
 pub use discover::discover;

@@ -8,8 +8,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::browsers::signin_prefs::{BrowserSignIn, Source};
 use crate::model::{Action, Cause, Confidence, Finding};
+use crate::negotiate::browser_prefs::{BrowserSignIn, Source};
 use crate::negotiate::{CacheSource, CacheState, CredentialCache, Mechanism, SignIn, SignInError};
 
 use super::http::minutes;
@@ -490,7 +490,7 @@ mod tests {
         BrowserSignIn {
             browser_id: label.0.to_lowercase(),
             browser_name: label.0.into(),
-            family: if setting == crate::browsers::signin_prefs::CHROMIUM_ALLOWLIST {
+            family: if setting == crate::negotiate::browser_prefs::CHROMIUM_ALLOWLIST {
                 crate::browsers::Family::Chromium
             } else {
                 crate::browsers::Family::Firefox
@@ -508,7 +508,7 @@ mod tests {
 
     #[test]
     fn the_finding_names_each_browser_that_will_not_send_the_ticket_and_the_setting() {
-        use crate::browsers::signin_prefs::{CHROMIUM_ALLOWLIST, FIREFOX_TRUSTED_URIS};
+        use crate::negotiate::browser_prefs::{CHROMIUM_ALLOWLIST, FIREFOX_TRUSTED_URIS};
         let mut s = sign_in(3600, Ok(()), Some(200));
         s.browsers = vec![
             browser(("Firefox", Some("work")), FIREFOX_TRUSTED_URIS, Some(false)),

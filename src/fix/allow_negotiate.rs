@@ -11,9 +11,9 @@
 
 use std::path::PathBuf;
 
-use crate::browsers::signin_prefs::{self, BrowserSignIn, CHROMIUM_ALLOWLIST, Source};
 use crate::browsers::{Family, Installation, StoreKind};
 use crate::error::{Error, Result};
+use crate::negotiate::browser_prefs::{self, BrowserSignIn, CHROMIUM_ALLOWLIST, Source};
 use crate::report::redact;
 use crate::stores::backup::{Item, Saved, Status, Writer};
 use crate::stores::files;
@@ -60,7 +60,7 @@ impl AllowPlan {
                     "{}: add {} to {} in {}{}",
                     c.label,
                     self.host,
-                    signin_prefs::FIREFOX_TRUSTED_URIS,
+                    browser_prefs::FIREFOX_TRUSTED_URIS,
                     redact::path(&c.user_js, home),
                     if c.before.is_none() {
                         " (created)"
@@ -90,7 +90,9 @@ fn advice(sys: &System, b: &BrowserSignIn, host: &str) -> String {
         (_, Family::Chromium) if sys.os == Os::Linux => format!(
             "{}: add {host} to the {CHROMIUM_ALLOWLIST} policy — as administrator, a JSON file \
              in its managed policy folder with {{\"{CHROMIUM_ALLOWLIST}\": \"{with_host}\"}} — \
-             or start it with --auth-server-allowlist={with_host}",
+             or start it with --auth-server-allowlist={with_host}; then restart it (a profile \
+             never offered Negotiate before signs in from its second start: the first one \
+             only lets the Kerberos library load)",
             b.label()
         ),
         _ => format!(
@@ -123,7 +125,7 @@ pub fn plan(sys: &System, url: &url::Url, browser_ids: &[String]) -> Result<Allo
         advice: Vec::new(),
         running: Vec::new(),
     };
-    for b in signin_prefs::gather(sys, &found, url) {
+    for b in browser_prefs::gather(sys, &found, url) {
         if b.sends != Some(false) {
             continue;
         }
@@ -146,7 +148,7 @@ pub fn plan(sys: &System, url: &url::Url, browser_ids: &[String]) -> Result<Allo
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(Error::io(format!("cannot read {}", user_js.display()), e)),
         };
-        let Some(after) = signin_prefs::add_trusted_host(
+        let Some(after) = browser_prefs::add_trusted_host(
             before.as_deref().unwrap_or_default(),
             b.value.as_deref(),
             &host,
@@ -225,11 +227,11 @@ pub fn apply(sys: &System, plan: &AllowPlan) -> Result<Option<String>> {
         let prefs_js = c.profile_dir.join("prefs.js");
         let before = std::fs::read_to_string(&prefs_js)
             .ok()
-            .and_then(|t| signin_prefs::pref_value(&t, signin_prefs::FIREFOX_TRUSTED_URIS));
+            .and_then(|t| browser_prefs::pref_value(&t, browser_prefs::FIREFOX_TRUSTED_URIS));
         w.record(vec![item_in(
             &prefs_js,
             Saved::Pref {
-                name: signin_prefs::FIREFOX_TRUSTED_URIS.to_string(),
+                name: browser_prefs::FIREFOX_TRUSTED_URIS.to_string(),
                 before,
             },
         )])?;

@@ -235,17 +235,7 @@ pub(crate) fn plan<'a>(
                     .filter(|b| pc.running.contains(&b.id) || !b.running_pids.is_empty())
                     .collect();
                 if !running.is_empty() && !config.allows(Action::RestartBrowser) {
-                    let names = names(&running);
-                    outcomes.push(ActionOutcome {
-                        action: Action::ClearSiteData,
-                        status: ActionStatus::Skipped,
-                        summary: format!(
-                            "{names} is running and closing browsers is disabled by your help \
-                             desk; close {names} and run fix401 again."
-                        ),
-                        details: Vec::new(),
-                        undo_id: None,
-                    });
+                    outcomes.push(closing_disabled(Action::ClearSiteData, &running));
                 } else {
                     to_close.extend(running);
                     plan.actions.push(PlannedAction {
@@ -290,17 +280,7 @@ pub(crate) fn plan<'a>(
                     .filter(|b| !to_close.iter().any(|c| c.id == b.id))
                     .collect();
                 if !running.is_empty() && !config.allows(Action::RestartBrowser) {
-                    let names = names(&running);
-                    outcomes.push(ActionOutcome {
-                        action: Action::AllowNegotiate,
-                        status: ActionStatus::Skipped,
-                        summary: format!(
-                            "{names} is running and closing browsers is disabled by your help \
-                             desk; close {names} and run fix401 again."
-                        ),
-                        details: Vec::new(),
-                        undo_id: None,
-                    });
+                    outcomes.push(closing_disabled(Action::AllowNegotiate, &running));
                 } else {
                     to_close.extend(running);
                     plan.actions.push(PlannedAction {
@@ -392,6 +372,22 @@ pub(crate) fn plan<'a>(
         clear: clear_plan,
         allow: allow_plan,
         to_close,
+    }
+}
+
+/// `action` skipped because `running` browsers must close first and closing browsers is
+/// disabled by the help desk.
+fn closing_disabled(action: Action, running: &[&BrowserInfo]) -> ActionOutcome {
+    let names = names(running);
+    ActionOutcome {
+        action,
+        status: ActionStatus::Skipped,
+        summary: format!(
+            "{names} is running and closing browsers is disabled by your help desk; close \
+             {names} and run fix401 again."
+        ),
+        details: Vec::new(),
+        undo_id: None,
     }
 }
 

@@ -47,7 +47,7 @@ pub struct SignIn {
     pub request_error: Option<String>,
     /// Whether each browser and profile found would send a ticket to the host, and the
     /// setting that decides (filled by the check; empty when no browser was looked at).
-    pub browsers: Vec<crate::browsers::signin_prefs::BrowserSignIn>,
+    pub browsers: Vec<crate::negotiate::browser_prefs::BrowserSignIn>,
 }
 
 impl SignIn {
@@ -122,7 +122,7 @@ struct SignInView<'a> {
     cache: Option<CacheView<'a>>,
     outcome: Option<OutcomeView<'a>>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    browsers: &'a [crate::browsers::signin_prefs::BrowserSignIn],
+    browsers: &'a [crate::negotiate::browser_prefs::BrowserSignIn],
 }
 
 fn cache_view(cache: &Result<CredentialCache, SignInError>) -> CacheView<'_> {

@@ -16,9 +16,9 @@ use super::backup::{self, Item, Saved, Status};
 use super::sqlite_rows::{self, SavedRows};
 use super::{SavedEntries, fault, files};
 use crate::browsers::fsutil::inside_without_links;
-use crate::browsers::signin_prefs;
 use crate::browsers::{Installation, StoreKind};
 use crate::error::{Error, Result};
+use crate::negotiate::browser_prefs;
 use crate::system::System;
 
 /// What [`undo`] put back.
@@ -175,8 +175,8 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
                     // No prefs.js (or not text): there is nothing Firefox carried over.
                     continue;
                 };
-                if signin_prefs::pref_value(&text, name) != *before {
-                    let new = signin_prefs::set_pref(&text, name, before.as_deref());
+                if browser_prefs::pref_value(&text, name) != *before {
+                    let new = browser_prefs::set_pref(&text, name, before.as_deref());
                     files::write_atomic(&item.original, new.as_bytes())?;
                     out.rows += 1;
                 }
@@ -282,7 +282,7 @@ fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::R
         Saved::Moved { .. } => !kind.holds_cookies(),
         Saved::Created { .. } => kind == StoreKind::FirefoxUserPrefs,
         Saved::Pref { name, .. } => {
-            kind == StoreKind::FirefoxUserPrefs && name == signin_prefs::FIREFOX_TRUSTED_URIS
+            kind == StoreKind::FirefoxUserPrefs && name == browser_prefs::FIREFOX_TRUSTED_URIS
         }
     };
     if !fits {

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{Family, Installation};
+use crate::browsers::{Family, Installation};
 use crate::system::{Os, System};
 
 /// Firefox's list of hosts that get a ticket.
@@ -168,32 +168,37 @@ fn entry_parts(entry: &str) -> (Option<&str>, &str, Option<u16>) {
     )
 }
 
+/// The entries of a comma list whose scheme and port (when they name one) fit `t`: each
+/// as (named a scheme, its host part in lower case).
+fn fitting_entries<'a>(
+    list: &'a str,
+    t: &'a Target<'_>,
+) -> impl Iterator<Item = (bool, String)> + 'a {
+    list.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(entry_parts)
+        .filter(|(scheme, _, port)| {
+            scheme.is_none_or(|s| s.eq_ignore_ascii_case(t.scheme))
+                && port.is_none_or(|p| p == t.port)
+        })
+        .map(|(scheme, host, _)| (scheme.is_some(), host.to_ascii_lowercase()))
+}
+
 /// Firefox's rule (`nsHttpNegotiateAuth`, `MatchesBaseURI`): a comma list of entries, each a
 /// host suffix matched at a dot boundary (`example.com` matches `intra.example.com`; a
 /// leading `.` matches only below it), optionally with a scheme (`https://`, or only a
 /// scheme: every host) and a port.
 pub fn firefox_matches(list: &str, t: &Target<'_>) -> bool {
     let host = t.host.to_ascii_lowercase();
-    list.split(',').map(str::trim).any(|entry| {
-        if entry.is_empty() {
-            return false;
-        }
-        let (scheme, base, port) = entry_parts(entry);
-        if scheme.is_some_and(|s| !s.eq_ignore_ascii_case(t.scheme))
-            || port.is_some_and(|p| p != t.port)
-        {
-            return false;
-        }
-        let base = base.to_ascii_lowercase();
+    fitting_entries(list, t).any(|(has_scheme, base)| {
         if base.is_empty() {
-            return scheme.is_some();
+            return has_scheme;
         }
-        if !host.ends_with(&base) {
-            return false;
-        }
-        host.len() == base.len()
-            || base.starts_with('.')
-            || host.as_bytes()[host.len() - base.len() - 1] == b'.'
+        host.ends_with(&base)
+            && (host.len() == base.len()
+                || base.starts_with('.')
+                || host.as_bytes()[host.len() - base.len() - 1] == b'.')
     })
 }
 
@@ -202,17 +207,7 @@ pub fn firefox_matches(list: &str, t: &Target<'_>) -> bool {
 /// `*.`), optionally with a scheme and a port; case does not matter.
 pub fn chromium_matches(list: &str, t: &Target<'_>) -> bool {
     let host = t.host.to_ascii_lowercase();
-    list.split(',').map(str::trim).any(|entry| {
-        if entry.is_empty() {
-            return false;
-        }
-        let (scheme, pattern, port) = entry_parts(entry);
-        if scheme.is_some_and(|s| !s.eq_ignore_ascii_case(t.scheme))
-            || port.is_some_and(|p| p != t.port)
-        {
-            return false;
-        }
-        let mut pattern = pattern.to_ascii_lowercase();
+    fitting_entries(list, t).any(|(_, mut pattern)| {
         if pattern.starts_with('.') {
             pattern.insert(0, '*');
         }
@@ -246,10 +241,13 @@ fn glob(pattern: &str, text: &str) -> bool {
 // ---------------------------------------------------------------- Firefox prefs files
 
 /// The value of the last `user_pref("name", "value");` for `name` in a prefs file
-/// (`prefs.js`, `user.js`): the last one wins, as when Firefox reads it. A value that is not
-/// a string counts as empty.
+/// (`prefs.js`, `user.js`; read as the route's reader does): the last one wins, as when
+/// Firefox reads it. A value that is not a string counts as empty.
 pub fn pref_value(text: &str, name: &str) -> Option<String> {
-    pref_lines(text, name).pop().map(|(_, v)| v)
+    match crate::route::firefox::parse_prefs(text).remove(name)? {
+        crate::route::firefox::Pref::Str(s) => Some(s),
+        _ => Some(String::new()),
+    }
 }
 
 /// Every `user_pref` line setting `name`: its byte range in `text` (the whole line, without
@@ -271,32 +269,16 @@ pub fn pref_lines(text: &str, name: &str) -> Vec<(std::ops::Range<usize>, String
 fn parse_user_pref(line: &str, name: &str) -> Option<String> {
     let rest = line.trim_start().strip_prefix("user_pref")?.trim_start();
     let rest = rest.strip_prefix('(')?.trim_start();
-    let (key, rest) = js_string(rest)?;
+    let (key, rest) = crate::route::firefox::string_literal(rest)?;
     if key != name {
         return None;
     }
     let rest = rest.trim_start().strip_prefix(',')?.trim_start();
-    Some(js_string(rest).map(|(v, _)| v).unwrap_or_default())
-}
-
-/// A JavaScript string literal at the start of `s` (either quote, backslash escapes): its
-/// contents and what follows it.
-fn js_string(s: &str) -> Option<(String, &str)> {
-    let quote = s.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let mut out = String::new();
-    let mut chars = s[1..].char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '\\' => match chars.next()?.1 {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                other => out.push(other),
-            },
-            c if c == quote => return Some((out, &s[1 + i + 1..])),
-            c => out.push(c),
-        }
-    }
-    None
+    Some(
+        crate::route::firefox::string_literal(rest)
+            .map(|(v, _)| v)
+            .unwrap_or_default(),
+    )
 }
 
 /// `s` as a JavaScript string literal in double quotes.
@@ -318,37 +300,6 @@ pub fn js_quote(s: &str) -> String {
 
 // ---------------------------------------------------------------- where settings live (data)
 
-/// Firefox-family policy files, in the order the browser looks (the first that exists is
-/// the one it uses), relative to the system root.
-fn firefox_policy_files(browser_id: &str, os: Os) -> &'static [&'static str] {
-    match (browser_id, os) {
-        ("firefox", Os::Linux) => &[
-            "etc/firefox/policies/policies.json",
-            "usr/lib/firefox/distribution/policies.json",
-            "usr/lib/firefox-esr/distribution/policies.json",
-            "usr/lib64/firefox/distribution/policies.json",
-            "opt/firefox/distribution/policies.json",
-        ],
-        ("firefox", Os::Macos) => {
-            &["Applications/Firefox.app/Contents/Resources/distribution/policies.json"]
-        }
-        ("firefox", Os::Windows) => &[
-            "Program Files/Mozilla Firefox/distribution/policies.json",
-            "Program Files (x86)/Mozilla Firefox/distribution/policies.json",
-        ],
-        ("librewolf", Os::Linux) => &[
-            "etc/librewolf/policies/policies.json",
-            "usr/share/librewolf/distribution/policies.json",
-            "usr/lib/librewolf/distribution/policies.json",
-        ],
-        ("librewolf", Os::Macos) => {
-            &["Applications/LibreWolf.app/Contents/Resources/distribution/policies.json"]
-        }
-        ("librewolf", Os::Windows) => &["Program Files/LibreWolf/distribution/policies.json"],
-        _ => &[],
-    }
-}
-
 /// Where Firefox-family policy lives that fix401 does not read.
 fn firefox_admin_locations(browser_id: &str, os: Os) -> Vec<String> {
     let vendor = if browser_id == "librewolf" {
@@ -367,28 +318,24 @@ fn firefox_admin_locations(browser_id: &str, os: Os) -> Vec<String> {
     }
 }
 
-/// A Chromium-family browser's policy folder on Linux (below the system root), its macOS
-/// managed-preferences domain and its Windows registry key.
-fn chromium_policy_places(browser_id: &str) -> Option<(&'static str, &'static str, &'static str)> {
-    Some(match browser_id {
-        "chrome" | "chrome-beta" | "chrome-dev" | "chrome-canary" => (
-            "etc/opt/chrome/policies",
-            "com.google.Chrome",
-            "Google\\Chrome",
-        ),
-        "chromium" => ("etc/chromium/policies", "org.chromium.Chromium", "Chromium"),
-        "edge" | "edge-beta" | "edge-dev" | "edge-canary" => (
-            "etc/opt/edge/policies",
-            "com.microsoft.Edge",
-            "Microsoft\\Edge",
-        ),
-        "brave" => (
-            "etc/brave/policies",
-            "com.brave.Browser",
-            "BraveSoftware\\Brave",
-        ),
+/// A Chromium-family browser's macOS managed-preferences domain and Windows registry key.
+fn chromium_admin_places(browser_id: &str) -> Option<(&'static str, &'static str)> {
+    Some(match chromium_base_id(browser_id) {
+        "chrome" => ("com.google.Chrome", "Google\\Chrome"),
+        "chromium" => ("org.chromium.Chromium", "Chromium"),
+        "edge" => ("com.microsoft.Edge", "Microsoft\\Edge"),
+        "brave" => ("com.brave.Browser", "BraveSoftware\\Brave"),
         _ => return None,
     })
+}
+
+/// The id whose policies a channel reads (`chrome-beta` → `chrome`, `edge-dev` → `edge`).
+fn chromium_base_id(browser_id: &str) -> &str {
+    match browser_id {
+        id if id.starts_with("chrome-") => "chrome",
+        id if id.starts_with("edge-") => "edge",
+        id => id,
+    }
 }
 
 /// Launcher flags files that can carry `--auth-server-allowlist` (Debian's Chromium wrapper
@@ -469,13 +416,13 @@ struct FirefoxPolicy {
 }
 
 fn firefox_policy(sys: &System, browser_id: &str) -> Option<FirefoxPolicy> {
-    // The first file that exists is the one Firefox reads, whatever it says.
-    let path = firefox_policy_files(browser_id, sys.os)
-        .iter()
-        .map(|rel| sys.system_file(rel))
-        .find(|p| p.is_file())?;
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
-    let auth = v.get("policies")?.get("Authentication")?;
+    // The policy files the route reads too (Firefox's own locations; LibreWolf's are not
+    // known to fix401).
+    if browser_id != "firefox" {
+        return None;
+    }
+    let (policies, path) = crate::route::firefox::policies(sys)?;
+    let auth = policies.get("Authentication")?;
     let list = |key: &str| {
         auth.get(key)?.as_array().map(|a| {
             a.iter()
@@ -588,7 +535,7 @@ fn firefox(sys: &System, inst: &Installation, t: &Target<'_>, out: &mut Vec<Brow
 }
 
 fn chromium(sys: &System, inst: &Installation, t: &Target<'_>) -> Option<BrowserSignIn> {
-    let (linux_dir, mac_domain, win_key) = chromium_policy_places(&inst.id)?;
+    let (mac_domain, win_key) = chromium_admin_places(&inst.id)?;
     let allow = [CHROMIUM_ALLOWLIST, "AuthServerWhitelist"];
     let delegate = [
         CHROMIUM_DELEGATE_ALLOWLIST,
@@ -598,17 +545,27 @@ fn chromium(sys: &System, inst: &Installation, t: &Target<'_>) -> Option<Browser
     let mut admin_locations = Vec::new();
     match sys.os {
         Os::Linux => {
-            let base = sys.system_file(linux_dir);
-            let managed = base.join("managed");
-            let recommended = base.join("recommended");
+            // The route's managed folders; recommended policy sits beside each.
+            let managed: Vec<PathBuf> =
+                crate::route::chromium::policy_dirs(chromium_base_id(&inst.id), sys.os)
+                    .iter()
+                    .map(|rel| sys.system_file(rel))
+                    .collect();
+            let recommended: Vec<PathBuf> = managed
+                .iter()
+                .map(|d| d.with_file_name("recommended"))
+                .collect();
+            let in_dirs = |dirs: &[PathBuf], names: &[&str]| {
+                dirs.iter().find_map(|d| chromium_policy(d, names))
+            };
             // Managed policy, then the switch, then recommended policy.
-            let chosen = chromium_policy(&managed, &allow)
+            let chosen = in_dirs(&managed, &allow)
                 .map(|(v, path)| (v, Source::Policy { path, locked: true }))
                 .or_else(|| {
                     chromium_switch(sys, &inst.id).map(|(v, path)| (v, Source::Switch { path }))
                 })
                 .or_else(|| {
-                    chromium_policy(&recommended, &allow).map(|(v, path)| {
+                    in_dirs(&recommended, &allow).map(|(v, path)| {
                         (
                             v,
                             Source::Policy {
@@ -622,7 +579,7 @@ fn chromium(sys: &System, inst: &Installation, t: &Target<'_>) -> Option<Browser
                 value = Some(v);
                 source = s;
             }
-            delegates = chromium_policy(&managed, &delegate).map(|(v, _)| v);
+            delegates = in_dirs(&managed, &delegate).map(|(v, _)| v);
         }
         Os::Macos => admin_locations.push(format!(
             "/Library/Managed Preferences/{mac_domain}.plist ({CHROMIUM_ALLOWLIST})"
