@@ -185,8 +185,14 @@ pub async fn diagnose(
     );
     let probe = probe?;
     // Sign-in facts need the 401's challenge; they share the one deadline.
-    let sign_in =
+    let mut sign_in =
         crate::negotiate::evidence::gather(sys, &target.url, &probe, &probe_opts, deadline).await;
+    if let Some(s) = sign_in
+        .as_mut()
+        .filter(|s| s.mechanism != crate::negotiate::Mechanism::Ntlm)
+    {
+        s.browsers = browser_sign_in(sys, &target.url);
+    }
     if let Some(main) = probes.iter_mut().find(|p| p.main) {
         main.outcome = RouteProbe::outcome_of(&probe);
     }
@@ -214,6 +220,18 @@ pub async fn diagnose(
         .with_routes(browsers, probes)
         .with_works_from_here(works_from_here)
         .with_sign_in(sign_in))
+}
+
+/// Whether each browser and profile found sends a Kerberos ticket to `url`'s host, read
+/// from their settings and policies (read only; nothing when discovery fails).
+fn browser_sign_in(
+    sys: &System,
+    url: &url::Url,
+) -> Vec<crate::negotiate::browser_prefs::BrowserSignIn> {
+    match crate::browsers::discover(sys) {
+        Ok(found) => crate::negotiate::browser_prefs::gather(sys, &found, url),
+        Err(_) => Vec::new(),
+    }
 }
 
 /// What the supplied credentials say, without the secrets: the Bearer token's `exp` claim

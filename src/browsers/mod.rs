@@ -83,6 +83,9 @@ pub enum StoreKind {
     SafariCookies,
     /// Safari cache folder, whole removal only.
     SafariCache,
+    /// A Firefox profile's preferences files, `user.js` (Firefox never rewrites it) and
+    /// `prefs.js`: changed only by the `allow-negotiate` fix, never cleared.
+    FirefoxUserPrefs,
 }
 
 impl StoreKind {
@@ -121,6 +124,7 @@ impl StoreKind {
             StoreKind::ChromiumServiceWorker => "service workers",
             StoreKind::FirefoxSessionStore => "session store",
             StoreKind::FirefoxSiteStorage => "site storage",
+            StoreKind::FirefoxUserPrefs => "preferences",
         }
     }
 
@@ -129,7 +133,7 @@ impl StoreKind {
         match self {
             StoreKind::ChromiumBlockfileCache | StoreKind::SafariCache => Scope::Whole,
             // Its database is not split by origin: listed, never cleared (the plan says so).
-            StoreKind::ChromiumServiceWorker => Scope::NotSupported,
+            StoreKind::ChromiumServiceWorker | StoreKind::FirefoxUserPrefs => Scope::NotSupported,
             _ => Scope::PerSite,
         }
     }

@@ -9,6 +9,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::model::{Action, Cause, Confidence, Finding};
+use crate::negotiate::browser_prefs::{BrowserSignIn, Source};
 use crate::negotiate::{CacheSource, CacheState, CredentialCache, Mechanism, SignIn, SignInError};
 
 use super::http::minutes;
@@ -80,6 +81,124 @@ fn ended_tgt(s: &SignIn, now: SystemTime) -> Option<(SystemTime, Option<SystemTi
     }
 }
 
+/// "A", "A and B", "A, B and C".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// One evidence line per browser: the setting, its value and where it came from, and what
+/// that means for the host.
+fn setting_line(b: &BrowserSignIn, host: &str) -> String {
+    let value = match &b.value {
+        Some(v) => format!("{} = {v:?}", b.setting),
+        None => format!("{} is not set", b.setting),
+    };
+    let from = match &b.source {
+        Source::Policy { path, locked } => format!(
+            " (enterprise policy {}{})",
+            path.display(),
+            if *locked { ", locked" } else { "" }
+        ),
+        Source::UserJs { path } | Source::PrefsJs { path } | Source::Switch { path } => {
+            format!(" ({})", path.display())
+        }
+        Source::Default => String::new(),
+    };
+    let verdict = match b.sends {
+        Some(true) if b.delegates => format!("sends a ticket to {host} (and may delegate it)"),
+        Some(true) => format!("sends a ticket to {host}"),
+        Some(false) => format!("sends no ticket to {host}"),
+        None => "fix401 cannot tell whether it sends one".to_string(),
+    };
+    let mut line = format!("{}: {value}{from} → {verdict}", b.label());
+    if b.sends != Some(true) && !b.admin_locations.is_empty() {
+        line.push_str(&format!("; also set in {}", b.admin_locations.join("; ")));
+    }
+    line
+}
+
+/// The `negotiate.browser_not_allowed` finding when fix401 signed in as `who`: it names the
+/// browsers and profiles that will not send the ticket and the setting, and those that
+/// would; plus one evidence line per browser.
+fn not_allowed(s: &SignIn, who: &str) -> (Finding, Vec<String>) {
+    let host = &s.host;
+    let mut lines: Vec<String> = s.browsers.iter().map(|b| setting_line(b, host)).collect();
+    let labels = |want: Option<bool>| -> Vec<String> {
+        s.browsers
+            .iter()
+            .filter(|b| b.sends == want)
+            .map(BrowserSignIn::label)
+            .collect()
+    };
+    let (refuse, send, unknown) = (labels(Some(false)), labels(Some(true)), labels(None));
+    if s.browsers.is_empty() {
+        lines.push(
+            "browsers send a ticket only to hosts they are set to trust: Firefox \
+             network.negotiate-auth.trusted-uris, Chrome and Edge the AuthServerAllowlist \
+             policy, Windows the Intranet zone"
+                .to_string(),
+        );
+        let f = Finding::new(
+            Cause::NegotiateBrowserNotAllowed,
+            Confidence::High,
+            format!(
+                "fix401 signed in as {who} with your ticket; your browser may not be allowed \
+                 to send it to this host."
+            ),
+            [Action::AllowNegotiate],
+        );
+        return (f, lines);
+    }
+    let mut settings: Vec<&str> = Vec::new();
+    for b in s.browsers.iter().filter(|b| b.sends == Some(false)) {
+        if !settings.contains(&b.setting) {
+            settings.push(b.setting);
+        }
+    }
+    let mut summary = format!("fix401 signed in as {who} with your ticket");
+    let (confidence, actions): (Confidence, &[Action]) = if !refuse.is_empty() {
+        summary.push_str(&format!(
+            ", but {} will not send it to {host}: {host} is not in {} {}.",
+            and_list(&refuse),
+            if refuse.len() == 1 { "its" } else { "their" },
+            and_list(&settings.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        ));
+        if !send.is_empty() {
+            summary.push_str(&format!(" {} would send it.", and_list(&send)));
+        }
+        (Confidence::High, &[Action::AllowNegotiate])
+    } else if !send.is_empty() && unknown.is_empty() {
+        summary.push_str(&format!(
+            ", and {} {} set to send it to {host}: if the page still fails there, restart \
+             the browser so it sees your current ticket.",
+            and_list(&send),
+            if send.len() == 1 { "is" } else { "are" }
+        ));
+        (Confidence::Low, &[Action::RestartBrowser])
+    } else {
+        summary.push_str(&format!(
+            "; whether {} sends it to {host} is decided where fix401 cannot look (your \
+             administrator's policy, the Intranet zone).",
+            and_list(&unknown)
+        ));
+        if !send.is_empty() {
+            summary.push_str(&format!(" {} would send it.", and_list(&send)));
+        }
+        (Confidence::Medium, &[Action::AllowNegotiate])
+    };
+    let f = Finding::new(
+        Cause::NegotiateBrowserNotAllowed,
+        confidence,
+        summary,
+        actions.iter().copied(),
+    );
+    (f, std::mem::take(&mut lines))
+}
+
 /// The findings of the sign-in facts `s` judged at `now` (seconds since the epoch), plus
 /// evidence lines that belong on the 401's finding when no sign-in cause can be named (the
 /// library is missing, an unclassified error).
@@ -139,24 +258,12 @@ pub fn findings(s: &SignIn, now: i64) -> (Vec<Finding>, Vec<String>) {
             let sent =
                 format!("GET with Authorization: Negotiate (a Kerberos ticket for {service})");
             match (s.status, s.authenticated_as()) {
-                (Some(status), Some(who)) => with_lines(
-                    Finding::new(
-                        Cause::NegotiateBrowserNotAllowed,
-                        Confidence::High,
-                        format!(
-                            "fix401 signed in as {who} with your ticket; your browser may not \
-                             be allowed to send it to this host."
-                        ),
-                        [Action::AllowNegotiate],
-                    ),
-                    &[
-                        format!("{sent} → HTTP {status}: signed in as {who}"),
-                        "browsers send a ticket only to hosts they are set to trust: Firefox \
-                         network.negotiate-auth.trusted-uris, Chrome and Edge the \
-                         AuthServerAllowlist policy, Windows the Intranet zone"
-                            .to_string(),
-                    ],
-                ),
+                (Some(status), Some(who)) => {
+                    let (f, extra) = not_allowed(s, who);
+                    let mut extra = extra;
+                    extra.insert(0, format!("{sent} → HTTP {status}: signed in as {who}"));
+                    with_lines(f, &extra)
+                }
                 (Some(403), None) => with_lines(
                     Finding::new(
                         Cause::PermissionDenied,
@@ -351,27 +458,12 @@ mod tests {
     }
 
     fn sign_in(end: i64, token: Result<(), SignInError>, status: Option<u16>) -> SignIn {
-        SignIn {
-            mechanism: Mechanism::Negotiate,
-            offered: vec!["Negotiate".into()],
-            host: "localhost".into(),
-            cache: Some(Ok(CredentialCache {
-                name: "FILE:/tmp/cc".into(),
-                source: CacheSource::Environment,
-                state: CacheState::Tgt {
-                    principal: "user@EXAMPLE.TEST".into(),
-                    realm: "EXAMPLE.TEST".into(),
-                    times: TgtTimes {
-                        start: at(-3600),
-                        end: at(end),
-                        renew_until: Some(at(86_400)),
-                    },
-                },
-            })),
-            token: Some(token),
-            status,
-            request_error: None,
-        }
+        let times = TgtTimes {
+            start: at(-3600),
+            end: at(end),
+            renew_until: Some(at(86_400)),
+        };
+        SignIn::sample(times, token, status)
     }
 
     fn missing() -> Finding {
@@ -388,6 +480,77 @@ mod tests {
         let mut f = vec![missing()];
         merge(&mut f, s, NOW);
         f
+    }
+
+    fn browser(
+        label: (&str, Option<&str>),
+        setting: &'static str,
+        sends: Option<bool>,
+    ) -> BrowserSignIn {
+        BrowserSignIn {
+            browser_id: label.0.to_lowercase(),
+            browser_name: label.0.into(),
+            family: if setting == crate::negotiate::browser_prefs::CHROMIUM_ALLOWLIST {
+                crate::browsers::Family::Chromium
+            } else {
+                crate::browsers::Family::Firefox
+            },
+            profile: label.1.map(str::to_string),
+            profile_dir: None,
+            setting,
+            value: sends.map(|_| "intra.test".to_string()),
+            source: Source::Default,
+            sends,
+            delegates: false,
+            admin_locations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_finding_names_each_browser_that_will_not_send_the_ticket_and_the_setting() {
+        use crate::negotiate::browser_prefs::{CHROMIUM_ALLOWLIST, FIREFOX_TRUSTED_URIS};
+        let mut s = sign_in(3600, Ok(()), Some(200));
+        s.browsers = vec![
+            browser(("Firefox", Some("work")), FIREFOX_TRUSTED_URIS, Some(false)),
+            browser(("Chromium", None), CHROMIUM_ALLOWLIST, Some(false)),
+            browser(("Firefox", Some("home")), FIREFOX_TRUSTED_URIS, Some(true)),
+        ];
+        let f = merged(&s);
+        assert_eq!(f[0].cause, Cause::NegotiateBrowserNotAllowed);
+        assert_eq!(
+            f[0].summary,
+            "fix401 signed in as user@EXAMPLE.TEST with your ticket, but Firefox (work) and \
+             Chromium will not send it to localhost: localhost is not in their \
+             network.negotiate-auth.trusted-uris and AuthServerAllowlist. Firefox (home) would \
+             send it."
+        );
+        assert_eq!(f[0].actions, [Action::AllowNegotiate]);
+        let ev = f[0].evidence.join("\n");
+        assert!(
+            ev.contains(
+                "Firefox (work): network.negotiate-auth.trusted-uris = \"intra.test\" → sends no \
+                 ticket to localhost"
+            ),
+            "{ev}"
+        );
+        // Every browser already sends it: not the allowlist, so a restart, said as unlikely.
+        s.browsers.truncate(0);
+        s.browsers.push(browser(
+            ("Firefox", Some("home")),
+            FIREFOX_TRUSTED_URIS,
+            Some(true),
+        ));
+        let f = merged(&s);
+        assert_eq!(f[0].confidence, Confidence::Low);
+        assert_eq!(f[0].actions, [Action::RestartBrowser]);
+        // Windows' Intranet zone: cannot tell, said so.
+        s.browsers = vec![browser(("Chrome", None), CHROMIUM_ALLOWLIST, None)];
+        let f = merged(&s);
+        assert!(
+            f[0].summary.contains("whether Chrome sends it"),
+            "{}",
+            f[0].summary
+        );
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub(crate) fn apply<'a>(
         plan,
         outcomes,
         clear: clear_plan,
+        allow: allow_plan,
         to_close,
     } = planned;
     let mut closed: Vec<&BrowserInfo> = Vec::new();
@@ -152,6 +153,25 @@ pub(crate) fn apply<'a>(
                     None => Err(Error::Internal("the clear plan went missing".into())),
                 };
                 let out = record(r, Step::ClearSiteData, Action::ClearSiteData, result);
+                changed |= out.status == ActionStatus::Done;
+                outcomes.push(out);
+            }
+            Action::AllowNegotiate => {
+                r.started(Step::AllowNegotiate, None);
+                // A browser was closed since planning: plan again so the files are read now.
+                let pa = if closed.is_empty() {
+                    allow_plan.take()
+                } else {
+                    let ids: Vec<String> = selected.iter().map(|b| b.id.clone()).collect();
+                    backend.plan_allow_negotiate(&before.url, &ids).ok()
+                };
+                let result = match pa {
+                    Some(pa) => backend.apply_allow_negotiate(pa),
+                    None => Err(Error::Internal(
+                        "the allow-negotiate plan went missing".into(),
+                    )),
+                };
+                let out = record(r, Step::AllowNegotiate, Action::AllowNegotiate, result);
                 changed |= out.status == ActionStatus::Done;
                 outcomes.push(out);
             }

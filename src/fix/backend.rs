@@ -74,6 +74,18 @@ impl std::fmt::Debug for PlannedClear {
     }
 }
 
+/// A planned change of the browsers' sign-in settings (`allow-negotiate`).
+pub struct PlannedAllow {
+    /// Exactly what will be written, one line each (empty: nothing fix401 can change).
+    pub touches: Vec<String>,
+    /// What fix401 leaves to an administrator: what to set, and where.
+    pub advice: Vec<String>,
+    /// Ids of browsers that run and must be closed first.
+    pub running: Vec<String>,
+    /// The backend's plan, handed back to [`Backend::apply_allow_negotiate`].
+    pub token: Box<dyn Any + Send>,
+}
+
 /// Everything the repair pipeline asks of the rest of fix401.
 pub trait Backend: Send + Sync {
     /// Probes `url`, sending `cookie_header` as the `Cookie` request header when given.
@@ -102,4 +114,21 @@ pub trait Backend: Send + Sync {
 
     /// Opens `url` in the default browser.
     fn open_url(&self, url: &str) -> Result<ActionReport>;
+
+    /// Plans letting the given browsers (all when empty) send the Kerberos ticket to `url`'s
+    /// host. A backend that cannot change browser settings says so.
+    fn plan_allow_negotiate(&self, url: &str, browser_ids: &[String]) -> Result<PlannedAllow> {
+        let _ = (url, browser_ids);
+        Err(crate::Error::Internal(
+            "this backend cannot change browser sign-in settings".into(),
+        ))
+    }
+
+    /// Applies a plan from [`Backend::plan_allow_negotiate`] (backup first).
+    fn apply_allow_negotiate(&self, plan: PlannedAllow) -> Result<ActionReport> {
+        let _ = plan;
+        Err(crate::Error::Internal(
+            "this backend cannot change browser sign-in settings".into(),
+        ))
+    }
 }

@@ -11,7 +11,7 @@ use crate::stores;
 use crate::system::System;
 use crate::target::Target;
 
-use super::backend::{ActionReport, Backend, BrowserInfo, PlannedClear, Probe};
+use super::backend::{ActionReport, Backend, BrowserInfo, PlannedAllow, PlannedClear, Probe};
 use super::model::ProbeSummary;
 use super::restart;
 use crate::redact;
@@ -352,5 +352,41 @@ impl Backend for LiveBackend {
 
     fn open_url(&self, url: &str) -> Result<ActionReport> {
         restart::reopen(&self.sys, url)
+    }
+
+    fn plan_allow_negotiate(&self, url: &str, browser_ids: &[String]) -> Result<PlannedAllow> {
+        let url = url::Url::parse(url)
+            .map_err(|e| Error::BadInput(format!("{}: {e}", redact::url_str(url))))?;
+        let plan = super::allow_negotiate::plan(&self.sys, &url, browser_ids)?;
+        Ok(PlannedAllow {
+            touches: plan.touches(&self.sys),
+            advice: plan.advice.clone(),
+            running: plan.running.clone(),
+            token: Box::new(plan),
+        })
+    }
+
+    fn apply_allow_negotiate(&self, plan: PlannedAllow) -> Result<ActionReport> {
+        let plan = plan
+            .token
+            .downcast::<super::allow_negotiate::AllowPlan>()
+            .map_err(|_| Error::Internal("not an allow-negotiate plan of this backend".into()))?;
+        let backup = super::allow_negotiate::apply(&self.sys, &plan)?;
+        let labels: Vec<&str> = plan.changes.iter().map(|c| c.label.as_str()).collect();
+        let mut details = plan.touches(&self.sys);
+        details.extend(plan.advice.iter().cloned());
+        Ok(ActionReport {
+            ok: backup.is_some(),
+            summary: match &backup {
+                Some(id) => format!(
+                    "{} now sends your Kerberos ticket to {} (undo: fix401 undo {id}).",
+                    labels.join(" and "),
+                    plan.host
+                ),
+                None => "Nothing was changed.".to_string(),
+            },
+            details,
+            undo_id: backup,
+        })
     }
 }

@@ -9,6 +9,7 @@
 //! [`Observer`]. Nothing here prompts or prints: consent comes through [`Consent`].
 
 pub mod advice;
+pub mod allow_negotiate;
 mod apply;
 pub mod backend;
 pub mod cache;
@@ -28,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::redact;
 use crate::system::System;
 
-pub use backend::{ActionReport, Backend, BrowserInfo, PlannedClear, Probe};
+pub use backend::{ActionReport, Backend, BrowserInfo, PlannedAllow, PlannedClear, Probe};
 pub use model::*;
 #[cfg(test)]
 pub use observer::Recorder;

@@ -29,6 +29,8 @@ pub enum Step {
     ClearSiteData,
     /// Re-test with the corrected URL.
     FixUrl,
+    /// Let a browser send the Kerberos ticket to the site (backup first).
+    AllowNegotiate,
     /// Probe again after the fixes.
     Retest,
     /// Reopen the URL in the default browser.
@@ -49,6 +51,7 @@ impl Step {
             Step::FlushDns => "Flushing the DNS cache",
             Step::CloseBrowser => "Closing the browser",
             Step::ClearSiteData => "Clearing the site's data",
+            Step::AllowNegotiate => "Allowing the browser to sign you in",
             Step::FixUrl => "Trying the corrected address",
             Step::Retest => "Testing again",
             Step::ReopenBrowser => "Reopening the page",

@@ -11,7 +11,7 @@ use super::observer::Step;
 use super::proof::Evidence;
 use super::{
     ActionOutcome, ActionStatus, Before, BrowserInfo, Context, CookieProof, FixPlan, PlannedAction,
-    PlannedClear, ProbeSummary, ProofOutcome, RuledOut, failed, names,
+    PlannedAllow, PlannedClear, ProbeSummary, ProofOutcome, RuledOut, failed, names,
 };
 
 /// The browsers the person asked for (all when none named). A `--browser` not found is bad
@@ -70,6 +70,8 @@ pub(crate) struct Planned<'a> {
     pub(crate) outcomes: Vec<ActionOutcome>,
     /// The stores' clear, read at planning time.
     pub(crate) clear: Option<PlannedClear>,
+    /// The browsers' sign-in settings to change, read at planning time.
+    pub(crate) allow: Option<PlannedAllow>,
     /// The running browsers to close first.
     pub(crate) to_close: Vec<&'a BrowserInfo>,
 }
@@ -233,17 +235,7 @@ pub(crate) fn plan<'a>(
                     .filter(|b| pc.running.contains(&b.id) || !b.running_pids.is_empty())
                     .collect();
                 if !running.is_empty() && !config.allows(Action::RestartBrowser) {
-                    let names = names(&running);
-                    outcomes.push(ActionOutcome {
-                        action: Action::ClearSiteData,
-                        status: ActionStatus::Skipped,
-                        summary: format!(
-                            "{names} is running and closing browsers is disabled by your help \
-                             desk; close {names} and run fix401 again."
-                        ),
-                        details: Vec::new(),
-                        undo_id: None,
-                    });
+                    outcomes.push(closing_disabled(Action::ClearSiteData, &running));
                 } else {
                     to_close.extend(running);
                     plan.actions.push(PlannedAction {
@@ -265,6 +257,43 @@ pub(crate) fn plan<'a>(
                 undo_id: None,
             }),
             Err(e) => outcomes.push(failed(Action::ClearSiteData, &e)),
+        }
+    }
+    let mut allow_plan: Option<PlannedAllow> = None;
+    if let Some(why) = why_of(Action::AllowNegotiate) {
+        let ids: Vec<String> = selected.iter().map(|b| b.id.clone()).collect();
+        match backend.plan_allow_negotiate(&before.url, &ids) {
+            // No browser found to change or advise about: nothing to say.
+            Ok(pa) if pa.touches.is_empty() && pa.advice.is_empty() => {}
+            Ok(pa) if pa.touches.is_empty() => outcomes.push(ActionOutcome {
+                action: Action::AllowNegotiate,
+                status: ActionStatus::Advice,
+                summary: "fix401 cannot change this setting itself; what to set, and where:".into(),
+                details: pa.advice,
+                undo_id: None,
+            }),
+            Ok(pa) => {
+                let running: Vec<&BrowserInfo> = selected
+                    .iter()
+                    .copied()
+                    .filter(|b| pa.running.contains(&b.id))
+                    .filter(|b| !to_close.iter().any(|c| c.id == b.id))
+                    .collect();
+                if !running.is_empty() && !config.allows(Action::RestartBrowser) {
+                    outcomes.push(closing_disabled(Action::AllowNegotiate, &running));
+                } else {
+                    to_close.extend(running);
+                    plan.actions.push(PlannedAction {
+                        action: Action::AllowNegotiate,
+                        why,
+                        touches: pa.touches.iter().chain(&pa.advice).cloned().collect(),
+                        changes_system: true,
+                        forced: false,
+                    });
+                    allow_plan = Some(pa);
+                }
+            }
+            Err(e) => outcomes.push(failed(Action::AllowNegotiate, &e)),
         }
     }
     if why_of(Action::RestartBrowser).is_some() {
@@ -298,11 +327,11 @@ pub(crate) fn plan<'a>(
                 redact::url_str(&before.url)
             ));
         }
-        // Closing comes before clearing.
+        // Closing comes before clearing and before changing settings.
         let at = plan
             .actions
             .iter()
-            .position(|a| a.action == Action::ClearSiteData)
+            .position(|a| matches!(a.action, Action::ClearSiteData | Action::AllowNegotiate))
             .unwrap_or(plan.actions.len());
         plan.actions.insert(
             at,
@@ -341,7 +370,24 @@ pub(crate) fn plan<'a>(
         plan,
         outcomes,
         clear: clear_plan,
+        allow: allow_plan,
         to_close,
+    }
+}
+
+/// `action` skipped because `running` browsers must close first and closing browsers is
+/// disabled by the help desk.
+fn closing_disabled(action: Action, running: &[&BrowserInfo]) -> ActionOutcome {
+    let names = names(running);
+    ActionOutcome {
+        action,
+        status: ActionStatus::Skipped,
+        summary: format!(
+            "{names} is running and closing browsers is disabled by your help desk; close \
+             {names} and run fix401 again."
+        ),
+        details: Vec::new(),
+        undo_id: None,
     }
 }
 

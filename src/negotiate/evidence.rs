@@ -45,6 +45,9 @@ pub struct SignIn {
     pub status: Option<u16>,
     /// Why the re-request with the token got no answer.
     pub request_error: Option<String>,
+    /// Whether each browser and profile found would send a ticket to the host, and the
+    /// setting that decides (filled by the check; empty when no browser was looked at).
+    pub browsers: Vec<crate::negotiate::browser_prefs::BrowserSignIn>,
 }
 
 impl SignIn {
@@ -118,6 +121,8 @@ struct SignInView<'a> {
     service: Option<String>,
     cache: Option<CacheView<'a>>,
     outcome: Option<OutcomeView<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    browsers: &'a [crate::negotiate::browser_prefs::BrowserSignIn],
 }
 
 fn cache_view(cache: &Result<CredentialCache, SignInError>) -> CacheView<'_> {
@@ -196,6 +201,7 @@ impl Serialize for SignIn {
             service: (self.mechanism != Mechanism::Ntlm).then(|| self.service()),
             cache: self.cache.as_ref().map(cache_view),
             outcome,
+            browsers: &self.browsers,
         }
         .serialize(s)
     }
@@ -248,6 +254,7 @@ pub async fn gather(
         token: None,
         status: None,
         request_error: None,
+        browsers: Vec::new(),
     };
     if mechanism == Mechanism::Ntlm {
         return Some(sign_in);
@@ -326,13 +333,14 @@ async fn retest(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::negotiate::TgtTimes;
-    use std::time::Duration;
-
-    fn signed_in(status: u16) -> SignIn {
-        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+impl SignIn {
+    /// For the tests of this module and the diagnosis': a Negotiate offer from `localhost`
+    /// with `user@EXAMPLE.TEST`'s ticket-granting ticket of `times` in `FILE:/tmp/cc`.
+    pub(crate) fn sample(
+        times: super::TgtTimes,
+        token: Result<(), SignInError>,
+        status: Option<u16>,
+    ) -> SignIn {
         SignIn {
             mechanism: Mechanism::Negotiate,
             offered: vec!["Negotiate".into()],
@@ -343,17 +351,31 @@ mod tests {
                 state: CacheState::Tgt {
                     principal: "user@EXAMPLE.TEST".into(),
                     realm: "EXAMPLE.TEST".into(),
-                    times: TgtTimes {
-                        start,
-                        end: start + Duration::from_secs(3600),
-                        renew_until: None,
-                    },
+                    times,
                 },
             })),
-            token: Some(Ok(())),
-            status: Some(status),
+            token: Some(token),
+            status,
             request_error: None,
+            browsers: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::negotiate::TgtTimes;
+    use std::time::Duration;
+
+    fn signed_in(status: u16) -> SignIn {
+        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let times = TgtTimes {
+            start,
+            end: start + Duration::from_secs(3600),
+            renew_until: None,
+        };
+        SignIn::sample(times, Ok(()), Some(status))
     }
 
     #[test]

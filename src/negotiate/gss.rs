@@ -57,9 +57,8 @@ type DisplayStatus = unsafe extern "C" fn(
     *mut BufferDesc,
 ) -> OmUint32;
 
-/// The loaded library and its entry points (kept for the life of the process).
+/// The library's entry points (loaded once, for the life of the process).
 struct Gss {
-    _lib: libloading::Library,
     import_name: ImportName,
     release_name: ReleaseName,
     init_sec_context: InitSecContext,
@@ -80,42 +79,21 @@ const CANDIDATES: &[&str] = if cfg!(target_os = "macos") {
 pub const LIBRARY_VAR: &str = "FIX401_GSSAPI_LIBRARY";
 
 fn load() -> Result<&'static Gss, SignInError> {
-    static GSS: OnceLock<Result<Gss, String>> = OnceLock::new();
-    GSS.get_or_init(|| {
-        let names: Vec<String> = match std::env::var(LIBRARY_VAR) {
-            Ok(v) if !v.is_empty() => vec![v],
-            _ => CANDIDATES.iter().map(|s| s.to_string()).collect(),
-        };
-        let first = names[0].clone();
-        for name in &names {
-            // SAFETY: loading a system GSSAPI library; its initialisers are the vendor's.
-            let Ok(lib) = (unsafe { libloading::Library::new(name) }) else {
-                continue;
-            };
-            // SAFETY: the symbols have the RFC 2744 signatures declared above.
-            let gss = unsafe {
-                (|| -> Result<Gss, libloading::Error> {
-                    Ok(Gss {
-                        import_name: *lib.get(b"gss_import_name\0")?,
-                        release_name: *lib.get(b"gss_release_name\0")?,
-                        init_sec_context: *lib.get(b"gss_init_sec_context\0")?,
-                        delete_sec_context: *lib.get(b"gss_delete_sec_context\0")?,
-                        release_buffer: *lib.get(b"gss_release_buffer\0")?,
-                        display_status: *lib.get(b"gss_display_status\0")?,
-                        _lib: lib,
-                    })
-                })()
-            };
-            if let Ok(gss) = gss {
-                return Ok(gss);
-            }
+    static GSS: OnceLock<Result<super::loader::Loaded<Gss>, String>> = OnceLock::new();
+    /// SAFETY (caller): the symbols have the RFC 2744 signatures declared above.
+    unsafe fn bind(lib: &libloading::Library) -> Result<Gss, libloading::Error> {
+        unsafe {
+            Ok(Gss {
+                import_name: *lib.get(b"gss_import_name\0")?,
+                release_name: *lib.get(b"gss_release_name\0")?,
+                init_sec_context: *lib.get(b"gss_init_sec_context\0")?,
+                delete_sec_context: *lib.get(b"gss_delete_sec_context\0")?,
+                release_buffer: *lib.get(b"gss_release_buffer\0")?,
+                display_status: *lib.get(b"gss_display_status\0")?,
+            })
         }
-        Err(first)
-    })
-    .as_ref()
-    .map_err(|library| SignInError::LibraryMissing {
-        library: library.clone(),
-    })
+    }
+    super::loader::load(&GSS, LIBRARY_VAR, CANDIDATES, bind)
 }
 
 /// True when a GSSAPI library can be loaded.

@@ -57,8 +57,8 @@ struct Creds {
     authdata: *mut c_void,
 }
 
+/// The library's entry points (loaded once, for the life of the process).
 struct Krb5 {
-    _lib: libloading::Library,
     init_context: unsafe extern "C" fn(*mut Context) -> ErrorCode,
     free_context: unsafe extern "C" fn(Context),
     cc_default: unsafe extern "C" fn(Context, *mut Ccache) -> ErrorCode,
@@ -84,44 +84,31 @@ const TKT_FLG_RENEWABLE: i32 = 0x0080_0000;
 pub const LIBRARY_VAR: &str = "FIX401_KRB5_LIBRARY";
 
 fn load() -> Result<&'static Krb5, SignInError> {
-    static KRB5: OnceLock<Result<Krb5, String>> = OnceLock::new();
-    KRB5.get_or_init(|| {
-        let name = std::env::var(LIBRARY_VAR)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| "libkrb5.so.3".to_string());
-        // SAFETY: loading the system's krb5 library.
-        let lib = unsafe { libloading::Library::new(&name) }.map_err(|_| name.clone())?;
-        // SAFETY: the symbols have the MIT krb5.h signatures declared above.
+    static KRB5: OnceLock<Result<super::loader::Loaded<Krb5>, String>> = OnceLock::new();
+    /// SAFETY (caller): the symbols have the MIT krb5.h signatures declared above.
+    unsafe fn bind(lib: &libloading::Library) -> Result<Krb5, libloading::Error> {
         unsafe {
-            (|| -> Result<Krb5, libloading::Error> {
-                Ok(Krb5 {
-                    init_context: *lib.get(b"krb5_init_context\0")?,
-                    free_context: *lib.get(b"krb5_free_context\0")?,
-                    cc_default: *lib.get(b"krb5_cc_default\0")?,
-                    cc_get_type: *lib.get(b"krb5_cc_get_type\0")?,
-                    cc_get_name: *lib.get(b"krb5_cc_get_name\0")?,
-                    cc_get_principal: *lib.get(b"krb5_cc_get_principal\0")?,
-                    cc_start_seq_get: *lib.get(b"krb5_cc_start_seq_get\0")?,
-                    cc_next_cred: *lib.get(b"krb5_cc_next_cred\0")?,
-                    cc_end_seq_get: *lib.get(b"krb5_cc_end_seq_get\0")?,
-                    cc_close: *lib.get(b"krb5_cc_close\0")?,
-                    free_cred_contents: *lib.get(b"krb5_free_cred_contents\0")?,
-                    unparse_name: *lib.get(b"krb5_unparse_name\0")?,
-                    free_unparsed_name: *lib.get(b"krb5_free_unparsed_name\0")?,
-                    free_principal: *lib.get(b"krb5_free_principal\0")?,
-                    get_error_message: *lib.get(b"krb5_get_error_message\0")?,
-                    free_error_message: *lib.get(b"krb5_free_error_message\0")?,
-                    _lib: lib,
-                })
-            })()
+            Ok(Krb5 {
+                init_context: *lib.get(b"krb5_init_context\0")?,
+                free_context: *lib.get(b"krb5_free_context\0")?,
+                cc_default: *lib.get(b"krb5_cc_default\0")?,
+                cc_get_type: *lib.get(b"krb5_cc_get_type\0")?,
+                cc_get_name: *lib.get(b"krb5_cc_get_name\0")?,
+                cc_get_principal: *lib.get(b"krb5_cc_get_principal\0")?,
+                cc_start_seq_get: *lib.get(b"krb5_cc_start_seq_get\0")?,
+                cc_next_cred: *lib.get(b"krb5_cc_next_cred\0")?,
+                cc_end_seq_get: *lib.get(b"krb5_cc_end_seq_get\0")?,
+                cc_close: *lib.get(b"krb5_cc_close\0")?,
+                free_cred_contents: *lib.get(b"krb5_free_cred_contents\0")?,
+                unparse_name: *lib.get(b"krb5_unparse_name\0")?,
+                free_unparsed_name: *lib.get(b"krb5_free_unparsed_name\0")?,
+                free_principal: *lib.get(b"krb5_free_principal\0")?,
+                get_error_message: *lib.get(b"krb5_get_error_message\0")?,
+                free_error_message: *lib.get(b"krb5_free_error_message\0")?,
+            })
         }
-        .map_err(|_| name)
-    })
-    .as_ref()
-    .map_err(|library| SignInError::LibraryMissing {
-        library: library.clone(),
-    })
+    }
+    super::loader::load(&KRB5, LIBRARY_VAR, &["libkrb5.so.3"], bind)
 }
 
 /// A krb5 context, freed on drop.

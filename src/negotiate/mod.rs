@@ -1,7 +1,8 @@
 //! Kerberos / Negotiate sign-in FACTS from the user's own credentials: which credential
 //! cache, whose ticket-granting ticket and until when ([`credential_cache`]); whether an
 //! initial SPNEGO token for `HTTP@host` can be had, and if not, why ([`spnego_token`],
-//! [`SignInError`]); and what kind of token a header carries ([`TokenKind`]).
+//! [`SignInError`]); what kind of token a header carries ([`TokenKind`]); and whether each
+//! browser and profile is set to send a ticket to the host ([`browser_prefs`]).
 //!
 //! No wording and no findings here: the diagnosis turns these facts into causes.
 //! No secrets leave this module except the [`Token`] itself, whose `Debug` is redacted.
@@ -10,6 +11,7 @@
 //! linked: on a machine without them fix401 still starts, and the calls here answer
 //! [`SignInError::LibraryMissing`]. Windows (SSPI) is not built yet.
 
+pub mod browser_prefs;
 mod codes;
 pub mod evidence;
 mod token;
@@ -18,6 +20,8 @@ mod token;
 mod gss;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod krb5;
+#[cfg(unix)]
+mod loader;
 
 use std::time::SystemTime;
 

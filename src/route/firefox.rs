@@ -87,7 +87,7 @@ pub fn parse_prefs(text: &str) -> HashMap<String, Pref> {
 }
 
 /// A double- or single-quoted JavaScript string at the start of `s`: its value and the rest.
-fn string_literal(s: &str) -> Option<(String, &str)> {
+pub(crate) fn string_literal(s: &str) -> Option<(String, &str)> {
     let quote = s.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let mut out = String::new();
     let mut chars = s[1..].char_indices();
@@ -126,7 +126,7 @@ pub fn policy_paths(os: Os) -> &'static [&'static str] {
 }
 
 /// The `policies` object of the first `policies.json` found, with its path.
-fn policies(sys: &System) -> Option<(serde_json::Value, PathBuf)> {
+pub(crate) fn policies(sys: &System) -> Option<(serde_json::Value, PathBuf)> {
     for rel in policy_paths(sys.os) {
         let path = sys.system_file(rel);
         if let Ok(text) = std::fs::read_to_string(&path)

@@ -79,6 +79,21 @@ pub enum Saved {
         /// Their names.
         names: Vec<String>,
     },
+    /// A file fix401 created where there was none (a Firefox `user.js` the `allow-negotiate`
+    /// fix wrote): undo moves it into the backup as `file`, so the profile is as it was.
+    Created {
+        /// Relative path inside the backup it is moved to on undo.
+        file: String,
+    },
+    /// A string preference of a Firefox `prefs.js`, where Firefox copies what `user.js`
+    /// sets each time it runs: undo sets it back to `before` (`None`: removes its lines),
+    /// every other line untouched. Only `network.negotiate-auth.trusted-uris`.
+    Pref {
+        /// The preference's name.
+        name: String,
+        /// Its value before the change (`None`: not set).
+        before: Option<String>,
+    },
 }
 
 /// One change recorded in a backup.

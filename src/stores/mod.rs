@@ -545,6 +545,8 @@ fn plan_store(
         )
     };
     match kind {
+        // Preferences are no site data: never part of a clear.
+        StoreKind::FirefoxUserPrefs => Ok((None, Vec::new())),
         StoreKind::ChromiumCookies | StoreKind::FirefoxCookies => {
             if let Err(e) = files::open_nofollow(path) {
                 return Err(io_skip(sys, path, &e));

@@ -18,6 +18,7 @@ use super::{SavedEntries, fault, files};
 use crate::browsers::fsutil::inside_without_links;
 use crate::browsers::{Installation, StoreKind};
 use crate::error::{Error, Result};
+use crate::negotiate::browser_prefs;
 use crate::system::System;
 
 /// What [`undo`] put back.
@@ -149,6 +150,37 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
                     out.files += 1;
                 }
             }
+            Saved::Created { file } => {
+                // Not there (never written, or already undone): nothing to take away. Kept
+                // in the backup rather than deleted, in case the person edited it since.
+                if files::is_link(&item.original)
+                    || std::fs::symlink_metadata(&item.original).is_err()
+                {
+                    continue;
+                }
+                let to = dir.join(file);
+                files::move_path(&item.original, &to)?;
+                files::make_private(&to)?;
+                out.files += 1;
+            }
+            Saved::Pref { name, before } => {
+                if files::is_link(&item.original) {
+                    out.warnings.push(format!(
+                        "{} is now a symbolic link: left alone",
+                        item.original.display()
+                    ));
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&item.original) else {
+                    // No prefs.js (or not text): there is nothing Firefox carried over.
+                    continue;
+                };
+                if browser_prefs::pref_value(&text, name) != *before {
+                    let new = browser_prefs::set_pref(&text, name, before.as_deref());
+                    files::write_atomic(&item.original, new.as_bytes())?;
+                    out.rows += 1;
+                }
+            }
         }
     }
     remove_partial_copies(&dir.join("files"));
@@ -248,6 +280,10 @@ fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::R
             StoreKind::FirefoxSessionStore | StoreKind::SafariCookies
         ),
         Saved::Moved { .. } => !kind.holds_cookies(),
+        Saved::Created { .. } => kind == StoreKind::FirefoxUserPrefs,
+        Saved::Pref { name, .. } => {
+            kind == StoreKind::FirefoxUserPrefs && name == browser_prefs::FIREFOX_TRUSTED_URIS
+        }
     };
     if !fits {
         return Err(format!(
@@ -297,11 +333,26 @@ fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::R
             inst.name
         ));
     }
+    // Preferences files are only ever a profile's own user.js or prefs.js.
+    if kind == StoreKind::FirefoxUserPrefs
+        && (item.store.parent() != Some(item.profile_dir.as_path())
+            || !item
+                .store
+                .file_name()
+                .is_some_and(|n| n == "user.js" || n == "prefs.js"))
+    {
+        return Err(format!(
+            "names {} as a profile's preferences file, which it is not",
+            item.store.display()
+        ));
+    }
     let file = match &item.saved {
         Saved::Rows { file, .. }
         | Saved::Entries { file, .. }
         | Saved::Moved { file, .. }
-        | Saved::Replaced { file, .. } => file,
+        | Saved::Replaced { file, .. }
+        | Saved::Created { file } => file,
+        Saved::Pref { .. } => return Ok(()),
     };
     let rel = Path::new(file);
     let plain = !file.is_empty()

@@ -643,3 +643,400 @@ fn fix_runs_nothing_for_the_sign_in_advice() {
     }
     assert!(!out.stdout.contains("YII") && !out.stderr.contains("YII"));
 }
+
+// ---- each browser's own setting, and the allow-negotiate fix ----
+
+use crate::support::homes;
+use fix401::system::Os;
+
+/// The `sign_in.browsers` entry of `label` ("Firefox (fix401)").
+fn browser_entry<'a>(v: &'a Value, label: (&str, Option<&str>)) -> &'a Value {
+    v["sign_in"]["browsers"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no sign_in.browsers: {v:#}"))
+        .iter()
+        .find(|b| b["browser_name"] == label.0 && b["profile"].as_str() == label.1)
+        .unwrap_or_else(|| panic!("no {label:?} in {:#}", v["sign_in"]["browsers"]))
+}
+
+/// `fix401 --json fix --yes URL` in `env` with the realm's config and `cc`: the exit code,
+/// the report, and its `allow-negotiate` outcome.
+fn fix_yes(
+    env: &TestEnv,
+    realm: &Realm,
+    cc: &kerberos::Ccache,
+    url: &str,
+) -> (Option<i32>, Value, Value) {
+    let out = env
+        .cmd(["--json", "fix", "--yes", url])
+        .env("KRB5_CONFIG", realm.krb5_config())
+        .env("KRB5CCNAME", cc.name())
+        .run();
+    let report = out.json();
+    let allow = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "allow-negotiate")
+        .unwrap_or_else(|| panic!("no allow-negotiate outcome: {report:#}"))
+        .clone();
+    (out.code, report, allow)
+}
+
+/// With a valid ticket, the finding names each browser and profile that will not send it
+/// and the setting, from the real files of each: a Firefox profile whose prefs.js trusts
+/// another host, one whose user.js trusts `localhost` (it would send it), and Chromium with
+/// a managed `AuthServerAllowlist` policy (in the check's system root) for `*.corp.test`.
+#[test]
+fn diagnose_names_each_browser_and_the_setting_that_keeps_the_ticket_back() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let env = TestEnv::new();
+    let work = homes::firefox_profile(&env, Os::Linux, "firefox", "work");
+    std::fs::write(
+        work.dir.join("prefs.js"),
+        "// Mozilla User Preferences\nuser_pref(\"network.negotiate-auth.trusted-uris\", \"other.test\");\n",
+    )
+    .unwrap();
+    let home = homes::firefox_profile(&env, Os::Linux, "firefox", "home");
+    std::fs::write(
+        home.dir.join("user.js"),
+        "user_pref(\"network.negotiate-auth.trusted-uris\", \"https://intra.test, localhost\");\n",
+    )
+    .unwrap();
+    homes::chromium_profile(&env, Os::Linux, "chromium", "Default");
+    let managed = env.system_root().join("etc/chromium/policies/managed");
+    std::fs::create_dir_all(&managed).unwrap();
+    std::fs::write(
+        managed.join("auth.json"),
+        r#"{"AuthServerAllowlist": "*.corp.test"}"#,
+    )
+    .unwrap();
+    let v = env
+        .cmd([
+            "--json",
+            "diagnose",
+            "--timeout",
+            "20",
+            &site.url("localhost"),
+        ])
+        .env("KRB5_CONFIG", realm.krb5_config())
+        .env("KRB5CCNAME", cc.name())
+        .run()
+        .code(1)
+        .json();
+    leads(&v, "negotiate.browser_not_allowed");
+    let f = &v["findings"][0];
+    assert_eq!(
+        f["summary"],
+        format!(
+            "fix401 signed in as {USER}@{} with your ticket, but Chromium and Firefox (work) \
+             will not send it to localhost: localhost is not in their AuthServerAllowlist and \
+             network.negotiate-auth.trusted-uris. Firefox (home) would send it.",
+            kerberos::REALM
+        ),
+        "{f:#}"
+    );
+    assert_eq!(actions(f), ["allow-negotiate"]);
+    let evidence = f["evidence"].to_string();
+    assert!(
+        evidence.contains("Chromium: AuthServerAllowlist = \\\"*.corp.test\\\" (enterprise policy"),
+        "{evidence}"
+    );
+    let w = browser_entry(&v, ("Firefox", Some("work")));
+    assert_eq!(w["sends"], false);
+    assert_eq!(w["value"], "other.test");
+    assert_eq!(w["source"]["kind"], "prefs_js");
+    let h = browser_entry(&v, ("Firefox", Some("home")));
+    assert_eq!(h["sends"], true);
+    assert_eq!(h["source"]["kind"], "user_js");
+    let c = browser_entry(&v, ("Chromium", None));
+    assert_eq!(c["sends"], false);
+    assert_eq!(c["setting"], "AuthServerAllowlist");
+    assert_eq!(c["source"]["kind"], "policy");
+    assert_eq!(c["source"]["locked"], true);
+}
+
+/// A Firefox enterprise policy (`Authentication.SPNEGO`, locked by default) in the system
+/// root overrides the profile's own user.js: the profile will not send the ticket, and
+/// `fix --yes` changes nothing there — it says who sets it and what to ask for.
+#[test]
+fn a_locked_firefox_policy_is_named_and_left_to_the_administrator() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let env = TestEnv::new();
+    let p = homes::firefox_profile(&env, Os::Linux, "firefox", "work");
+    let user_js = "user_pref(\"network.negotiate-auth.trusted-uris\", \"localhost\");\n";
+    std::fs::write(p.dir.join("user.js"), user_js).unwrap();
+    let dir = env.system_root().join("etc/firefox/policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("policies.json"),
+        r#"{"policies": {"Authentication": {"SPNEGO": ["intra.test", "https://sso.test"]}}}"#,
+    )
+    .unwrap();
+    let (code, report, allow) = fix_yes(&env, &realm, &cc, &site.url("localhost"));
+    assert_eq!(code, Some(1));
+    assert_eq!(report["outcome"]["cause"], "negotiate.browser_not_allowed");
+    assert_eq!(allow["status"], "advice", "{allow:#}");
+    let details = allow["details"].to_string();
+    assert!(
+        details.contains("set by your administrator's policy")
+            && details.contains("etc/firefox/policies/policies.json")
+            && details.contains("ask them to add localhost"),
+        "{details}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.dir.join("user.js")).unwrap(),
+        user_js
+    );
+    let ev = report["before"]["findings"][0]["evidence"].to_string();
+    assert!(
+        ev.contains("= \\\"intra.test, https://sso.test\\\" (enterprise policy")
+            && ev.contains(", locked)"),
+        "{ev}"
+    );
+}
+
+/// `fix --yes` on a profile without user.js creates it with the one line, and `undo` takes
+/// it away again (kept in the backup); prefs.js's own list is carried over into the value.
+#[test]
+fn allow_negotiate_creates_user_js_and_undo_removes_it() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let env = TestEnv::new();
+    let p = homes::firefox_profile(&env, Os::Linux, "firefox", "work");
+    std::fs::write(
+        p.dir.join("prefs.js"),
+        "user_pref(\"network.negotiate-auth.trusted-uris\", \"other.test\");\n",
+    )
+    .unwrap();
+    let (code, report, allow) = fix_yes(&env, &realm, &cc, &site.url("localhost"));
+    // fix401's own re-test is still refused without a ticket of its own: exit 1.
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(allow["status"], "done", "{allow:#}");
+    assert!(allow["undo_id"].is_string());
+    assert_eq!(
+        std::fs::read_to_string(p.dir.join("user.js")).unwrap(),
+        "user_pref(\"network.negotiate-auth.trusted-uris\", \"other.test, localhost\");\n"
+    );
+    // The re-test reads the new setting: the profile is now set to send the ticket.
+    let after = report["after"]["findings"][0]["summary"].to_string();
+    assert!(
+        after.contains("Firefox (work) is set to send it"),
+        "{report:#}"
+    );
+    env.cmd(["--json", "undo"]).run().code(0);
+    assert!(!p.dir.join("user.js").exists());
+    assert_eq!(
+        std::fs::read_to_string(p.dir.join("prefs.js")).unwrap(),
+        "user_pref(\"network.negotiate-auth.trusted-uris\", \"other.test\");\n"
+    );
+}
+
+/// Real Firefox ESR with a profile under a temporary home and the user's ticket: before the
+/// fix it gets 401 (Apache logs no user); `fix --yes` adds `localhost` to the profile's
+/// user.js (backed up), and then Firefox signs in — Apache's access log names the user;
+/// after `undo` user.js is byte-identical, the value Firefox copied into prefs.js is gone,
+/// and Firefox gets 401 again.
+#[test]
+fn real_firefox_signs_in_after_allow_negotiate_and_not_after_undo() {
+    use crate::support::real_browser::{self, Firefox};
+    if !real_browser::firefox_available() {
+        panic!("firefox-esr is installed (scripts/install-deps.sh)");
+    }
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let env = TestEnv::new();
+    let ff = Firefox::new(&env.home())
+        .with_env("KRB5_CONFIG", realm.krb5_config())
+        .with_env("KRB5CCNAME", cc.name());
+    let user = format!(
+        "{USER}@{} \"GET {} HTTP/1.1\" 200",
+        kerberos::REALM,
+        PRIVATE
+    );
+    let url = site.url("localhost");
+    // Firefox's own requests, not fix401's re-test with the ticket.
+    let firefox_lines = || -> Vec<String> {
+        site.access_log()
+            .lines()
+            .filter(|l| l.contains("Firefox/"))
+            .map(str::to_string)
+            .collect()
+    };
+    let signed_in = || firefox_lines().iter().filter(|l| l.contains(&user)).count();
+
+    ff.visit(&url);
+    assert!(
+        firefox_lines()
+            .iter()
+            .any(|l| l.contains("\"GET /private/ HTTP/1.1\" 401")),
+        "{}",
+        site.access_log()
+    );
+    assert_eq!(signed_in(), 0, "{}", site.access_log());
+    let user_js = ff.profile_dir().join("user.js");
+    let before = std::fs::read(&user_js).unwrap();
+
+    let (_, _, allow) = fix_yes(&env, &realm, &cc, &url);
+    assert_eq!(allow["status"], "done", "{allow:#}");
+    assert!(
+        allow["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Firefox (fix401) now sends your Kerberos ticket to localhost"),
+        "{allow:#}"
+    );
+    let after = std::fs::read(&user_js).unwrap();
+    assert!(after.starts_with(&before), "every other line kept");
+    assert_eq!(
+        &after[before.len()..],
+        b"user_pref(\"network.negotiate-auth.trusted-uris\", \"localhost\");\n"
+    );
+
+    ff.visit(&url);
+    assert!(site.logged(&user), "{}", site.access_log());
+    let after_fix = signed_in();
+    assert!(after_fix >= 1, "Firefox signed in: {}", site.access_log());
+    // Firefox copied the value into prefs.js on its way out: undo must put that back too.
+    let prefs_js = ff.profile_dir().join("prefs.js");
+    let trusted = "\"network.negotiate-auth.trusted-uris\"";
+    assert!(
+        std::fs::read_to_string(&prefs_js)
+            .unwrap()
+            .contains(trusted)
+    );
+
+    env.cmd(["--json", "undo"]).run().code(0);
+    assert_eq!(
+        std::fs::read(&user_js).unwrap(),
+        before,
+        "user.js byte-identical"
+    );
+    assert!(
+        !std::fs::read_to_string(&prefs_js)
+            .unwrap()
+            .contains(trusted)
+    );
+    let seen = firefox_lines().len();
+    ff.visit(&url);
+    let now = firefox_lines();
+    assert!(now.len() > seen, "{}", site.access_log());
+    assert_eq!(
+        signed_in(),
+        after_fix,
+        "no sign-in after undo: {}",
+        site.access_log()
+    );
+    assert!(
+        now[seen..]
+            .iter()
+            .all(|l| l.contains("\"GET /private/ HTTP/1.1\" 401")),
+        "{:?}",
+        &now[seen..]
+    );
+}
+
+const PRIVATE: &str = kerberos::PRIVATE_PATH;
+
+/// Why real Chromium 156 seemed to ignore `AuthServerAllowlist` from
+/// `/etc/chromium/policies/managed/`: it does not. With the policy file bind-mounted over
+/// `/etc/chromium` in a private mount namespace (this machine's `/etc` never changes), a
+/// fresh profile's FIRST start gets 401 — on Linux the network service is sandboxed and may
+/// not load the Kerberos library until Local State records
+/// `net.received_http_auth_negotiate_headers`, which that first Negotiate challenge sets — and
+/// its second start signs in (Apache's access log names the user). Without the policy the
+/// second start still gets 401. `DisableAuthNegotiateCnameLookup` keeps the service name
+/// `HTTP/localhost` (the test's host rules would make it `HTTP/127.0.0.1`).
+#[test]
+fn real_chromium_honours_the_managed_allowlist_policy_from_its_second_start() {
+    use crate::support::real_browser::{self, Chromium};
+    assert!(real_browser::chromium_available(), "chromium is installed");
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let url = site.url("localhost");
+    let user = format!("{USER}@{} \"GET {PRIVATE} HTTP/1.1\" 200", kerberos::REALM);
+    // One start of Chromium in its own mount namespace, `etc` standing in for
+    // /etc/chromium; the access-log lines it added.
+    let start = |env: &TestEnv, etc: &std::path::Path| -> Vec<String> {
+        let base = Chromium::new(&env.home()).command();
+        let mut cmd = std::process::Command::new("unshare");
+        if unsafe { libc::geteuid() } != 0 {
+            cmd.arg("--map-root-user");
+        }
+        cmd.args([
+            "--mount",
+            "sh",
+            "-c",
+            "mount --bind \"$0\" /etc/chromium && exec \"$@\"",
+        ])
+        .arg(etc)
+        .arg(real_browser::CHROMIUM);
+        for a in base.get_args() {
+            // `localhost` must reach the site (the support's rules send only *.test there).
+            if a.to_string_lossy().starts_with("--host-resolver-rules") {
+                cmd.arg("--host-resolver-rules=MAP localhost 127.0.0.1, MAP * ~NOTFOUND");
+            } else {
+                cmd.arg(a);
+            }
+        }
+        cmd.arg("--dump-dom").arg(&url).env_clear();
+        for (k, v) in base.get_envs() {
+            if let Some(v) = v {
+                cmd.env(k, v);
+            }
+        }
+        let seen = site.access_log().lines().count();
+        let out = cmd
+            .env("KRB5_CONFIG", realm.krb5_config())
+            .env("KRB5CCNAME", cc.name())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run unshare + chromium");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        site.access_log()
+            .lines()
+            .skip(seen)
+            .filter(|l| l.contains("Chrome/") && l.contains(PRIVATE))
+            .map(str::to_string)
+            .collect()
+    };
+    let etc_with = |env: &TestEnv, policy: Option<&str>| {
+        let etc = env.path("etc-chromium");
+        std::fs::create_dir_all(etc.join("policies/managed")).unwrap();
+        if let Some(p) = policy {
+            std::fs::write(etc.join("policies/managed/fix401-auth.json"), p).unwrap();
+        }
+        etc
+    };
+    let signed_in = |lines: &[String]| lines.iter().any(|l| l.contains(&user));
+    let policy = r#"{"AuthServerAllowlist": "localhost", "DisableAuthNegotiateCnameLookup": true}"#;
+
+    let with = TestEnv::new();
+    let etc = etc_with(&with, Some(policy));
+    let first = start(&with, &etc);
+    assert!(!first.is_empty() && !signed_in(&first), "{first:?}");
+    let local_state = std::fs::read_to_string(with.path(".config/chromium/Local State")).unwrap();
+    assert!(
+        local_state.contains("\"received_http_auth_negotiate_headers\":true"),
+        "{local_state}"
+    );
+    let second = start(&with, &etc);
+    assert!(signed_in(&second), "{second:?}\n{}", site.access_log());
+
+    let without = TestEnv::new();
+    let etc = etc_with(&without, None);
+    start(&without, &etc);
+    let second = start(&without, &etc);
+    assert!(!second.is_empty() && !signed_in(&second), "{second:?}");
+}

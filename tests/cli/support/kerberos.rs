@@ -332,7 +332,7 @@ fn stop(mut child: Child) {
 
 /// A private Apache (`apache2 -f <conf> -D FOREGROUND`) on a free loopback port whose
 /// [`PRIVATE_PATH`] needs Negotiate (`AuthType GSSAPI`, krb5 only, `Require valid-user`);
-/// the access log (`%h %u "%r" %>s`) names who signed in. Stopped by its pid when dropped.
+/// the access log (`%h %u "%r" %>s "User-Agent"`) names who signed in, and with what. Stopped by its pid when dropped.
 pub struct NegotiateSite {
     dir: tempfile::TempDir,
     /// The loopback port Apache listens on.
@@ -388,7 +388,7 @@ impl NegotiateSite {
                  LoadModule dir_module {m}/mod_dir.so\n\
                  LoadModule env_module {m}/mod_env.so\n\
                  TypesConfig /etc/mime.types\n\
-                 LogFormat \"%h %u \\\"%r\\\" %>s\" who\n\
+                 LogFormat \"%h %u \\\"%r\\\" %>s \\\"%{{User-Agent}}i\\\"\" who\n\
                  CustomLog {d}/access.log who\n\
                  DocumentRoot {d}/htdocs\n\
                  DirectoryIndex index.html\n\
@@ -443,7 +443,7 @@ impl NegotiateSite {
         format!("http://{host}:{}{PRIVATE_PATH}", self.port)
     }
 
-    /// The access log so far, one `%h %u "%r" %>s` line per request.
+    /// The access log so far, one `%h %u "%r" %>s "User-Agent"` line per request.
     pub fn access_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("access.log")).unwrap_or_default()
     }

@@ -546,6 +546,7 @@ fn create_profile(home: &Path, spec: &str) {
 pub struct Firefox {
     home: PathBuf,
     profile: PathBuf,
+    env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
 }
 
 impl Firefox {
@@ -591,7 +592,19 @@ impl Firefox {
         Firefox {
             home: home.to_path_buf(),
             profile,
+            env: Vec::new(),
         }
+    }
+
+    /// Adds `key=value` to the environment of every later start (a Kerberos cache and
+    /// config: `KRB5CCNAME`, `KRB5_CONFIG`).
+    pub fn with_env(
+        mut self,
+        key: impl Into<std::ffi::OsString>,
+        value: impl Into<std::ffi::OsString>,
+    ) -> Firefox {
+        self.env.push((key.into(), value.into()));
+        self
     }
 
     /// The profile folder.
@@ -604,7 +617,8 @@ impl Firefox {
         cmd.env("MOZ_HEADLESS", "1")
             .env("MOZ_CRASHREPORTER_DISABLE", "1")
             .args(["--headless", "-no-remote", "-profile"])
-            .arg(&self.profile);
+            .arg(&self.profile)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
     }
 
