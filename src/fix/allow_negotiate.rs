@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use crate::browsers::{Family, Installation, StoreKind};
 use crate::error::{Error, Result};
 use crate::negotiate::browser_prefs::{self, BrowserSignIn, CHROMIUM_ALLOWLIST, Source};
-use crate::report::redact;
+use crate::redact;
 use crate::stores::backup::{Item, Saved, Status, Writer};
 use crate::stores::files;
 use crate::system::{Os, System};
