@@ -17,6 +17,9 @@
 //! - [`settings`] / [`report_destination`] / [`save_report_in`] / [`write_report`] /
 //!   [`write_fix_report`]: the help-desk configuration, and reports where it says (or where
 //!   the person chooses).
+//! - [`check_with_har`] / [`fix_with_har`] / [`har_file`]: the same check and fix, with
+//!   every request they made as HAR 1.2 ([`crate::har`]), written whole or not at all.
+//! - [`bundle`]: one zip for a support ticket ([`crate::bundle`]).
 
 use serde::Serialize;
 
@@ -27,6 +30,7 @@ use crate::fix::{self, Backend, live::LiveBackend};
 use crate::stores;
 
 pub use crate::browsers::{Installation, Packaging};
+pub use crate::bundle::{Bundle, OutFile};
 pub use crate::challenge::{
     Parsed as Challenges, explain as explain_challenges, parse as parse_challenges,
 };
@@ -40,6 +44,7 @@ pub use crate::fix::{
 /// One step of a combined operation, for progress displays (same shape as the fix
 /// pipeline's events, so a front end renders both alike).
 pub use crate::fix::{Event, Step};
+pub use crate::har::Har;
 pub use crate::probe::{Credentials, ProxySetting};
 pub use crate::report::Report;
 pub use crate::stores::{Action as ClearAction, Applied, BackupSummary, Plan, Restored, Selection};
@@ -566,6 +571,63 @@ pub fn write_fix_report(
         report.saved_to.pop();
     }
     Ok(written)
+}
+
+/// Opens the file a HAR goes to before anything runs, so a bad place is a clear error (exit
+/// 2) with nothing done; the HAR is put in place whole by [`OutFile::commit`].
+pub fn har_file(path: &std::path::Path) -> Result<OutFile> {
+    OutFile::create(path, "--har")
+}
+
+/// [`check_with`], also returning every request it made (fix401's own re-test, each
+/// browser route, a PAC fetch) as HAR 1.2.
+pub async fn check_with_har(
+    sys: &System,
+    url: &str,
+    opts: &DiagnoseOptions,
+) -> Result<(Report, Har)> {
+    let (report, runs) = crate::probe::record::recording(check_with(sys, url, opts)).await;
+    Ok((report?, Har::from_evidence(&runs)))
+}
+
+/// [`fix`], also returning every request it made (before, each route, the cookie test,
+/// after) as HAR 1.2.
+pub fn fix_with_har(
+    sys: &System,
+    config: &Config,
+    opts: &FixOptions,
+    consent: &dyn Consent,
+    observer: &dyn Observer,
+) -> Result<(FixReport, Har)> {
+    let (report, runs) =
+        crate::probe::record::recording_sync(|| self::fix(sys, config, opts, consent, observer));
+    Ok((report?, Har::from_evidence(&runs)))
+}
+
+/// The support bundle (`fix401 bundle URL --out FILE.zip`, the window's "Save for
+/// support…"): checks `url` as [`check_with`] does, then writes one zip to `out` with the
+/// Markdown, HTML and JSON reports, the HAR of every request and `environment.json`. A bad
+/// place for `out` fails before anything runs; the zip is written whole or not at all.
+pub async fn bundle(
+    sys: &System,
+    url: &str,
+    opts: &DiagnoseOptions,
+    out: &std::path::Path,
+) -> Result<(Report, Bundle)> {
+    let file = OutFile::create(out, "--out")?;
+    let config = settings(sys)?;
+    let (report, har) = check_with_har(sys, url, opts).await?;
+    let environment = crate::bundle::environment(sys, &config, &report);
+    let bytes = crate::bundle::zip(&report, &har, &environment)?;
+    let path = file.commit(&bytes)?;
+    let bundle = Bundle {
+        path: path.display().to_string(),
+        contents: crate::bundle::ENTRIES.map(String::from).to_vec(),
+        verdict: report.verdict.to_string(),
+        headline: report.headline.clone(),
+        exit_code: report.exit_code(),
+    };
+    Ok((report, bundle))
 }
 
 /// The outcome of opening the page in the person's default browser.

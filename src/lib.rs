@@ -43,9 +43,11 @@ pub mod route;
 pub mod stores;
 
 // Internal and reached by nothing outside the crate.
+pub(crate) mod bundle;
 pub(crate) mod config;
 pub(crate) mod cookie_jar;
 pub(crate) mod fix;
+pub(crate) mod har;
 pub(crate) mod probe;
 pub(crate) mod redact;
 pub(crate) mod target;

@@ -12,6 +12,23 @@ use super::Context;
 /// Arguments of `fix401 diagnose`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// What to re-test and how.
+    #[command(flatten)]
+    check: CheckArgs,
+
+    /// Also write the report to FILE: .md, .html or .json by extension (repeatable).
+    #[arg(long, value_name = "FILE")]
+    report: Vec<PathBuf>,
+
+    /// Also write every request made (each hop, each browser route) as HAR 1.2 to FILE,
+    /// secrets redacted as in the reports.
+    #[arg(long, value_name = "FILE")]
+    har: Option<PathBuf>,
+}
+
+/// The URL and the options of a check, shared by `diagnose` and `bundle`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
     /// The URL as pasted (quotes, <…>, a missing https:// are fine).
     #[arg(value_name = "URL")]
     url: String,
@@ -57,57 +74,81 @@ pub struct Args {
     /// Also trust the CA certificate(s) in this PEM file (a company CA).
     #[arg(long, value_name = "FILE")]
     ca_file: Vec<PathBuf>,
+}
 
-    /// Also write the report to FILE: .md, .html or .json by extension (repeatable).
-    #[arg(long, value_name = "FILE")]
-    report: Vec<PathBuf>,
+impl CheckArgs {
+    /// The URL as given.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The library's options, reading any secret asked for from standard input.
+    pub fn options(&self) -> Result<DiagnoseOptions> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0) {
+            return Err(Error::BadInput(format!(
+                "--timeout {}: give a number of seconds between 0 and 3600",
+                self.timeout
+            )));
+        }
+        let mut extra_roots_pem = Vec::new();
+        for f in &self.ca_file {
+            extra_roots_pem.push(std::fs::read(f).map_err(|e| {
+                Error::BadInput(format!(
+                    "--ca-file {}: cannot read it ({e}); give a PEM file",
+                    f.display()
+                ))
+            })?);
+        }
+        let (credentials, proxy_credentials) = read_credentials(self)?;
+        Ok(DiagnoseOptions {
+            timeout: Duration::from_secs_f64(self.timeout),
+            credentials,
+            proxy: match (&self.proxy, self.no_proxy) {
+                (Some(p), _) => ProxySetting::Url(p.clone()),
+                (None, true) => ProxySetting::Off,
+                (None, false) => ProxySetting::Environment,
+            },
+            extra_roots_pem,
+            check_dns: true,
+            browser_routes: true,
+            proxy_credentials,
+        })
+    }
+}
+
+/// A runtime for the async core on this thread.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))
 }
 
 /// Runs the subcommand; returns the exit code.
 pub fn run(ctx: &Context, args: Args) -> Result<i32> {
-    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
-        return Err(Error::BadInput(format!(
-            "--timeout {}: give a number of seconds between 0 and 3600",
-            args.timeout
-        )));
-    }
     let mut reports = Vec::new();
     for p in &args.report {
         reports.push((p.clone(), report_kind(p)?));
     }
-    let mut extra_roots_pem = Vec::new();
-    for f in &args.ca_file {
-        extra_roots_pem.push(std::fs::read(f).map_err(|e| {
-            Error::BadInput(format!(
-                "--ca-file {}: cannot read it ({e}); give a PEM file",
-                f.display()
-            ))
-        })?);
-    }
-    let (credentials, proxy_credentials) = read_credentials(&args)?;
-    let opts = DiagnoseOptions {
-        timeout: Duration::from_secs_f64(args.timeout),
-        credentials,
-        proxy: match (&args.proxy, args.no_proxy) {
-            (Some(p), _) => ProxySetting::Url(p.clone()),
-            (None, true) => ProxySetting::Off,
-            (None, false) => ProxySetting::Environment,
-        },
-        extra_roots_pem,
-        check_dns: true,
-        browser_routes: true,
-        proxy_credentials,
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))?;
+    // Opened before the re-test: a bad place fails at once, nothing half-written.
+    let har_file = args.har.as_deref().map(api::har_file).transpose()?;
+    let opts = args.check.options()?;
+    let rt = runtime()?;
     let spinner = spinner(ctx);
-    let report = rt.block_on(api::check_with(&ctx.sys, &args.url, &opts));
+    let url = args.check.url();
+    let result = match har_file {
+        Some(file) => rt
+            .block_on(api::check_with_har(&ctx.sys, url, &opts))
+            .and_then(|(report, har)| {
+                file.commit(har.to_json().as_bytes())?;
+                Ok(report)
+            }),
+        None => rt.block_on(api::check_with(&ctx.sys, url, &opts)),
+    };
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
-    let report = report?;
+    let report = result?;
     for (path, kind) in &reports {
         let body = match *kind {
             "md" => report.to_markdown(),
@@ -148,7 +189,8 @@ fn report_kind(p: &std::path::Path) -> Result<&'static str> {
     }
 }
 
-fn spinner(ctx: &Context) -> Option<indicatif::ProgressBar> {
+/// A spinner on standard error while the re-test runs (none for `--json` or a pipe).
+pub fn spinner(ctx: &Context) -> Option<indicatif::ProgressBar> {
     if ctx.json || !std::io::stderr().is_terminal() {
         return None;
     }
@@ -160,7 +202,7 @@ fn spinner(ctx: &Context) -> Option<indicatif::ProgressBar> {
 
 /// Reads the secrets asked for, in the order password, token, cookie, proxy password: one
 /// line each from standard input, or a prompt without echo when standard input is a terminal.
-fn read_credentials(args: &Args) -> Result<(Credentials, Option<ProxyCredentials>)> {
+fn read_credentials(args: &CheckArgs) -> Result<(Credentials, Option<ProxyCredentials>)> {
     let mut creds = Credentials::default();
     let tty = std::io::stdin().is_terminal();
     let stdin = std::io::stdin();

@@ -29,6 +29,10 @@ pub struct Args {
     /// Also write the report to FILE (.md, .html or .json by its extension).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// Also write every request made (before and after the fix, each browser route, the
+    /// cookie test) as HAR 1.2 to FILE, secrets redacted as in the reports.
+    #[arg(long, value_name = "FILE")]
+    har: Option<PathBuf>,
     /// Do not reopen the page after closing a browser.
     #[arg(long)]
     no_reopen: bool,
@@ -114,6 +118,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
             )));
         }
     }
+    // Opened before anything runs: a bad place fails at once, with nothing changed.
+    let har_file = args.har.as_deref().map(api::har_file).transpose()?;
     if !args.yes && !std::io::stdin().is_terminal() {
         return Err(Error::BadInput(
             "`fix` asks before it changes anything, but there is no terminal to ask on. \
@@ -135,9 +141,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         progress: &progress,
     };
     let consent: &dyn Consent = if args.yes { &Unattended } else { &prompt };
-    let result = api::fix(&ctx.sys, &config, &opts, consent, &progress);
+    let result = match &har_file {
+        Some(_) => api::fix_with_har(&ctx.sys, &config, &opts, consent, &progress)
+            .map(|(report, har)| (report, Some(har))),
+        None => api::fix(&ctx.sys, &config, &opts, consent, &progress).map(|r| (r, None)),
+    };
     progress.finish();
-    let mut report = result?;
+    let (mut report, har) = result?;
+    if let (Some(file), Some(har)) = (har_file, har) {
+        // As with the report: the repair is done, a HAR that cannot be written is said.
+        let path = file.path().display().to_string();
+        if let Err(e) = file.commit(har.to_json().as_bytes()) {
+            eprintln!("fix401: cannot write the HAR to {path}: {e}");
+        }
+    }
     if let Some(path) = &args.report {
         // The repair is done: a report that cannot be written must not hide its outcome.
         if let Err(e) = api::write_fix_report(&mut report, path)? {

@@ -10,6 +10,7 @@ use fix401::api::{self, MachineOptions, Os, Overrides, System};
 use fix401::{Error, Result};
 
 mod browsers;
+mod bundle;
 mod challenge;
 mod clear;
 mod diagnose;
@@ -70,6 +71,8 @@ enum Command {
     Undo(undo::Args),
     /// Diagnose, fix, re-test and report.
     Fix(fix::Args),
+    /// Re-test a URL and save one zip for a support ticket: reports, HAR, environment.
+    Bundle(bundle::Args),
 }
 
 /// What every subcommand gets: the global options and the machine to act on.
@@ -131,6 +134,7 @@ pub fn main() -> i32 {
         Command::Clear(args) => clear::run(&ctx, args),
         Command::Undo(args) => undo::run(&ctx, args),
         Command::Fix(args) => fix::run(&ctx, args),
+        Command::Bundle(args) => bundle::run(&ctx, args),
     });
     match result {
         Ok(code) => code,

@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod net;
+pub mod record;
 pub mod tls;
 
 use std::collections::HashMap;
@@ -264,6 +265,35 @@ pub struct Hop {
     /// When the answer arrived (for the clock-skew check).
     #[serde(skip)]
     pub received_at: Option<SystemTime>,
+    /// When this request began (its pre-flight, when it had one), for the HAR export.
+    #[serde(skip)]
+    pub started_at: Option<SystemTime>,
+    /// The request headers as sent, redacted by field as they are recorded
+    /// ([`Header::recorded`]: `Authorization` hidden, `Cookie` values hidden, names kept).
+    #[serde(skip)]
+    pub request_headers: Vec<Header>,
+    /// This request's own phase durations (the evidence's [`Timings`] are sums).
+    #[serde(skip)]
+    pub timings: HopTimings,
+    /// The address that answered this request (the proxy's, through a proxy).
+    #[serde(skip)]
+    pub remote: Option<SocketAddr>,
+}
+
+/// The phases of one request. DNS, connect and TLS are measured by the pre-flight, which
+/// runs once per origin: a later request to the same origin has them `None`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HopTimings {
+    /// Name resolution.
+    pub dns: Option<Duration>,
+    /// TCP connect (and the proxy tunnel).
+    pub connect: Option<Duration>,
+    /// TLS handshake.
+    pub tls: Option<Duration>,
+    /// Request sent → response headers (server think time, connection set-up excluded).
+    pub wait: Option<Duration>,
+    /// Reading the body.
+    pub receive: Option<Duration>,
 }
 
 impl Hop {
@@ -281,6 +311,10 @@ impl Hop {
             body_truncated: false,
             version: None,
             received_at: None,
+            started_at: Some(SystemTime::now()),
+            request_headers: Vec::new(),
+            timings: HopTimings::default(),
+            remote: None,
         }
     }
 
@@ -683,6 +717,10 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
             add(&mut ev.timings.dns, pf.phases.dns);
             add(&mut ev.timings.connect, pf.phases.connect);
             add(&mut ev.timings.tls, pf.phases.tls);
+            hop.timings.dns = pf.phases.dns;
+            hop.timings.connect = pf.phases.connect;
+            hop.timings.tls = pf.phases.tls;
+            hop.remote = pf.connected;
             for ip in &pf.resolved {
                 if !ev.resolved.contains(ip) {
                     ev.resolved.push(*ip);
@@ -772,9 +810,18 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
             hop.credentials_withheld = true;
         }
 
+        let request = match req.build() {
+            Ok(r) => r,
+            Err(e) => {
+                ev.failure = Some(classify_reqwest(&e));
+                ev.hops.push(hop);
+                break;
+            }
+        };
+        hop.request_headers = request_headers(&request, &echoable);
         let spent_before = spent.lock().map(|s| *s).unwrap_or_default();
         let sent = Instant::now();
-        let resp = match tokio::time::timeout_at(deadline, req.send()).await {
+        let resp = match tokio::time::timeout_at(deadline, client.execute(request)).await {
             Err(_) => {
                 ev.failure = Some(Failure::timeout(Phase::Response));
                 ev.hops.push(hop);
@@ -788,10 +835,10 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
             Ok(Ok(r)) => r,
         };
         let connecting = spent.lock().map(|s| *s).unwrap_or_default() - spent_before;
-        add(
-            &mut ev.timings.first_byte,
-            Some(sent.elapsed().saturating_sub(connecting)),
-        );
+        let wait = sent.elapsed().saturating_sub(connecting);
+        add(&mut ev.timings.first_byte, Some(wait));
+        hop.timings.wait = Some(wait);
+        hop.remote = resp.remote_addr().or(hop.remote);
         hop.received_at = Some(SystemTime::now());
         hop.status = Some(resp.status().as_u16());
         hop.version = Some(format!("{:?}", resp.version()));
@@ -808,6 +855,7 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
 
         // Read the body up to the cap; a body that never ends is cut at the cap or deadline.
         let mut resp = resp;
+        let receiving = Instant::now();
         loop {
             match tokio::time::timeout_at(deadline, resp.chunk()).await {
                 Err(_) => {
@@ -832,6 +880,7 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
             }
         }
         drop(resp);
+        hop.timings.receive = Some(receiving.elapsed());
 
         if status.is_redirection()
             && let Some(loc) = location
@@ -894,7 +943,34 @@ pub async fn run(sys: &System, target: &Target, opts: &ProbeOptions) -> Result<E
         break;
     }
     ev.timings.total = started.elapsed();
+    record::note(&ev);
     Ok(ev)
+}
+
+/// The headers of `request` as they go out, recorded like response headers (secrets hidden
+/// by field). reqwest adds `Host`, the client's `User-Agent` and, with gzip on and no
+/// `Accept-Encoding` given, `Accept-Encoding: gzip` as it sends: they are listed too.
+fn request_headers(request: &reqwest::Request, sent: &crate::redact::Sent) -> Vec<Header> {
+    let url = request.url();
+    let host = match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        (None, _) => String::new(),
+    };
+    let mut out = vec![Header::recorded("host", host.as_bytes(), sent)];
+    let given = request.headers();
+    if !given.contains_key(reqwest::header::USER_AGENT) {
+        out.push(Header::recorded("user-agent", USER_AGENT.as_bytes(), sent));
+    }
+    out.extend(
+        given
+            .iter()
+            .map(|(n, v)| Header::recorded(n.as_str(), v.as_bytes(), sent)),
+    );
+    if !given.contains_key(reqwest::header::ACCEPT_ENCODING) {
+        out.push(Header::recorded("accept-encoding", b"gzip", sent));
+    }
+    out
 }
 
 /// A header value marked sensitive (HTTP/2 never indexes it, debug output hides it).

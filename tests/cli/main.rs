@@ -5,12 +5,14 @@ mod support;
 
 mod basics;
 mod browsers;
+mod bundle;
 mod challenge;
 mod diagnose;
 mod dns;
 mod elevate;
 mod evidence;
 mod fix;
+mod har;
 mod negotiate;
 mod redaction;
 mod routes;

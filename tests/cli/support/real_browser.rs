@@ -456,6 +456,18 @@ impl ChromiumSession {
         }
     }
 
+    /// Evaluates `expression` in the page (awaiting a promise) and returns its value.
+    pub fn evaluate(&mut self, expression: &str) -> serde_json::Value {
+        let ps = self.page_session.clone();
+        let r = self.call(
+            "Runtime.evaluate",
+            serde_json::json!({ "expression": expression, "awaitPromise": true, "returnByValue": true }),
+            Some(&ps),
+        );
+        assert!(r["exceptionDetails"].is_null(), "{expression} threw: {r:#}");
+        r["result"]["value"].clone()
+    }
+
     /// Closes the browser cleanly (`Browser.close`) and waits for it to exit.
     pub fn close(mut self) {
         self.next_id += 1;
