@@ -5,7 +5,7 @@
 use std::io::Read;
 
 use crate::support::homes::{self, Os};
-use crate::support::servers::{Server, respond};
+use crate::support::http::{Server, respond};
 
 const ENTRIES: [&str; 5] = [
     "report.md",

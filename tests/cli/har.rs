@@ -5,8 +5,10 @@
 use std::path::Path;
 
 use crate::support::TestEnv;
-use crate::support::fixsite::{StaleCookieSite, TestDns, chromium, chromium_visit};
-use crate::support::servers::{Server, respond};
+use crate::support::dns::UpstreamDns;
+use crate::support::http::StaleCookieSite;
+use crate::support::http::{Server, respond};
+use crate::support::real_browser::Chromium;
 
 /// Parses `text` and checks it against the HAR 1.2 schema and the cross-references the
 /// schema cannot express (each entry's `pageref` names a page). Returns the document.
@@ -440,15 +442,12 @@ fn a_bad_place_for_the_har_is_a_clear_error_before_anything_runs() {
 
 #[test]
 fn har_of_a_fix_holds_before_the_cookie_test_and_after_without_cookie_values() {
-    if chromium().is_none() {
-        panic!("chromium is installed (scripts/install-deps.sh)");
-    }
     let site = StaleCookieSite::start();
     let env = TestEnv::new();
-    let dns = TestDns::start(300);
+    let dns = UpstreamDns::with_ttl(300);
     dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
-    chromium_visit(&env.home(), &site.url("a.test", "/login"));
-    chromium_visit(&env.home(), &site.url("a.test", "/"));
+    Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/login"));
+    Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/"));
     assert!(site.saw_stale_cookie());
     let file = env.data_dir().join("fix.har");
     let out = env
@@ -521,7 +520,6 @@ fn har_of_a_fix_holds_before_the_cookie_test_and_after_without_cookie_values() {
 /// Network panel's "Import HAR file"), run in headless Chromium on the HAR fix401 wrote.
 #[test]
 fn devtools_in_headless_chromium_imports_the_har() {
-    use crate::support::real_browser::Chromium;
     let srv = always_401();
     let env = TestEnv::new();
     let file = env.data_dir().join("devtools.har");

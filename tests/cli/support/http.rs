@@ -97,7 +97,12 @@ impl Server {
     /// A server on a free loopback port speaking `scheme` over the streams `wrap` makes of
     /// each connection (plain TCP when `None`); `tls.rs` builds HTTPS on it.
     pub fn start(scheme: &'static str, wrap: Option<Arc<Wrap>>, handler: Arc<Handler>) -> Server {
-        Server::serve_on(TcpListener::bind("127.0.0.1:0").unwrap(), scheme, wrap, handler)
+        Server::serve_on(
+            TcpListener::bind("127.0.0.1:0").unwrap(),
+            scheme,
+            wrap,
+            handler,
+        )
     }
 
     /// A plain HTTP server at exactly `addr` (a fixed port such as WPAD's 80); `Err` when
