@@ -243,7 +243,7 @@ fn judge_flush(flush: FlushReport, mut after: Report) -> FlushAndRetest {
         (true, true) => {
             after
                 .findings
-                .retain(|f| f.cause != crate::diagnosis::Cause::SiteDataStale);
+                .retain(|f| f.cause != crate::model::Cause::SiteDataStale);
             Stage::Fixed(format!(
                 "this computer had an out-of-date address for {host}; after the DNS flush the page loads."
             ))
@@ -270,7 +270,7 @@ pub async fn flush_dns_and_retest(
     observer: &dyn Observer,
 ) -> Result<FlushAndRetest> {
     let target = parse_url(url)?;
-    if !settings(sys)?.allows(crate::diagnosis::Action::FlushDns) {
+    if !settings(sys)?.allows(crate::model::Action::FlushDns) {
         return Err(Error::Refused(
             "flushing DNS is turned off by your help desk's configuration; ask them to flush it"
                 .into(),

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnosis::Action;
 use crate::error::{Error, Result};
+use crate::model::Action;
 use crate::system::{Os, System};
 
 /// The support contact printed in reports and shown in the app.

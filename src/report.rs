@@ -148,7 +148,7 @@ impl Report {
             Cause::UrlInvalid,
             Confidence::High,
             format!("This is not a usable web address: {}.", invalid.reason),
-            [crate::diagnosis::Action::FixUrl],
+            [crate::model::Action::FixUrl],
         )
         .with_evidence(format!("input: {shown:?}"));
         if let Some(s) = &invalid.suggestion {
@@ -923,7 +923,7 @@ mod tests {
             Cause::CredentialsRejected,
             Confidence::High,
             "the user name, password or token is wrong or no longer valid",
-            [crate::diagnosis::Action::CheckCredentials],
+            [crate::model::Action::CheckCredentials],
         )
         .with_evidence("GET http://127.0.0.1:9/ → HTTP 401");
         let r = Report::build(&target, &ev, vec![f]);
@@ -956,9 +956,9 @@ mod tests {
             let f = sample(
                 cause,
                 &[
-                    crate::diagnosis::Action::Retry,
-                    crate::diagnosis::Action::ContactSiteOwner,
-                    crate::diagnosis::Action::FlushDns,
+                    crate::model::Action::Retry,
+                    crate::model::Action::ContactSiteOwner,
+                    crate::model::Action::FlushDns,
                 ],
             );
             let other = sample(Cause::SiteWordpress, &[]);
@@ -973,10 +973,10 @@ mod tests {
             assert_eq!(o.verdict_words, cause_words(cause), "{cause}");
             assert_eq!(
                 o.first_action,
-                Some(crate::diagnosis::Action::FlushDns),
+                Some(crate::model::Action::FlushDns),
                 "{cause}: a repair fix401 performs leads over advice"
             );
-            let first_step = step(crate::diagnosis::Action::FlushDns);
+            let first_step = step(crate::model::Action::FlushDns);
 
             let text = r.to_text(false);
             assert_eq!(text.lines().next(), Some(r.headline.as_str()), "{cause}");
@@ -1008,10 +1008,7 @@ mod tests {
         let r = Report::invalid("http://", &invalid);
         assert_eq!(r.outcome.verdict_words, "This address cannot be used");
         assert_eq!(r.headline, r.findings[0].summary);
-        assert_eq!(
-            r.outcome.first_action,
-            Some(crate::diagnosis::Action::FixUrl)
-        );
+        assert_eq!(r.outcome.first_action, Some(crate::model::Action::FixUrl));
         assert!(r.to_text(false).starts_with(&r.headline));
     }
 

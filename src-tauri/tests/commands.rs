@@ -311,7 +311,8 @@ fn answers() -> Vec<(String, &'static str)> {
 
 #[test]
 fn the_check_command_carries_the_cores_one_headline_for_each_cause() {
-    use fix401::diagnosis::{Cause, Stage, outcome};
+    use fix401::diagnosis::{Stage, outcome};
+    use fix401::model::Cause;
     let home = tempfile::tempdir().unwrap();
     let app = app(home.path());
     for (url, cause) in answers() {

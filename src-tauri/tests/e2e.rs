@@ -853,7 +853,7 @@ impl Driver {
              .filter((e) => e.id !== 'technical' && !e.hidden).map((e) => e.innerText).join('\\n')",
         );
         let shown = shown.as_str().unwrap_or_default().to_string();
-        for cause in fix401::diagnosis::Cause::ALL {
+        for cause in fix401::model::Cause::ALL {
             assert!(!shown.contains(cause.id()), "{cause} shown: {shown}");
         }
         assert!(!shown.contains("confidence"), "{shown}");

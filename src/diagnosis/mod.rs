@@ -6,9 +6,8 @@
 //! [`http`] (the re-test's answer), [`dns`] (the DNS facts), [`routes`] (the browsers' own
 //! routes), [`site_data`] (stored site data), [`signin`] (Kerberos / Negotiate, NTLM), [`outcome`] (the verdict words and headline).
 //!
-//! The vocabulary ([`Cause`], [`Action`], [`Confidence`], [`Finding`], [`Verdict`]) lives in
-//! [`crate::model`]; it is re-exported here only so callers that still say
-//! `diagnosis::Action` keep compiling (transitional: new code names `crate::model`).
+//! The vocabulary (`Cause`, `Action`, `Confidence`, `Finding`, `Verdict`) lives in
+//! [`crate::model`].
 
 pub mod dns;
 pub mod http;
@@ -17,7 +16,7 @@ pub mod routes;
 pub mod signin;
 pub mod site_data;
 
-pub use crate::model::{Action, Cause, Confidence, Finding, Verdict};
+use crate::model::{Action, Cause, Finding};
 pub use dns::{dns_findings, verification_findings, word_verification};
 pub use http::{findings, jwt_exp};
 pub use outcome::{Outcome, Stage, Tone, outcome};
@@ -120,6 +119,7 @@ fn sort(findings: &mut [Finding]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Confidence;
 
     #[test]
     fn jwt_exp_is_decoded_not_verified() {

@@ -6,8 +6,8 @@
 use serde::Serialize;
 
 #[cfg(test)]
-use super::Confidence;
-use super::{Action, Cause, Finding, Verdict};
+use crate::model::Confidence;
+use crate::model::{Action, Cause, Finding, Verdict};
 
 /// How a result should feel at a glance (the window's colour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

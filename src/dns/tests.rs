@@ -181,7 +181,7 @@ fn windows_uac_declined_is_not_fatal() {
     let r = m.flush();
     assert!(r.declined && !r.flushed);
     assert_eq!(r.elevation.unwrap().outcome, ElevationOutcome::Declined);
-    assert!(r.actions.contains(&crate::diagnosis::Action::FlushDns));
+    assert!(r.actions.contains(&crate::model::Action::FlushDns));
 }
 
 // ---------------------------------------------------------------- macOS
@@ -896,7 +896,7 @@ async fn hosts_override_is_a_finding_with_file_and_line() {
     );
     let f = crate::check::dns_findings(&m.sys, "Portal.Example.com").await;
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].cause, crate::diagnosis::Cause::DnsHostsOverride);
+    assert_eq!(f[0].cause, crate::model::Cause::DnsHostsOverride);
     assert!(f[0].summary.contains("line 4"), "{}", f[0].summary);
     assert!(f[0].evidence[0].contains(&format!(
         "{}",

@@ -1,7 +1,7 @@
 //! Advice-only actions in plain words, and the technical summary for a site's owner.
 
 use crate::config::SupportContact;
-use crate::diagnosis::{Action, Cause};
+use crate::model::{Action, Cause};
 
 use super::model::{Advice, FixReport, ProbeSummary};
 

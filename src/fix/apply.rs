@@ -3,8 +3,8 @@
 //! action's outcome recorded and reported as it happens (see the floor plan in
 //! `ARCHITECTURE.md`).
 
-use crate::diagnosis::Action;
 use crate::error::{Error, Result};
+use crate::model::Action;
 use crate::redact;
 
 use super::observer::{Reporter, Step};

@@ -24,8 +24,8 @@ mod retest;
 mod verdict;
 
 use crate::config::Config;
-use crate::diagnosis::Action;
 use crate::error::{Error, Result};
+use crate::model::Action;
 use crate::redact;
 use crate::system::System;
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::config::SupportContact;
-use crate::diagnosis::{Action, Cause, Confidence, Finding};
+use crate::model::{Action, Cause, Confidence, Finding};
 
 /// What a probe of the URL found, reduced to what the report shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]

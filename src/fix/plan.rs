@@ -3,8 +3,8 @@
 //! be touched (commands, browsers to close, rows and files to clear), before anything is
 //! (see the floor plan in `ARCHITECTURE.md`).
 
-use crate::diagnosis::{Action, Cause};
 use crate::error::{Error, Result};
+use crate::model::{Action, Cause};
 use crate::redact;
 
 use super::observer::Step;

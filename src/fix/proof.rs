@@ -5,8 +5,8 @@
 //! it and what "works from here" means (see the floor plan in `ARCHITECTURE.md`).
 
 use crate::cookie_jar::{self, JarRead};
-use crate::diagnosis::{Action, Cause, Confidence, Finding};
 use crate::error::Result;
+use crate::model::{Action, Cause, Confidence, Finding};
 
 use super::observer::{Reporter, Step};
 use super::{

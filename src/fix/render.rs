@@ -27,11 +27,11 @@ fn before_status(report: &FixReport) -> String {
     }
 }
 
-fn confidence(c: crate::diagnosis::Confidence) -> &'static str {
+fn confidence(c: crate::model::Confidence) -> &'static str {
     match c {
-        crate::diagnosis::Confidence::Low => "low",
-        crate::diagnosis::Confidence::Medium => "medium",
-        crate::diagnosis::Confidence::High => "high",
+        crate::model::Confidence::Low => "low",
+        crate::model::Confidence::Medium => "medium",
+        crate::model::Confidence::High => "high",
     }
 }
 
@@ -89,7 +89,7 @@ fn nothing_changed(report: &FixReport) -> bool {
 
 /// One line per ruled-out action: refused, or carried out anyway (`--force`).
 /// "restart-browser, flush-dns": the ids a technician types.
-fn action_ids(actions: &[crate::diagnosis::Action]) -> String {
+fn action_ids(actions: &[crate::model::Action]) -> String {
     let ids: Vec<&str> = actions.iter().map(|a| a.id()).collect();
     ids.join(", ")
 }
@@ -557,7 +557,7 @@ pub fn html(report: &FixReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnosis::{Action, Cause, Confidence, Finding};
+    use crate::model::{Action, Cause, Confidence, Finding};
 
     fn report() -> FixReport {
         let before = ProbeSummary {

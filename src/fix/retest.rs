@@ -3,8 +3,8 @@
 //! (see the floor plan in `ARCHITECTURE.md`).
 
 use crate::cookie_jar::{self, JarRead};
-use crate::diagnosis::Cause;
 use crate::error::Result;
+use crate::model::Cause;
 use crate::system::System;
 
 use super::apply::Applied;

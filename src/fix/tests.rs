@@ -6,7 +6,7 @@ use super::*;
 use crate::browsers::{Family, Profile, Store, StoreKind};
 use crate::config::SupportContact;
 use crate::cookie_jar::{HeldCookie, JarRead};
-use crate::diagnosis::{Cause, Confidence, Finding};
+use crate::model::{Cause, Confidence, Finding};
 use crate::system::Os;
 
 /// A site that answers 401 to a stale `sid` cookie and `ok_plain` without cookies.

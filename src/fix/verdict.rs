@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use crate::diagnosis::Action;
 use crate::error::{Error, Result};
+use crate::model::Action;
 use crate::redact;
 use crate::system::System;
 

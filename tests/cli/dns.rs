@@ -5,7 +5,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use fix401::diagnosis::Cause;
+use fix401::model::Cause;
 use fix401::system::{RealProcesses, RealRunner};
 use fix401::{Os, System};
 use serde_json::Value;
