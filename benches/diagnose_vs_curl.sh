@@ -1,23 +1,66 @@
 #!/usr/bin/env bash
-# `fix401 diagnose` (release build, whole process) against `curl` on the same loopback 401
-# URL: medians of N runs each (default 30) in one hyperfine run, and their ratio.
-# Target: fix401 / curl <= 1.5.
+# `fix401 diagnose` (release build, whole process) against `curl`, both measured in this run:
+#   1. a loopback 401 over plain HTTP: medians of N runs each (default 30), target <= 0.4;
+#   2. the same 401 over HTTPS, with a CA made here that both are told to trust
+#      (curl --cacert, fix401 through SSL_CERT_FILE), target <= 0.15;
+#   3. peak resident memory (/usr/bin/time -f %M, median of 9 runs each) of the HTTPS run,
+#      target <= 0.75.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${RUNS:-30}"
 source benches/common.sh
 require hyperfine
 require curl
+require openssl
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: scripts/install-deps.sh" >&2; exit 1; }
 build_cli
 work="$(mktemp -d)"
-trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-start_server 401 # every request answered with 401 + Basic challenge
-url="http://127.0.0.1:$port/private"
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/home"
 
-hyperfine -N --style basic --warmup 3 --runs "$runs" -i --export-json "$work/result.json" \
-  -n curl "curl -s -o /dev/null $url" \
-  -n fix401 "$bin --home $work/home --json diagnose $url"
+# A CA of this run and a certificate for 127.0.0.1 signed by it.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca \
+  -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+  -keyout "$work/site.key" -out "$work/site.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$work/ext"
+openssl x509 -req -in "$work/site.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
+  -days 2 -extfile "$work/ext" -out "$work/site.pem" 2>/dev/null
 
-ratio "$work/result.json" curl curl fix401 fix401 fix401/curl 1.5
+start_server 401 # every request answered with 401 + Basic challenge
+pids+=("$server_pid")
+http_url="http://127.0.0.1:$port/private"
+rm -f "$work/port"
+start_server 401 "$work/site.pem" "$work/site.key"
+pids+=("$server_pid")
+https_url="https://127.0.0.1:$port/private"
+
+# Both must see the 401 (a TLS failure would be a different, faster answer).
+[ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/ca.pem" "$https_url")" = 401 ]
+SSL_CERT_FILE="$work/ca.pem" "$bin" --home "$work/home" --json diagnose "$https_url" \
+  | grep -q '"status": 401' || { echo "fix401 did not get the HTTPS 401" >&2; exit 1; }
+
+echo "== HTTP loopback 401"
+hyperfine -N --style basic --warmup 3 --runs "$runs" -i --export-json "$work/http.json" \
+  -n curl "curl -s -o /dev/null $http_url" \
+  -n fix401 "$bin --home $work/home --json diagnose $http_url" >/dev/null
+ratio "$work/http.json" curl curl fix401 fix401 "fix401/curl (HTTP)" 0.4
+
+echo "== HTTPS loopback 401, CA trusted by both"
+export SSL_CERT_FILE="$work/ca.pem"
+hyperfine -N --style basic --warmup 3 --runs "$runs" -i --export-json "$work/https.json" \
+  -n curl "curl -s -o /dev/null --cacert $work/ca.pem $https_url" \
+  -n fix401 "$bin --home $work/home --json diagnose $https_url" >/dev/null
+ratio "$work/https.json" curl curl fix401 fix401 "fix401/curl (HTTPS)" 0.15
+
+echo "== peak resident memory (HTTPS run)"
+peak() { # command... → median of 9 peak RSS figures (KiB)
+  for _ in $(seq 9); do /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; done \
+    | sort -n | sed -n 5p
+}
+c_kib=$(peak curl -s -o /dev/null --cacert "$work/ca.pem" "$https_url")
+f_kib=$(peak "$bin" --home "$work/home" --json diagnose "$https_url")
+echo "peak RSS curl   $c_kib KiB"
+echo "peak RSS fix401 $f_kib KiB"
+awk -v f="$f_kib" -v c="$c_kib" 'BEGIN {printf "ratio fix401/curl (peak RSS) = %.2f (target <= 0.75)\n", f / c}'

@@ -1,6 +1,7 @@
 """The benches' one loopback HTTP server: prints its port, then answers every GET.
 
 `loopback_server.py 401`: 401 with a Basic challenge (diagnose_vs_curl.sh).
+`loopback_server.py 401 CERT KEY`: the same over HTTPS with that certificate (PEM files).
 `loopback_server.py pac SQUID_PORT`: the PAC file at /proxy.pac (loopback through Squid on
 SQUID_PORT), 200 for every other path (diagnose_routes.sh).
 """
@@ -46,5 +47,11 @@ class H(http.server.BaseHTTPRequestHandler):
 
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+if MODE == "401" and len(sys.argv) == 4:
+    import ssl
+
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(sys.argv[2], sys.argv[3])
+    srv.socket = tls.wrap_socket(srv.socket, server_side=True)
 print(srv.server_address[1], flush=True)
 srv.serve_forever()

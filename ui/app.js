@@ -470,6 +470,10 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("save-report").addEventListener("click", saveReport);
   T.event.listen("fill-url", (e) => fillUrl(e.payload));
   $("url").focus();
+  // Nothing but the window before the first paint: the undo offer, the help desk's settings
+  // and the start-up address are asked for once the page has been painted (a frame, then a
+  // task after it).
+  await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted, 0)));
   refreshUndo().then(offerEarlierUndo);
   let presets = [];
   try {

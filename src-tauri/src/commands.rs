@@ -42,7 +42,8 @@ pub fn startup_url(state: State<'_, AppState>) -> Option<String> {
 
 /// The help-desk configuration: preset URLs, actions not offered, the support contact.
 /// A bad configuration file reaches the page as a `bad_file` error naming its line.
-#[tauri::command]
+/// Run off the main thread (`async`): reading the files must never hold up painting.
+#[tauri::command(async)]
 pub fn settings(state: State<'_, AppState>) -> CmdResult<Config> {
     api::settings(&state.sys).map_err(Into::into)
 }
