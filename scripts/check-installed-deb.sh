@@ -9,6 +9,13 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 deb=$(ls -t target/release/bundle/deb/*.deb | head -n 1)
+# The Kerberos libraries are loaded at run time (sign-in evidence): recommended, not required,
+# so the app installs and starts without them.
+dpkg-deb -f "$deb" Recommends | grep -q 'libgssapi-krb5-2' \
+  || { echo "the .deb does not recommend libgssapi-krb5-2" >&2; exit 1; }
+if dpkg-deb -f "$deb" Depends | grep -q 'krb5'; then
+  echo "the .deb must not depend on the Kerberos libraries" >&2; exit 1
+fi
 echo "== installing $deb"
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "./$deb"
 dpkg -L fix401 | grep -E 'bin/|\.desktop$|\.policy$|icons/hicolor/128x128/' 
