@@ -1,5 +1,39 @@
 //! Words for people: counts with the right plural and sizes in readable units, so no message
-//! says "1 cookie(s)" or "1048576 bytes".
+//! says "1 cookie(s)" or "1048576 bytes"; and the one UTC timestamp form of files fix401
+//! writes.
+
+/// Unix seconds → `2023-11-14T22:13:20Z` (RFC 3339, UTC); the epoch when out of range.
+pub fn rfc3339(secs: u64) -> String {
+    let t = i64::try_from(secs)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    stamp(t, None)
+}
+
+/// A moment → `2026-12-07T23:22:27.123Z` (RFC 3339 with milliseconds, UTC, as HAR wants it).
+pub fn rfc3339_millis(t: std::time::SystemTime) -> String {
+    let t = time::OffsetDateTime::from(t);
+    stamp(t, Some(t.millisecond()))
+}
+
+fn stamp(t: time::OffsetDateTime, millis: Option<u16>) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let mut s = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    if let Some(ms) = millis {
+        s.push_str(&format!(".{ms:03}"));
+    }
+    s.push('Z');
+    s
+}
 
 /// `count(1, "cookie", "cookies")` → "1 cookie"; `count(3, …)` → "3 cookies".
 pub fn count(n: usize, one: &str, many: &str) -> String {

@@ -1,24 +1,12 @@
 //! `fix401 fix`: consent handling, configuration, and the end-to-end repairs.
 
-use crate::support::TestEnv;
 use crate::support::dns::{Daemon, UpstreamDns, query_a, start_dnsmasq_with};
 use crate::support::http::StaleCookieSite;
 use crate::support::real_browser::{Chromium, Firefox};
+use crate::support::{TestEnv, chromium_home_with_stale_cookie};
 
 /// The flags of the repair tests' dnsmasq: only the stale positive answer is cached.
 const DNSMASQ_FLAGS: &[&str] = &["--no-negcache"];
-
-/// A temp home whose Chromium holds the stale session cookie of `site`, and a DNS server
-/// that resolves a.test to loopback.
-fn chromium_home_with_stale_cookie(site: &StaleCookieSite) -> (TestEnv, UpstreamDns) {
-    let env = TestEnv::new();
-    let dns = UpstreamDns::start();
-    dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
-    Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/login"));
-    Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/"));
-    assert!(site.saw_stale_cookie());
-    (env, dns)
-}
 
 fn chromium_cookie_names(env: &TestEnv) -> Vec<String> {
     let conn = rusqlite::Connection::open(env.path(".config/chromium/Default/Cookies")).unwrap();

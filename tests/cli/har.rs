@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use crate::support::TestEnv;
-use crate::support::dns::UpstreamDns;
 use crate::support::http::StaleCookieSite;
 use crate::support::http::{Server, respond};
 use crate::support::real_browser::Chromium;
@@ -443,12 +442,7 @@ fn a_bad_place_for_the_har_is_a_clear_error_before_anything_runs() {
 #[test]
 fn har_of_a_fix_holds_before_the_cookie_test_and_after_without_cookie_values() {
     let site = StaleCookieSite::start();
-    let env = TestEnv::new();
-    let dns = UpstreamDns::with_ttl(300);
-    dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
-    Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/login"));
-    Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/"));
-    assert!(site.saw_stale_cookie());
+    let (env, dns) = crate::support::chromium_home_with_stale_cookie(&site);
     let file = env.data_dir().join("fix.har");
     let out = env
         .cmd([

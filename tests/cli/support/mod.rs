@@ -287,3 +287,17 @@ pub mod homes;
 pub mod real_browser;
 pub mod schemas;
 pub mod stores;
+
+/// A temp home whose Chromium holds the stale session cookie of `site`, and a DNS server
+/// that resolves a.test to loopback.
+pub fn chromium_home_with_stale_cookie(
+    site: &http::StaleCookieSite,
+) -> (TestEnv, dns::UpstreamDns) {
+    let env = TestEnv::new();
+    let dns = dns::UpstreamDns::start();
+    dns.set("a.test", std::net::Ipv4Addr::LOCALHOST);
+    real_browser::Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/login"));
+    real_browser::Chromium::new(&env.home()).visit_and_settle(&site.url("a.test", "/"));
+    assert!(site.saw_stale_cookie());
+    (env, dns)
+}
