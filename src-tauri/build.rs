@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "restart_browsers",
     "report_text",
     "save_report",
+    "save_bundle",
 ];
 
 fn main() {

@@ -30,7 +30,7 @@ use crate::fix::{self, Backend, live::LiveBackend};
 use crate::stores;
 
 pub use crate::browsers::{Installation, Packaging};
-pub use crate::bundle::{Bundle, OutFile};
+pub use crate::bundle::{Bundle, ENTRIES as BUNDLE_ENTRIES, OutFile};
 pub use crate::challenge::{
     Parsed as Challenges, explain as explain_challenges, parse as parse_challenges,
 };
@@ -105,6 +105,21 @@ pub enum ReportDestination {
 /// Where a report goes: the help desk's `reports_dir` when the configuration sets one,
 /// otherwise wherever the person chooses (the app asks with a save dialog).
 pub fn report_destination(sys: &System) -> Result<ReportDestination> {
+    destination(sys, "fix401-report", "md")
+}
+
+/// Where "Save for support…" puts the support file (a zip, see [`bundle`]): the help desk's
+/// `reports_dir`, else the person's choice, proposed as `fix401-support-YYYYMMDD-HHMMSS.zip`.
+pub fn support_destination(sys: &System) -> Result<ReportDestination> {
+    destination(sys, "fix401-support", "zip")
+}
+
+/// A fresh `<prefix>-YYYYMMDD-HHMMSS.<extension>` in `dir`, for a file saved there unasked.
+pub fn new_file_in(dir: &std::path::Path, prefix: &str, extension: &str) -> std::path::PathBuf {
+    fix::new_stem(dir, prefix, &[extension]).with_extension(extension)
+}
+
+fn destination(sys: &System, prefix: &str, extension: &str) -> Result<ReportDestination> {
     if let Some(dir) = settings(sys)?.reports_dir {
         return Ok(ReportDestination::Folder(dir));
     }
@@ -114,11 +129,10 @@ pub fn report_destination(sys: &System) -> Result<ReportDestination> {
     } else {
         sys.home.clone()
     };
-    let file_name = fix::new_report_stem(&folder)
-        .with_extension("md")
+    let file_name = new_file_in(&folder, prefix, extension)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "fix401-report.md".into());
+        .unwrap_or_else(|| format!("{prefix}.{extension}"));
     Ok(ReportDestination::Ask { folder, file_name })
 }
 

@@ -430,6 +430,15 @@ async function saveReport() {
   });
 }
 
+// One file for the ticket: fix401 tests the address again, recording every request.
+async function saveBundle() {
+  const url = lastUrl || $("url").value.trim();
+  await run("Preparing the file for support…", async () => {
+    const b = await invoke("save_bundle", { url });
+    showMessage(b ? `File for support saved to ${b.path}` : "", true);
+  });
+}
+
 // The help desk's configuration: preset addresses, actions turned off, who to call.
 function applySettings(s) {
   disabled = new Set(s.disabled_actions || []);
@@ -468,6 +477,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("open-page").addEventListener("click", openPage);
   $("copy-report").addEventListener("click", copyReport);
   $("save-report").addEventListener("click", saveReport);
+  $("save-bundle").addEventListener("click", saveBundle);
   T.event.listen("fill-url", (e) => fillUrl(e.payload));
   $("url").focus();
   // Nothing but the window before the first paint: the undo offer, the help desk's settings

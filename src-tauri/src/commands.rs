@@ -2,8 +2,8 @@
 //! `capabilities/default.json`). Each is a thin wrapper over [`fix401::api`].
 
 use fix401::api::{
-    self, BackupSummary, BrowserChoice, Closed, Config, Event, FixReport, FlushAndRetest, Observer,
-    Opened, Plan, Report, ReportDestination, Restarted, Shown, Undone,
+    self, BackupSummary, BrowserChoice, Bundle, Closed, Config, DiagnoseOptions, Event, FixReport,
+    FlushAndRetest, Observer, Opened, Plan, Report, ReportDestination, Restarted, Shown, Undone,
 };
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -163,28 +163,70 @@ pub async fn save_report<R: Runtime>(
     let text = last_markdown(&state)?;
     let path = match api::report_destination(&state.sys)? {
         ReportDestination::Folder(dir) => api::save_report_in(&dir, &text)?,
-        ReportDestination::Ask { folder, file_name } => {
-            let Some(dialog) = app.try_state::<Dialog<R>>() else {
-                return Err(internal("the save dialog is not available"));
-            };
-            let mut builder = dialog.file();
-            // Modal over the window, like every Save dialog.
-            if let Some(window) = app.get_webview_window("main") {
-                builder = builder.set_parent(&window);
-            }
-            let picked = builder
-                .set_title("Save the fix401 report")
-                .set_directory(folder)
-                .set_file_name(file_name)
-                .add_filter("Markdown report", &["md"])
-                .blocking_save_file();
-            let Some(picked) = picked else {
+        ask => {
+            let Some(path) =
+                ask_where(&app, ask, "Save the fix401 report", "Markdown report", "md")?
+            else {
                 return Ok(None);
             };
-            let path = picked.into_path().map_err(internal)?;
             api::write_report(&path, &text)?;
             path
         }
     };
     Ok(Some(path.display().to_string()))
+}
+
+/// "Save for support…": re-tests `url` recording every request, then writes one zip (the
+/// reports, the HAR and `environment.json`, see [`api::bundle`]) into the help desk's
+/// `reports_dir`, else where the person chooses in a save dialog (`None` when they cancel).
+#[tauri::command]
+pub async fn save_bundle<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    url: String,
+) -> CmdResult<Option<Bundle>> {
+    let path = match api::support_destination(&state.sys)? {
+        ReportDestination::Folder(dir) => {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| fix401::Error::io(format!("cannot create {}", dir.display()), e))?;
+            api::new_file_in(&dir, "fix401-support", "zip")
+        }
+        ask => match ask_where(&app, ask, "Save the file for support", "Zip archive", "zip")? {
+            Some(path) => path,
+            None => return Ok(None),
+        },
+    };
+    let (_, bundle) = api::bundle(&state.sys, &url, &DiagnoseOptions::default(), &path).await?;
+    Ok(Some(bundle))
+}
+
+/// The native save dialog, modal over the window, starting where `ask` says; `None` when
+/// the person cancels. Opened from here, never by the page.
+fn ask_where<R: Runtime>(
+    app: &AppHandle<R>,
+    ask: ReportDestination,
+    title: &str,
+    filter: &str,
+    extension: &str,
+) -> CmdResult<Option<std::path::PathBuf>> {
+    let ReportDestination::Ask { folder, file_name } = ask else {
+        return Err(internal("no dialog needed for a configured folder"));
+    };
+    let Some(dialog) = app.try_state::<Dialog<R>>() else {
+        return Err(internal("the save dialog is not available"));
+    };
+    let mut builder = dialog.file();
+    if let Some(window) = app.get_webview_window("main") {
+        builder = builder.set_parent(&window);
+    }
+    let picked = builder
+        .set_title(title)
+        .set_directory(folder)
+        .set_file_name(file_name)
+        .add_filter(filter, &[extension])
+        .blocking_save_file();
+    match picked {
+        None => Ok(None),
+        Some(p) => Ok(Some(p.into_path().map_err(internal)?)),
+    }
 }

@@ -192,7 +192,8 @@ pub fn builder<R: tauri::Runtime>(state: AppState) -> tauri::Builder<R> {
             commands::open_page,
             commands::restart_browsers,
             commands::report_text,
-            commands::save_report
+            commands::save_report,
+            commands::save_bundle
         ])
 }
 

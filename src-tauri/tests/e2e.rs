@@ -323,14 +323,14 @@ fn screenshot(name: &str) {
 /// dialog is still up (a key pressed before GTK is ready is lost). `shot` names a screenshot
 /// of the open dialog.
 fn answer_save_dialog(key: &str, shot: Option<&str>) {
+    answer_dialog("Save the fix401 report", key, shot);
+}
+
+/// Answers the save dialog titled `title` with `key`, after a screenshot named `shot`.
+fn answer_dialog(title: &str, key: &str, shot: Option<&str>) {
     let visible = || -> Option<String> {
         let out = Command::new("xdotool")
-            .args([
-                "search",
-                "--onlyvisible",
-                "--name",
-                "Save the fix401 report",
-            ])
+            .args(["search", "--onlyvisible", "--name", title])
             .output()
             .expect("xdotool (package xdotool)");
         String::from_utf8_lossy(&out.stdout)
@@ -370,12 +370,17 @@ fn answer_save_dialog(key: &str, shot: Option<&str>) {
 
 /// The reports in `dir`.
 fn reports_in(dir: &Path) -> Vec<PathBuf> {
+    files_in(dir, "fix401-report-")
+}
+
+/// The files in `dir` whose names start with `prefix`.
+fn files_in(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| rd.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     found.retain(|p| {
         p.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("fix401-report-"))
+            .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
     });
     found
 }
@@ -534,6 +539,34 @@ fn check_a_401_then_a_working_page_in_the_real_window() {
     let text = std::fs::read_to_string(&saved[0]).unwrap();
     assert!(text.contains(&working) && text.contains("200"), "{text}");
     screenshot("06-saved");
+
+    // Save for support…: the page asks the shell, which re-tests recording every request and
+    // writes one zip where the person chooses.
+    d.click("#save-bundle");
+    answer_dialog(
+        "Save the file for support",
+        "Return",
+        Some("06b-support-dialog"),
+    );
+    let message = d.wait_message("File for support saved");
+    let zips = files_in(&documents, "fix401-support-");
+    assert_eq!(zips.len(), 1, "{message}");
+    assert!(
+        message.contains(&zips[0].display().to_string()),
+        "{message}"
+    );
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zips[0]).unwrap()).unwrap();
+    let names: Vec<String> = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    assert_eq!(names, fix401::api::BUNDLE_ENTRIES, "{names:?}");
+    let mut har = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("requests.har").unwrap(), &mut har).unwrap();
+    let har: serde_json::Value = serde_json::from_str(&har).unwrap();
+    assert_eq!(har["log"]["version"], "1.2");
+    assert_eq!(har["log"]["entries"][0]["request"]["url"], working.as_str());
+    assert_eq!(har["log"]["entries"][0]["response"]["status"], 200);
+    screenshot("06c-support-saved");
 }
 
 /// What the core says about `url`, as the CLI would print it.

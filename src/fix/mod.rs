@@ -34,7 +34,7 @@ pub use model::*;
 #[cfg(test)]
 pub use observer::Recorder;
 pub use observer::{Event, NullObserver, Observer, Step};
-pub use verdict::new_report_stem;
+pub use verdict::{new_report_stem, new_stem};
 
 use observer::Reporter;
 

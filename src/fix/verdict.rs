@@ -198,21 +198,27 @@ fn environment(sys: &System, browsers: &[BrowserInfo]) -> Environment {
 /// A fresh `DIR/fix401-report-YYYYMMDD-HHMMSS` (UTC; `-2`, `-3`… when taken), to which the
 /// caller adds `.md` / `.json`.
 pub fn new_report_stem(dir: &std::path::Path) -> PathBuf {
+    new_stem(dir, "fix401-report", &["md", "json"])
+}
+
+/// `dir/<prefix>-YYYYMMDD-HHMMSS` (UTC), with `-2`, `-3`… added while a file of that stem
+/// with one of `extensions` exists.
+pub fn new_stem(dir: &std::path::Path, prefix: &str, extensions: &[&str]) -> PathBuf {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let digits: String = crate::stores::backup::rfc3339(secs)
+    let digits: String = crate::words::rfc3339(secs)
         .chars()
         .filter(char::is_ascii_digit)
         .collect();
     let stamp = format!("{}-{}", &digits[..8], &digits[8..14]);
-    let taken = |p: &PathBuf| p.with_extension("md").exists() || p.with_extension("json").exists();
-    let mut stem = dir.join(format!("fix401-report-{stamp}"));
+    let taken = |p: &PathBuf| extensions.iter().any(|e| p.with_extension(e).exists());
+    let mut stem = dir.join(format!("{prefix}-{stamp}"));
     let mut n = 1;
     while taken(&stem) {
         n += 1;
-        stem = dir.join(format!("fix401-report-{stamp}-{n}"));
+        stem = dir.join(format!("{prefix}-{stamp}-{n}"));
     }
     stem
 }
