@@ -758,6 +758,68 @@ fn diagnose_names_each_browser_and_the_setting_that_keeps_the_ticket_back() {
     assert_eq!(c["source"]["locked"], true);
 }
 
+/// When fix401's own ticket gets in and every browser profile found is set to send it (a
+/// Firefox profile whose user.js trusts `localhost`), the page works for this person: verdict
+/// `ok`, exit 0, the headline says with whose company sign-in, and the SPNEGO result is the
+/// evidence. Add a profile that will not send it and the verdict is `unauthorized` again.
+#[test]
+fn diagnose_when_every_browser_sends_the_ticket_that_gets_in_is_ok_with_company_sign_in() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let env = TestEnv::new();
+    let p = homes::firefox_profile(&env, Os::Linux, "firefox", "work");
+    std::fs::write(
+        p.dir.join("user.js"),
+        "user_pref(\"network.negotiate-auth.trusted-uris\", \"localhost\");\n",
+    )
+    .unwrap();
+    let user = format!("{USER}@{}", kerberos::REALM);
+    let diagnose = |json: bool, code: i32| {
+        let mut args = vec!["diagnose", "--timeout", "20"];
+        if json {
+            args.insert(0, "--json");
+        }
+        let url = site.url("localhost");
+        args.push(url.as_str());
+        env.cmd(args)
+            .env("KRB5_CONFIG", realm.krb5_config())
+            .env("KRB5CCNAME", cc.name())
+            .run()
+            .code(code)
+    };
+    let v = diagnose(true, 0).json();
+    let headline = format!("This page works with your company sign-in (as {user}).");
+    assert_eq!(v["verdict"], "ok", "{v:#}");
+    assert_eq!(v["headline"], headline.as_str());
+    assert_eq!(v["outcome"]["headline"], headline.as_str());
+    assert_eq!(
+        v["outcome"]["verdict_words"],
+        "This page works with your company sign-in"
+    );
+    assert_eq!(v["outcome"]["tone"], "good");
+    assert_eq!(v["status"], 401, "the plain re-test is still refused");
+    assert_eq!(v["sign_in"]["outcome"]["authenticated_as"], user.as_str());
+    assert_eq!(browser_entry(&v, ("Firefox", Some("work")))["sends"], true);
+    let evidence = v["findings"].to_string();
+    assert!(
+        evidence.contains(&format!("→ HTTP 200: signed in as {user}")),
+        "{evidence}"
+    );
+    assert!(!causes(&v).contains(&"credentials.missing"), "{v:#}");
+    let text = diagnose(false, 0).stdout;
+    assert!(text.starts_with(&headline), "{text}");
+    for o in [text, v.to_string()] {
+        assert!(!o.contains("YII") && !o.contains(USER_PASSWORD), "{o}");
+    }
+
+    // A second profile that does not trust localhost: a browser is the fault again.
+    homes::firefox_profile(&env, Os::Linux, "firefox", "home");
+    let v = diagnose(true, 1).json();
+    assert_eq!(v["verdict"], "unauthorized", "{v:#}");
+    leads(&v, "negotiate.browser_not_allowed");
+}
+
 /// A Firefox enterprise policy (`Authentication.SPNEGO`, locked by default) in the system
 /// root overrides the profile's own user.js: the profile will not send the ticket, and
 /// `fix --yes` changes nothing there — it says who sets it and what to ask for.
@@ -815,8 +877,15 @@ fn allow_negotiate_creates_user_js_and_undo_removes_it() {
     )
     .unwrap();
     let (code, report, allow) = fix_yes(&env, &realm, &cc, &site.url("localhost"));
-    // fix401's own re-test is still refused without a ticket of its own: exit 1.
-    assert_eq!(code, Some(1), "{report:#}");
+    // Changed from exit 1 ("still failing"): the re-test shows the only profile now sends the
+    // ticket and the ticket gets in, so the page works for this person.
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["verdict"], "fixed", "{report:#}");
+    assert_eq!(
+        report["headline"],
+        "Fixed: localhost loads again after allowing your browsers to send your company sign-in."
+    );
+    assert_eq!(report["after"]["verdict"], "ok", "{report:#}");
     assert_eq!(allow["status"], "done", "{allow:#}");
     assert!(allow["undo_id"].is_string());
     assert_eq!(
@@ -883,8 +952,11 @@ fn real_firefox_signs_in_after_allow_negotiate_and_not_after_undo() {
     let user_js = ff.profile_dir().join("user.js");
     let before = std::fs::read(&user_js).unwrap();
 
-    let (_, _, allow) = fix_yes(&env, &realm, &cc, &url);
+    let (code, report, allow) = fix_yes(&env, &realm, &cc, &url);
     assert_eq!(allow["status"], "done", "{allow:#}");
+    // The re-test shows Firefox now sends the ticket and it gets in: fixed, exit 0.
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["verdict"], "fixed", "{report:#}");
     assert!(
         allow["summary"]
             .as_str()
@@ -1040,3 +1112,4 @@ fn real_chromium_honours_the_managed_allowlist_policy_from_its_second_start() {
     let second = start(&without, &etc);
     assert!(!second.is_empty() && !signed_in(&second), "{second:?}");
 }
+
