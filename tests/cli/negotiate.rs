@@ -1113,3 +1113,186 @@ fn real_chromium_honours_the_managed_allowlist_policy_from_its_second_start() {
     assert!(!second.is_empty() && !signed_in(&second), "{second:?}");
 }
 
+// ---- `fix401 sign-in`: a new ticket with the password (renew-ticket) ----
+
+/// `fix401 [--json] sign-in --password-stdin [--principal P]` with `password` on standard
+/// input, the realm's config and `cc` as the cache (and `extra` variables).
+fn sign_in(
+    env: &TestEnv,
+    realm: &Realm,
+    cc: &kerberos::Ccache,
+    json: bool,
+    principal: Option<&str>,
+    password: &str,
+    extra: &[(&str, &str)],
+) -> Outcome {
+    let mut args = vec!["sign-in", "--password-stdin"];
+    if json {
+        args.insert(0, "--json");
+    }
+    if let Some(p) = principal {
+        args.extend(["--principal", p]);
+    }
+    let mut cmd = env
+        .cmd(args)
+        .env("KRB5_CONFIG", realm.krb5_config())
+        .env("KRB5CCNAME", cc.name())
+        .stdin(format!("{password}\n"));
+    for (k, v) in extra {
+        cmd = cmd.env(k, v);
+    }
+    cmd.run()
+}
+
+/// An empty cache, then `sign-in --password-stdin`: the cache now holds a ticket-granting
+/// ticket for the principal (klist says so), and `diagnose` gets in with it. A second
+/// `sign-in` without `--principal` signs in as the cache's principal.
+#[test]
+fn sign_in_fills_an_empty_cache_and_diagnose_then_gets_in() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.empty_ccache("sign-in");
+    let user = format!("{USER}@{}", kerberos::REALM);
+    assert!(realm.klist(&cc).is_none(), "the cache starts empty");
+    let env = TestEnv::new();
+    let out = sign_in(&env, &realm, &cc, false, Some(USER), USER_PASSWORD, &[]).code(0);
+    assert!(
+        out.stdout.starts_with(&format!(
+            "Signed in as {user}: your company sign-in (Kerberos ticket) is valid until "
+        )),
+        "{}",
+        out.stdout
+    );
+    let klist = realm.klist(&cc).expect("a cache now");
+    assert!(
+        klist.contains(&format!("Default principal: {user}"))
+            && klist.contains(&format!("krbtgt/{0}@{0}", kerberos::REALM)),
+        "{klist}"
+    );
+    let (_, v) = diagnose_with(&realm, &cc, &site.url("localhost"), &[]);
+    assert_eq!(v["sign_in"]["outcome"]["authenticated_as"], user.as_str());
+    assert_eq!(v["sign_in"]["outcome"]["status"], 200);
+
+    let v = sign_in(&env, &realm, &cc, true, None, USER_PASSWORD, &[])
+        .code(0)
+        .json();
+    assert_eq!(v["principal"], user.as_str(), "{v:#}");
+    assert_eq!(v["cache"], cc.name());
+    assert!(v["tgt_end"].as_str().unwrap().ends_with(" GMT"), "{v:#}");
+}
+
+/// A wrong password: exit 1 with a clear message, and the cache is byte for byte as it was
+/// (an empty one stays absent). Bad input (a principal that cannot be one, no password) is
+/// exit 2 and asks nothing of the KDC.
+#[test]
+fn a_wrong_password_is_said_so_and_leaves_the_cache_as_it_was() {
+    let realm = Realm::start();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let before = std::fs::read(cc.path()).unwrap();
+    let env = TestEnv::new();
+    let out = sign_in(
+        &env,
+        &realm,
+        &cc,
+        false,
+        Some(USER),
+        "not-the-password",
+        &[],
+    )
+    .code(1);
+    assert_eq!(
+        out.stderr.trim(),
+        format!(
+            "fix401: cannot sign in: the password for {USER}@{} was not accepted: type it again",
+            kerberos::REALM
+        )
+    );
+    assert_eq!(std::fs::read(cc.path()).unwrap(), before, "cache unchanged");
+    let v = sign_in(&env, &realm, &cc, true, None, "not-the-password", &[])
+        .code(1)
+        .json();
+    assert_eq!(v["error"]["code"], "refused", "{v:#}");
+    assert_eq!(std::fs::read(cc.path()).unwrap(), before, "cache unchanged");
+
+    let empty = realm.empty_ccache("wrong");
+    sign_in(&env, &realm, &empty, false, Some(USER), "nope", &[]).code(1);
+    assert!(
+        !empty.path().exists(),
+        "no cache made for a refused sign-in"
+    );
+
+    let out = sign_in(&env, &realm, &empty, false, Some("us er"), "pw", &[]).code(2);
+    assert!(
+        out.stderr.contains("not a Kerberos principal"),
+        "{}",
+        out.stderr
+    );
+    let out = sign_in(&env, &realm, &empty, false, Some(USER), "", &[]).code(2);
+    assert!(out.stderr.contains("no password"), "{}", out.stderr);
+    let out = sign_in(&env, &realm, &empty, false, Some("nobody"), "pw", &[]).code(1);
+    assert!(
+        out.stderr.contains("does not know nobody@"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The password never appears in what `sign-in` prints, logs (trace) or stores, nor in the
+/// reports of the diagnosis after it. A password as short as "is" cannot be searched for
+/// in text: with it, every output is the same as with another password of the same fate.
+#[test]
+fn the_password_never_appears_in_output_logs_or_the_cache() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let env = TestEnv::new();
+    let trace = [("FIX401_LOG", "trace")];
+    let mut outputs = Vec::new();
+    for json in [false, true] {
+        let cc = realm.empty_ccache(&format!("secret-{json}"));
+        let out = sign_in(&env, &realm, &cc, json, Some(USER), USER_PASSWORD, &trace).code(0);
+        outputs.extend([out.stdout, out.stderr]);
+        let wrong = sign_in(&env, &realm, &cc, json, Some(USER), "wrong-pw-9", &trace).code(1);
+        outputs.extend([wrong.stdout, wrong.stderr]);
+        outputs.push(String::from_utf8_lossy(&std::fs::read(cc.path()).unwrap()).into_owned());
+        let report = env.path(format!("after-{json}.md"));
+        let out = env
+            .cmd([
+                "diagnose",
+                "--report",
+                &report.display().to_string(),
+                &site.url("localhost"),
+            ])
+            .env("KRB5_CONFIG", realm.krb5_config())
+            .env("KRB5CCNAME", cc.name())
+            .env("FIX401_LOG", "trace")
+            .run()
+            .code(1);
+        outputs.extend([
+            out.stdout,
+            out.stderr,
+            std::fs::read_to_string(report).unwrap(),
+        ]);
+    }
+    assert!(outputs.iter().any(|o| o.contains("Signed in as")));
+    for o in &outputs {
+        for secret in [USER_PASSWORD, "wrong-pw-9"] {
+            assert!(!o.contains(secret), "{secret} leaked into:\n{o}");
+        }
+    }
+
+    // "is" and "qz": the same outputs (the ticket's times aside), so neither is in them.
+    let said_with = |password: &str| -> Vec<String> {
+        realm.set_user_password(password);
+        let cc = realm.empty_ccache(&format!("short-{password}"));
+        let ok = sign_in(&env, &realm, &cc, false, Some(USER), password, &trace).code(0);
+        let until = |s: &str| s.split(" is valid until ").next().unwrap().to_string();
+        let wrong = sign_in(&env, &realm, &cc, true, None, &format!("{password}x"), &[]).code(1);
+        vec![
+            until(&ok.stdout),
+            ok.stderr.is_empty().to_string(),
+            wrong.stdout,
+            wrong.stderr,
+        ]
+    };
+    assert_eq!(said_with("is"), said_with("qz"));
+}
