@@ -20,6 +20,8 @@
 //! - [`check_with_har`] / [`fix_with_har`] / [`har_file`]: the same check and fix, with
 //!   every request they made as HAR 1.2 ([`crate::har`]), written whole or not at all.
 //! - [`bundle`]: one zip for a support ticket ([`crate::bundle`]).
+//! - [`sign_in`] / [`read_password`] / [`password`]: a new Kerberos ticket with the
+//!   person's password (the `renew-ticket` action), the password never kept.
 
 use serde::Serialize;
 
@@ -859,5 +861,180 @@ mod tests {
                 assert!(!e.contains(secret), "{typed}: {e}");
             }
         }
+    }
+}
+
+/// What [`sign_in`] did: who is signed in now, and until when (names and times only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignedIn {
+    /// The principal signed in (`user@REALM`).
+    pub principal: String,
+    /// The credential cache that holds the new ticket (`FILE:/tmp/krb5cc_1000`).
+    pub cache: String,
+    /// When the new ticket-granting ticket ends (HTTP date), when the cache could be read.
+    pub tgt_end: Option<String>,
+    /// Until when it can be renewed (HTTP date), for a renewable ticket.
+    pub renew_until: Option<String>,
+    /// One plain sentence saying so.
+    pub summary: String,
+}
+
+/// A password as typed (a `String` from a prompt or a field), moved (not copied) into a
+/// buffer that is wiped when dropped.
+pub fn password(typed: String) -> zeroize::Zeroizing<Vec<u8>> {
+    zeroize::Zeroizing::new(typed.into_bytes())
+}
+
+/// The longest password [`read_password`] takes, in bytes.
+const PASSWORD_MAX: usize = 1024;
+
+/// Reads a password from `input` (`--password-stdin`): its first line, without the line end,
+/// into a buffer that is never reallocated (so no copy is left behind) and is wiped when
+/// dropped. An empty or over-long line is bad input.
+pub fn read_password(input: &mut dyn std::io::BufRead) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    use std::io::{BufRead, Read};
+    // One byte more than the limit tells an over-long line; +1 again for the newline.
+    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(PASSWORD_MAX + 2));
+    input
+        .take((PASSWORD_MAX + 2) as u64)
+        .read_until(b'\n', &mut buf)
+        .map_err(|e| Error::io("reading the password from standard input", e))?;
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+    }
+    if buf.is_empty() {
+        return Err(Error::BadInput(
+            "no password on standard input: give it as the first line (or leave out \
+             --password-stdin to be asked for it)"
+                .into(),
+        ));
+    }
+    if buf.len() > PASSWORD_MAX {
+        return Err(Error::BadInput(format!(
+            "the password on standard input is longer than {PASSWORD_MAX} bytes"
+        )));
+    }
+    Ok(buf)
+}
+
+/// Why `principal` cannot name a Kerberos principal, if it cannot: empty, spaces or control
+/// characters, or an `@` without a realm after it.
+fn principal_problem(principal: &str) -> Option<&'static str> {
+    if principal.is_empty() {
+        return Some("it is empty");
+    }
+    if principal
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Some("it contains a space or a control character");
+    }
+    match crate::negotiate::realm_of(principal) {
+        Some("") => Some("nothing follows the @ (the realm)"),
+        Some(_) if principal.starts_with('@') => Some("no user name before the @"),
+        _ => None,
+    }
+}
+
+/// Signs in to Kerberos with `password` (the `renew-ticket` action; `fix401 sign-in`): a new
+/// ticket-granting ticket for `principal` (`None`: the cache's principal, else this user's
+/// login name in the default realm), stored in the person's credential cache (`KRB5CCNAME`,
+/// else the library's default). The password is wiped when this returns, and is never
+/// stored, logged or part of any message. A refused sign-in (wrong password, unknown user,
+/// no KDC) changes nothing and is [`Error::Refused`] (exit 1); a principal or password that
+/// cannot be used is [`Error::BadInput`] (exit 2).
+pub fn sign_in(principal: Option<&str>, password: zeroize::Zeroizing<Vec<u8>>) -> Result<SignedIn> {
+    use crate::negotiate::{CacheState, SignInError};
+    if let Some(p) = principal
+        && let Some(why) = principal_problem(p)
+    {
+        return Err(Error::BadInput(format!(
+            "not a Kerberos principal: {p:?} ({why}); give it as user or user@REALM"
+        )));
+    }
+    if password.is_empty() {
+        return Err(Error::BadInput("no password was given".into()));
+    }
+    if password.contains(&0) {
+        return Err(Error::BadInput(
+            "the password cannot contain a NUL character".into(),
+        ));
+    }
+    let signed_in = crate::negotiate::sign_in(principal, &password);
+    drop(password);
+    let who = signed_in.map_err(|e| {
+        let why = match &e {
+            SignInError::KdcUnreachable => {
+                format!("{e}: connect to the company network or VPN, then try again")
+            }
+            SignInError::ClockSkew { .. } => {
+                format!("{e}: set this computer's date and time correctly, then try again")
+            }
+            SignInError::LibraryMissing { .. } => {
+                format!("{e}: install the Kerberos libraries (libkrb5), then try again")
+            }
+            SignInError::Other(m) => m.clone(),
+            _ => e.to_string(),
+        };
+        Error::Refused(format!("cannot sign in: {why}"))
+    })?;
+    let cache = crate::negotiate::credential_cache().ok();
+    let times = cache.as_ref().and_then(|c| match &c.state {
+        CacheState::Tgt {
+            principal, times, ..
+        } if *principal == who => Some(*times),
+        _ => None,
+    });
+    let tgt_end = times.map(|t| httpdate::fmt_http_date(t.end));
+    let renew_until = times
+        .and_then(|t| t.renew_until)
+        .map(httpdate::fmt_http_date);
+    let summary = match &tgt_end {
+        Some(end) => format!(
+            "Signed in as {who}: your company sign-in (Kerberos ticket) is valid until {end}."
+        ),
+        None => format!("Signed in as {who}."),
+    };
+    Ok(SignedIn {
+        principal: who,
+        cache: cache.map(|c| c.name).unwrap_or_default(),
+        tgt_end,
+        renew_until,
+        summary,
+    })
+}
+
+#[cfg(test)]
+mod sign_in_tests {
+    use super::*;
+
+    #[test]
+    fn a_password_is_the_first_line_without_its_end_and_never_empty() {
+        let read = |s: &[u8]| read_password(&mut &s[..]).map(|p| p.to_vec());
+        assert_eq!(read(b"is\n").unwrap(), b"is");
+        assert_eq!(read(b"pw\r\nrest\n").unwrap(), b"pw");
+        assert_eq!(read(b"no newline").unwrap(), b"no newline");
+        for bad in [&b""[..], b"\n", b"\r\n"] {
+            assert!(matches!(read(bad), Err(Error::BadInput(_))), "{bad:?}");
+        }
+        let long = vec![b'x'; PASSWORD_MAX + 1];
+        assert!(matches!(read(&long), Err(Error::BadInput(_))));
+        assert_eq!(read(&long[..PASSWORD_MAX]).unwrap().len(), PASSWORD_MAX);
+    }
+
+    #[test]
+    fn a_principal_that_cannot_be_one_is_bad_input_before_any_library_call() {
+        for bad in ["", "us er", "user@", "@REALM", "a\tb"] {
+            let e = sign_in(Some(bad), password("pw".into())).unwrap_err();
+            assert!(matches!(e, Error::BadInput(_)), "{bad:?}: {e}");
+            assert_eq!(e.exit_code(), 2);
+        }
+        let e = sign_in(Some("user"), password(String::new())).unwrap_err();
+        assert!(matches!(e, Error::BadInput(_)), "{e}");
+        assert!(principal_problem("user@EXAMPLE.TEST").is_none());
+        assert!(principal_problem("user").is_none());
     }
 }

@@ -17,6 +17,7 @@ mod diagnose;
 mod fix;
 mod flush_dns;
 mod progress;
+mod sign_in;
 mod undo;
 
 /// Repairs "401 Unauthorized" and pages that will not load.
@@ -73,6 +74,8 @@ enum Command {
     Fix(fix::Args),
     /// Re-test a URL and save one zip for a support ticket: reports, HAR, environment.
     Bundle(bundle::Args),
+    /// Sign in to your company network (Kerberos) with your password: a new ticket.
+    SignIn(sign_in::Args),
 }
 
 /// What every subcommand gets: the global options and the machine to act on.
@@ -135,6 +138,7 @@ pub fn main() -> i32 {
         Command::Undo(args) => undo::run(&ctx, args),
         Command::Fix(args) => fix::run(&ctx, args),
         Command::Bundle(args) => bundle::run(&ctx, args),
+        Command::SignIn(args) => sign_in::run(&ctx, args),
     });
     match result {
         Ok(code) => code,

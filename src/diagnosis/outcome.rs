@@ -132,6 +132,20 @@ pub fn outcome(findings: &[Finding], stage: Stage) -> Outcome {
     }
 }
 
+/// The outcome of a page that refuses a request without a login but lets `who` in with
+/// their own company sign-in (Kerberos ticket), which every browser found is set to send
+/// ([`crate::diagnosis::signin::works_for`]): it works for this person, verdict `ok`. A
+/// browser that was open before its setting changed still has to be restarted to use it.
+pub fn signed_in(findings: &[Finding], who: &str) -> Outcome {
+    Outcome {
+        verdict_words: "This page works with your company sign-in".to_string(),
+        tone: Tone::Good,
+        headline: format!("This page works with your company sign-in (as {who})."),
+        ..outcome(findings, Stage::Checked(Verdict::Ok))
+    }
+    .offering(Some(Action::RestartBrowser))
+}
+
 impl Outcome {
     /// With `action` as what to do first when no finding leads (a working page's
     /// `restart-browser` after an accepted login); a leading finding's action stays.
@@ -308,6 +322,21 @@ mod tests {
         );
         assert_eq!(o.tone, Tone::Warn);
         assert_eq!(o.first_action, Some(Action::ClearSiteData));
+    }
+
+    #[test]
+    fn a_page_that_lets_the_user_in_with_their_ticket_works_with_their_sign_in() {
+        let mut f = sample(Cause::NegotiateBrowserNotAllowed, &[Action::RestartBrowser]);
+        f.confidence = Confidence::Low;
+        let o = signed_in(&[f], "user@EXAMPLE.TEST");
+        assert_eq!(o.verdict, "ok");
+        assert_eq!(o.verdict_words, "This page works with your company sign-in");
+        assert_eq!(
+            o.headline,
+            "This page works with your company sign-in (as user@EXAMPLE.TEST)."
+        );
+        assert_eq!((o.tone, o.cause), (Tone::Good, None));
+        assert_eq!(o.first_action, Some(Action::RestartBrowser));
     }
 
     #[test]

@@ -199,6 +199,17 @@ fn not_allowed(s: &SignIn, who: &str) -> (Finding, Vec<String>) {
     (f, std::mem::take(&mut lines))
 }
 
+/// Whom the page lets in when it is opened as this person's browsers would open it: the
+/// principal fix401 signed in as with the user's own ticket, when at least one browser or
+/// profile was found and every one found is set to send the ticket to the host. `None` with
+/// no browser found, or any that will not (or may not) send it: then a browser's setting is
+/// still the likely fault.
+pub fn works_for(s: &SignIn) -> Option<&str> {
+    let who = s.authenticated_as()?;
+    let all_send = !s.browsers.is_empty() && s.browsers.iter().all(|b| b.sends == Some(true));
+    all_send.then_some(who)
+}
+
 /// The findings of the sign-in facts `s` judged at `now` (seconds since the epoch), plus
 /// evidence lines that belong on the 401's finding when no sign-in cause can be named (the
 /// library is missing, an unclassified error).
@@ -551,6 +562,25 @@ mod tests {
             "{}",
             f[0].summary
         );
+    }
+
+    #[test]
+    fn the_page_works_for_the_user_only_when_every_browser_found_sends_the_ticket() {
+        use crate::negotiate::browser_prefs::{CHROMIUM_ALLOWLIST, FIREFOX_TRUSTED_URIS};
+        let mut s = sign_in(3600, Ok(()), Some(200));
+        assert_eq!(works_for(&s), None, "no browser found: not known");
+        s.browsers = vec![
+            browser(("Firefox", Some("work")), FIREFOX_TRUSTED_URIS, Some(true)),
+            browser(("Chromium", None), CHROMIUM_ALLOWLIST, Some(true)),
+        ];
+        assert_eq!(works_for(&s), Some("user@EXAMPLE.TEST"));
+        s.browsers[1].sends = None;
+        assert_eq!(works_for(&s), None, "one may not send it");
+        s.browsers[1].sends = Some(false);
+        assert_eq!(works_for(&s), None, "one will not send it");
+        s.browsers[1].sends = Some(true);
+        s.status = Some(401);
+        assert_eq!(works_for(&s), None, "the ticket did not get in");
     }
 
     #[test]

@@ -136,6 +136,9 @@ fn outcome(
                         Action::FlushDns => Some("flushing the DNS cache"),
                         Action::ClearSiteData => Some("clearing its stale cookies and cache"),
                         Action::RestartBrowser => Some("restarting the browser"),
+                        Action::AllowNegotiate => {
+                            Some("allowing your browsers to send your company sign-in")
+                        }
                         _ => None,
                     })
                     .collect();

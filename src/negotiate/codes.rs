@@ -8,7 +8,12 @@ const GSS_S_NO_CRED: u32 = 7;
 const GSS_S_CREDENTIALS_EXPIRED: u32 = 11;
 
 /// krb5 com_err codes (table base -1765328384).
+pub(crate) const KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN: i32 = -1765328378;
 pub(crate) const KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN: i32 = -1765328377;
+pub(crate) const KRB5KDC_ERR_CLIENT_REVOKED: i32 = -1765328366;
+pub(crate) const KRB5KDC_ERR_KEY_EXPIRED: i32 = -1765328361;
+pub(crate) const KRB5KDC_ERR_PREAUTH_FAILED: i32 = -1765328360;
+pub(crate) const KRB5KRB_AP_ERR_BAD_INTEGRITY: i32 = -1765328353;
 pub(crate) const KRB5KRB_AP_ERR_TKT_EXPIRED: i32 = -1765328352;
 pub(crate) const KRB5KRB_AP_ERR_SKEW: i32 = -1765328347;
 pub(crate) const KRB5_CC_NOTFOUND: i32 = -1765328243;

@@ -10,8 +10,12 @@ use std::ptr::null_mut;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::codes::{KRB5_CC_END, KRB5_CC_NOTFOUND, KRB5_FCC_NOFILE};
-use super::{CacheSource, CacheState, CredentialCache, SignInError, TgtTimes};
+use super::codes::{
+    KRB5_CC_END, KRB5_CC_NOTFOUND, KRB5_FCC_NOFILE, KRB5_KDC_UNREACH, KRB5_REALM_CANT_RESOLVE,
+    KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN, KRB5KDC_ERR_CLIENT_REVOKED, KRB5KDC_ERR_KEY_EXPIRED,
+    KRB5KDC_ERR_PREAUTH_FAILED, KRB5KRB_AP_ERR_BAD_INTEGRITY, KRB5KRB_AP_ERR_SKEW,
+};
+use super::{CacheSource, CacheState, CredentialCache, SignInError, TgtTimes, realm_of};
 
 type Context = *mut c_void;
 type Ccache = *mut c_void;
@@ -75,6 +79,21 @@ struct Krb5 {
     free_principal: unsafe extern "C" fn(Context, Principal),
     get_error_message: unsafe extern "C" fn(Context, ErrorCode) -> *const c_char,
     free_error_message: unsafe extern "C" fn(Context, *const c_char),
+    parse_name: unsafe extern "C" fn(Context, *const c_char, *mut Principal) -> ErrorCode,
+    #[allow(clippy::type_complexity)]
+    get_init_creds_password: unsafe extern "C" fn(
+        Context,
+        *mut Creds,    // creds (filled)
+        Principal,     // client
+        *const c_char, // password
+        *mut c_void,   // prompter (none: nothing is asked)
+        *mut c_void,   // prompter data
+        i32,           // start_time (now)
+        *const c_char, // in_tkt_service (the realm's krbtgt)
+        *mut c_void,   // options (the library's defaults, from krb5.conf)
+    ) -> ErrorCode,
+    cc_initialize: unsafe extern "C" fn(Context, Ccache, Principal) -> ErrorCode,
+    cc_store_cred: unsafe extern "C" fn(Context, Ccache, *mut Creds) -> ErrorCode,
 }
 
 /// The ticket flag of a renewable ticket (krb5.h).
@@ -105,6 +124,10 @@ fn load() -> Result<&'static Krb5, SignInError> {
                 free_principal: *lib.get(b"krb5_free_principal\0")?,
                 get_error_message: *lib.get(b"krb5_get_error_message\0")?,
                 free_error_message: *lib.get(b"krb5_free_error_message\0")?,
+                parse_name: *lib.get(b"krb5_parse_name\0")?,
+                get_init_creds_password: *lib.get(b"krb5_get_init_creds_password\0")?,
+                cc_initialize: *lib.get(b"krb5_cc_initialize\0")?,
+                cc_store_cred: *lib.get(b"krb5_cc_store_cred\0")?,
             })
         }
     }
@@ -154,23 +177,13 @@ impl Ctx<'_> {
     }
 }
 
-/// The realm of an unparsed principal: after its last `@` that is not escaped.
-pub(crate) fn realm_of(principal: &str) -> Option<&str> {
-    let bytes = principal.as_bytes();
-    (0..bytes.len())
-        .rev()
-        .find(|&i| bytes[i] == b'@' && (i == 0 || bytes[i - 1] != b'\\'))
-        .map(|i| &principal[i + 1..])
-}
-
 fn time(ts: i32) -> Option<SystemTime> {
     // krb5 timestamps are unsigned 32-bit seconds since 1970 (MIT ≥ 1.17); 0 means "unset".
     (ts != 0).then(|| UNIX_EPOCH + Duration::from_secs(ts as u32 as u64))
 }
 
-/// Reads the default credential cache (`KRB5CCNAME`, else the library's default).
-pub fn credential_cache() -> Result<CredentialCache, SignInError> {
-    let k = load()?;
+/// A fresh krb5 context (krb5.conf read now).
+fn context(k: &Krb5) -> Result<Ctx<'_>, SignInError> {
     let mut raw: Context = null_mut();
     // SAFETY: krb5_init_context fills `raw`, freed by `Ctx`'s drop.
     let code = unsafe { (k.init_context)(&mut raw) };
@@ -179,7 +192,13 @@ pub fn credential_cache() -> Result<CredentialCache, SignInError> {
             "krb5_init_context failed ({code})"
         )));
     }
-    let ctx = Ctx { k, ctx: raw };
+    Ok(Ctx { k, ctx: raw })
+}
+
+/// Reads the default credential cache (`KRB5CCNAME`, else the library's default).
+pub fn credential_cache() -> Result<CredentialCache, SignInError> {
+    let k = load()?;
+    let ctx = context(k)?;
     let mut cc: Ccache = null_mut();
     // SAFETY: resolving the default cache; closed below.
     let code = unsafe { (k.cc_default)(ctx.ctx, &mut cc) };
@@ -275,6 +294,185 @@ fn read(ctx: &Ctx, cc: Ccache) -> Result<CredentialCache, SignInError> {
         },
         None => CacheState::NoTgt { principal, realm },
     }))
+}
+
+/// The name of the user this process runs as (the password database's, not `$USER`, which
+/// anyone can set).
+fn login_name() -> Option<String> {
+    let mut buf = vec![0 as c_char; 4096];
+    // SAFETY: a zeroed passwd filled by getpwuid_r from `buf`, read before `buf` goes.
+    unsafe {
+        let mut pw: libc::passwd = std::mem::zeroed();
+        let mut out: *mut libc::passwd = null_mut();
+        let rc = libc::getpwuid_r(
+            libc::geteuid(),
+            &mut pw,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut out,
+        );
+        if rc != 0 || out.is_null() || pw.pw_name.is_null() {
+            return None;
+        }
+        Some(CStr::from_ptr(pw.pw_name).to_string_lossy().into_owned())
+    }
+}
+
+/// A principal parsed by the library (a name without a realm gets the default realm),
+/// freed on drop.
+struct Parsed<'a> {
+    ctx: &'a Ctx<'a>,
+    principal: Principal,
+}
+
+impl Drop for Parsed<'_> {
+    fn drop(&mut self) {
+        // SAFETY: a principal from krb5_parse_name or krb5_cc_get_principal.
+        unsafe { (self.ctx.k.free_principal)(self.ctx.ctx, self.principal) };
+    }
+}
+
+impl Ctx<'_> {
+    fn parse(&self, name: &str) -> Result<Parsed<'_>, SignInError> {
+        let c = CString::new(name)
+            .map_err(|_| SignInError::Other(format!("not a principal name: {name:?}")))?;
+        let mut principal: Principal = null_mut();
+        // SAFETY: a NUL-terminated name; the principal is freed by `Parsed`.
+        let code = unsafe { (self.k.parse_name)(self.ctx, c.as_ptr(), &mut principal) };
+        if code != 0 {
+            return Err(SignInError::Other(format!(
+                "cannot use the principal {name:?}: {}",
+                self.error(code)
+            )));
+        }
+        Ok(Parsed {
+            ctx: self,
+            principal,
+        })
+    }
+
+    /// The class of a failed krb5_get_init_creds_password for `who`, said for a person.
+    fn password_error(&self, code: ErrorCode, who: &str) -> SignInError {
+        match code {
+            KRB5KDC_ERR_PREAUTH_FAILED | KRB5KRB_AP_ERR_BAD_INTEGRITY => SignInError::Other(
+                format!("the password for {who} was not accepted: type it again"),
+            ),
+            KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN => SignInError::Other(format!(
+                "the realm does not know {who}: check the name (--principal user@REALM)"
+            )),
+            KRB5KDC_ERR_KEY_EXPIRED => SignInError::Other(format!(
+                "the password of {who} has expired: change it (kpasswd, or your company's \
+                 password page), then sign in again"
+            )),
+            KRB5KDC_ERR_CLIENT_REVOKED => SignInError::Other(format!(
+                "the account {who} is locked or disabled: ask your help desk"
+            )),
+            KRB5_KDC_UNREACH | KRB5_REALM_CANT_RESOLVE => SignInError::KdcUnreachable,
+            KRB5KRB_AP_ERR_SKEW => SignInError::ClockSkew { kdc_time: None },
+            _ => self.error(code),
+        }
+    }
+}
+
+/// Obtains a new ticket-granting ticket for `principal` (`None`: the cache's principal, else
+/// this user's login name in the default realm) with `password` (its bytes, no NUL), and
+/// stores it in the default credential cache (`KRB5CCNAME`, else the library's default),
+/// replacing what the cache held. The cache is only touched once the KDC has answered with
+/// a ticket, so a refused password leaves it as it was. Returns the principal signed in.
+///
+/// The password goes to the library from a NUL-terminated copy that is wiped before it is
+/// freed; the caller wipes its own.
+pub fn sign_in(principal: Option<&str>, password: &[u8]) -> Result<String, SignInError> {
+    if password.contains(&0) {
+        return Err(SignInError::Other(
+            "the password cannot contain a NUL character".into(),
+        ));
+    }
+    let k = load()?;
+    let ctx = context(k)?;
+    let mut cc: Ccache = null_mut();
+    // SAFETY: resolving the default cache; closed below.
+    let code = unsafe { (k.cc_default)(ctx.ctx, &mut cc) };
+    if code != 0 {
+        return Err(ctx.error(code));
+    }
+    let result = sign_in_to(&ctx, cc, principal, password);
+    // SAFETY: closing the handle krb5_cc_default opened.
+    unsafe { (k.cc_close)(ctx.ctx, cc) };
+    result
+}
+
+fn sign_in_to(
+    ctx: &Ctx,
+    cc: Ccache,
+    principal: Option<&str>,
+    password: &[u8],
+) -> Result<String, SignInError> {
+    let k = ctx.k;
+    let client = match principal {
+        Some(p) => ctx.parse(p)?,
+        None => {
+            let mut princ: Principal = null_mut();
+            // SAFETY: the cache's principal, freed by `Parsed`.
+            let code = unsafe { (k.cc_get_principal)(ctx.ctx, cc, &mut princ) };
+            if code == 0 && !princ.is_null() {
+                Parsed {
+                    ctx,
+                    principal: princ,
+                }
+            } else {
+                let name = login_name().ok_or_else(|| {
+                    SignInError::Other(
+                        "cannot tell who you are: pass --principal user@REALM".into(),
+                    )
+                })?;
+                ctx.parse(&name)?
+            }
+        }
+    };
+    let who = ctx
+        .unparse(client.principal)
+        .ok_or_else(|| SignInError::Other("unreadable principal".into()))?;
+    // The library wants a C string: a copy with a NUL, wiped before it is freed.
+    let mut secret: Vec<u8> = Vec::with_capacity(password.len() + 1);
+    secret.extend_from_slice(password);
+    secret.push(0);
+    let mut secret = zeroize::Zeroizing::new(secret);
+    // SAFETY: every pointer is valid for the call; the creds' contents are freed below.
+    let mut creds: Creds = unsafe { std::mem::zeroed() };
+    let code = unsafe {
+        (k.get_init_creds_password)(
+            ctx.ctx,
+            &mut creds,
+            client.principal,
+            secret.as_mut_ptr() as *const c_char,
+            null_mut(),
+            null_mut(),
+            0,
+            std::ptr::null(),
+            null_mut(),
+        )
+    };
+    drop(secret);
+    if code != 0 {
+        return Err(ctx.password_error(code, &who));
+    }
+    // SAFETY: the cache handle is open and the creds were filled by the library.
+    let stored = unsafe {
+        match (k.cc_initialize)(ctx.ctx, cc, client.principal) {
+            0 => (k.cc_store_cred)(ctx.ctx, cc, &mut creds),
+            e => e,
+        }
+    };
+    // SAFETY: freeing what krb5_get_init_creds_password filled (keys wiped by the library).
+    unsafe { (k.free_cred_contents)(ctx.ctx, &mut creds) };
+    if stored != 0 {
+        return Err(SignInError::Other(format!(
+            "the new ticket could not be stored in the credential cache: {}",
+            ctx.error(stored)
+        )));
+    }
+    Ok(who)
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ mod loader;
 use std::time::SystemTime;
 
 pub use evidence::{Mechanism, SignIn};
+
 pub use token::{Token, TokenKind};
 
 /// Why no token (or no cache facts) could be had: a small set of classes, each decided
@@ -75,6 +76,15 @@ impl SignInError {
             SignInError::Other(_) => "other",
         }
     }
+}
+
+/// The realm of an unparsed principal: after its last `@` that is not escaped.
+pub(crate) fn realm_of(principal: &str) -> Option<&str> {
+    let bytes = principal.as_bytes();
+    (0..bytes.len())
+        .rev()
+        .find(|&i| bytes[i] == b'@' && (i == 0 || bytes[i - 1] != b'\\'))
+        .map(|i| &principal[i + 1..])
 }
 
 /// Where the credential cache's name came from.
@@ -149,6 +159,25 @@ pub fn credential_cache() -> Result<CredentialCache, SignInError> {
     {
         Err(SignInError::Other(
             "reading the credential cache is not built for this OS yet".to_string(),
+        ))
+    }
+}
+
+/// Obtains a new ticket-granting ticket with a password, as `kinit` does, and stores it in
+/// the default credential cache (`KRB5CCNAME`, else the library's default), replacing what it
+/// held; the cache is left as it was when the KDC refuses. `principal` `None`: the cache's
+/// principal, else this user's login name in the default realm. Returns the principal signed
+/// in. The password is never kept: the library's copy is wiped, the caller wipes `password`.
+pub fn sign_in(principal: Option<&str>, password: &[u8]) -> Result<String, SignInError> {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        krb5::sign_in(principal, password)
+    }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    {
+        let _ = (principal, password);
+        Err(SignInError::Other(
+            "signing in with a password is not built for this OS yet".to_string(),
         ))
     }
 }

@@ -319,8 +319,20 @@ impl Report {
         self
     }
 
-    /// Adds the sign-in facts (the JSON `sign_in` object).
+    /// Adds the sign-in facts (the JSON `sign_in` object). When the plain re-test was
+    /// refused (401) but the person's own ticket got in and every browser found is set to send
+    /// it ([`crate::diagnosis::signin::works_for`]), the page works for this person: the
+    /// verdict is `ok`, said by [`crate::diagnosis::outcome::signed_in`].
     pub fn with_sign_in(mut self, sign_in: Option<crate::negotiate::SignIn>) -> Report {
+        if self.verdict == Verdict::Unauthorized
+            && let Some(who) = sign_in
+                .as_ref()
+                .and_then(crate::diagnosis::signin::works_for)
+        {
+            self.verdict = Verdict::Ok;
+            self.outcome = crate::diagnosis::outcome::signed_in(&self.findings, who);
+            self.headline = self.outcome.headline.clone();
+        }
         self.sign_in = sign_in;
         self
     }

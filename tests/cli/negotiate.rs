@@ -758,6 +758,68 @@ fn diagnose_names_each_browser_and_the_setting_that_keeps_the_ticket_back() {
     assert_eq!(c["source"]["locked"], true);
 }
 
+/// When fix401's own ticket gets in and every browser profile found is set to send it (a
+/// Firefox profile whose user.js trusts `localhost`), the page works for this person: verdict
+/// `ok`, exit 0, the headline says with whose company sign-in, and the SPNEGO result is the
+/// evidence. Add a profile that will not send it and the verdict is `unauthorized` again.
+#[test]
+fn diagnose_when_every_browser_sends_the_ticket_that_gets_in_is_ok_with_company_sign_in() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let env = TestEnv::new();
+    let p = homes::firefox_profile(&env, Os::Linux, "firefox", "work");
+    std::fs::write(
+        p.dir.join("user.js"),
+        "user_pref(\"network.negotiate-auth.trusted-uris\", \"localhost\");\n",
+    )
+    .unwrap();
+    let user = format!("{USER}@{}", kerberos::REALM);
+    let diagnose = |json: bool, code: i32| {
+        let mut args = vec!["diagnose", "--timeout", "20"];
+        if json {
+            args.insert(0, "--json");
+        }
+        let url = site.url("localhost");
+        args.push(url.as_str());
+        env.cmd(args)
+            .env("KRB5_CONFIG", realm.krb5_config())
+            .env("KRB5CCNAME", cc.name())
+            .run()
+            .code(code)
+    };
+    let v = diagnose(true, 0).json();
+    let headline = format!("This page works with your company sign-in (as {user}).");
+    assert_eq!(v["verdict"], "ok", "{v:#}");
+    assert_eq!(v["headline"], headline.as_str());
+    assert_eq!(v["outcome"]["headline"], headline.as_str());
+    assert_eq!(
+        v["outcome"]["verdict_words"],
+        "This page works with your company sign-in"
+    );
+    assert_eq!(v["outcome"]["tone"], "good");
+    assert_eq!(v["status"], 401, "the plain re-test is still refused");
+    assert_eq!(v["sign_in"]["outcome"]["authenticated_as"], user.as_str());
+    assert_eq!(browser_entry(&v, ("Firefox", Some("work")))["sends"], true);
+    let evidence = v["findings"].to_string();
+    assert!(
+        evidence.contains(&format!("→ HTTP 200: signed in as {user}")),
+        "{evidence}"
+    );
+    assert!(!causes(&v).contains(&"credentials.missing"), "{v:#}");
+    let text = diagnose(false, 0).stdout;
+    assert!(text.starts_with(&headline), "{text}");
+    for o in [text, v.to_string()] {
+        assert!(!o.contains("YII") && !o.contains(USER_PASSWORD), "{o}");
+    }
+
+    // A second profile that does not trust localhost: a browser is the fault again.
+    homes::firefox_profile(&env, Os::Linux, "firefox", "home");
+    let v = diagnose(true, 1).json();
+    assert_eq!(v["verdict"], "unauthorized", "{v:#}");
+    leads(&v, "negotiate.browser_not_allowed");
+}
+
 /// A Firefox enterprise policy (`Authentication.SPNEGO`, locked by default) in the system
 /// root overrides the profile's own user.js: the profile will not send the ticket, and
 /// `fix --yes` changes nothing there — it says who sets it and what to ask for.
@@ -815,8 +877,15 @@ fn allow_negotiate_creates_user_js_and_undo_removes_it() {
     )
     .unwrap();
     let (code, report, allow) = fix_yes(&env, &realm, &cc, &site.url("localhost"));
-    // fix401's own re-test is still refused without a ticket of its own: exit 1.
-    assert_eq!(code, Some(1), "{report:#}");
+    // Changed from exit 1 ("still failing"): the re-test shows the only profile now sends the
+    // ticket and the ticket gets in, so the page works for this person.
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["verdict"], "fixed", "{report:#}");
+    assert_eq!(
+        report["headline"],
+        "Fixed: localhost loads again after allowing your browsers to send your company sign-in."
+    );
+    assert_eq!(report["after"]["verdict"], "ok", "{report:#}");
     assert_eq!(allow["status"], "done", "{allow:#}");
     assert!(allow["undo_id"].is_string());
     assert_eq!(
@@ -883,8 +952,11 @@ fn real_firefox_signs_in_after_allow_negotiate_and_not_after_undo() {
     let user_js = ff.profile_dir().join("user.js");
     let before = std::fs::read(&user_js).unwrap();
 
-    let (_, _, allow) = fix_yes(&env, &realm, &cc, &url);
+    let (code, report, allow) = fix_yes(&env, &realm, &cc, &url);
     assert_eq!(allow["status"], "done", "{allow:#}");
+    // The re-test shows Firefox now sends the ticket and it gets in: fixed, exit 0.
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["verdict"], "fixed", "{report:#}");
     assert!(
         allow["summary"]
             .as_str()
@@ -1039,4 +1111,188 @@ fn real_chromium_honours_the_managed_allowlist_policy_from_its_second_start() {
     start(&without, &etc);
     let second = start(&without, &etc);
     assert!(!second.is_empty() && !signed_in(&second), "{second:?}");
+}
+
+// ---- `fix401 sign-in`: a new ticket with the password (renew-ticket) ----
+
+/// `fix401 [--json] sign-in --password-stdin [--principal P]` with `password` on standard
+/// input, the realm's config and `cc` as the cache (and `extra` variables).
+fn sign_in(
+    env: &TestEnv,
+    realm: &Realm,
+    cc: &kerberos::Ccache,
+    json: bool,
+    principal: Option<&str>,
+    password: &str,
+    extra: &[(&str, &str)],
+) -> Outcome {
+    let mut args = vec!["sign-in", "--password-stdin"];
+    if json {
+        args.insert(0, "--json");
+    }
+    if let Some(p) = principal {
+        args.extend(["--principal", p]);
+    }
+    let mut cmd = env
+        .cmd(args)
+        .env("KRB5_CONFIG", realm.krb5_config())
+        .env("KRB5CCNAME", cc.name())
+        .stdin(format!("{password}\n"));
+    for (k, v) in extra {
+        cmd = cmd.env(k, v);
+    }
+    cmd.run()
+}
+
+/// An empty cache, then `sign-in --password-stdin`: the cache now holds a ticket-granting
+/// ticket for the principal (klist says so), and `diagnose` gets in with it. A second
+/// `sign-in` without `--principal` signs in as the cache's principal.
+#[test]
+fn sign_in_fills_an_empty_cache_and_diagnose_then_gets_in() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let cc = realm.empty_ccache("sign-in");
+    let user = format!("{USER}@{}", kerberos::REALM);
+    assert!(realm.klist(&cc).is_none(), "the cache starts empty");
+    let env = TestEnv::new();
+    let out = sign_in(&env, &realm, &cc, false, Some(USER), USER_PASSWORD, &[]).code(0);
+    assert!(
+        out.stdout.starts_with(&format!(
+            "Signed in as {user}: your company sign-in (Kerberos ticket) is valid until "
+        )),
+        "{}",
+        out.stdout
+    );
+    let klist = realm.klist(&cc).expect("a cache now");
+    assert!(
+        klist.contains(&format!("Default principal: {user}"))
+            && klist.contains(&format!("krbtgt/{0}@{0}", kerberos::REALM)),
+        "{klist}"
+    );
+    let (_, v) = diagnose_with(&realm, &cc, &site.url("localhost"), &[]);
+    assert_eq!(v["sign_in"]["outcome"]["authenticated_as"], user.as_str());
+    assert_eq!(v["sign_in"]["outcome"]["status"], 200);
+
+    let v = sign_in(&env, &realm, &cc, true, None, USER_PASSWORD, &[])
+        .code(0)
+        .json();
+    assert_eq!(v["principal"], user.as_str(), "{v:#}");
+    assert_eq!(v["cache"], cc.name());
+    assert!(v["tgt_end"].as_str().unwrap().ends_with(" GMT"), "{v:#}");
+}
+
+/// A wrong password: exit 1 with a clear message, and the cache is byte for byte as it was
+/// (an empty one stays absent). Bad input (a principal that cannot be one, no password) is
+/// exit 2 and asks nothing of the KDC.
+#[test]
+fn a_wrong_password_is_said_so_and_leaves_the_cache_as_it_was() {
+    let realm = Realm::start();
+    let cc = realm.kinit(USER_PASSWORD, None);
+    let before = std::fs::read(cc.path()).unwrap();
+    let env = TestEnv::new();
+    let out = sign_in(
+        &env,
+        &realm,
+        &cc,
+        false,
+        Some(USER),
+        "not-the-password",
+        &[],
+    )
+    .code(1);
+    assert_eq!(
+        out.stderr.trim(),
+        format!(
+            "fix401: cannot sign in: the password for {USER}@{} was not accepted: type it again",
+            kerberos::REALM
+        )
+    );
+    assert_eq!(std::fs::read(cc.path()).unwrap(), before, "cache unchanged");
+    let v = sign_in(&env, &realm, &cc, true, None, "not-the-password", &[])
+        .code(1)
+        .json();
+    assert_eq!(v["error"]["code"], "refused", "{v:#}");
+    assert_eq!(std::fs::read(cc.path()).unwrap(), before, "cache unchanged");
+
+    let empty = realm.empty_ccache("wrong");
+    sign_in(&env, &realm, &empty, false, Some(USER), "nope", &[]).code(1);
+    assert!(
+        !empty.path().exists(),
+        "no cache made for a refused sign-in"
+    );
+
+    let out = sign_in(&env, &realm, &empty, false, Some("us er"), "pw", &[]).code(2);
+    assert!(
+        out.stderr.contains("not a Kerberos principal"),
+        "{}",
+        out.stderr
+    );
+    let out = sign_in(&env, &realm, &empty, false, Some(USER), "", &[]).code(2);
+    assert!(out.stderr.contains("no password"), "{}", out.stderr);
+    let out = sign_in(&env, &realm, &empty, false, Some("nobody"), "pw", &[]).code(1);
+    assert!(
+        out.stderr.contains("does not know nobody@"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The password never appears in what `sign-in` prints, logs (trace) or stores, nor in the
+/// reports of the diagnosis after it. A password as short as "is" cannot be searched for
+/// in text: with it, every output is the same as with another password of the same fate.
+#[test]
+fn the_password_never_appears_in_output_logs_or_the_cache() {
+    let realm = Realm::start();
+    let site = realm.site();
+    let env = TestEnv::new();
+    let trace = [("FIX401_LOG", "trace")];
+    let mut outputs = Vec::new();
+    for json in [false, true] {
+        let cc = realm.empty_ccache(&format!("secret-{json}"));
+        let out = sign_in(&env, &realm, &cc, json, Some(USER), USER_PASSWORD, &trace).code(0);
+        outputs.extend([out.stdout, out.stderr]);
+        let wrong = sign_in(&env, &realm, &cc, json, Some(USER), "wrong-pw-9", &trace).code(1);
+        outputs.extend([wrong.stdout, wrong.stderr]);
+        outputs.push(String::from_utf8_lossy(&std::fs::read(cc.path()).unwrap()).into_owned());
+        let report = env.path(format!("after-{json}.md"));
+        let out = env
+            .cmd([
+                "diagnose",
+                "--report",
+                &report.display().to_string(),
+                &site.url("localhost"),
+            ])
+            .env("KRB5_CONFIG", realm.krb5_config())
+            .env("KRB5CCNAME", cc.name())
+            .env("FIX401_LOG", "trace")
+            .run()
+            .code(1);
+        outputs.extend([
+            out.stdout,
+            out.stderr,
+            std::fs::read_to_string(report).unwrap(),
+        ]);
+    }
+    assert!(outputs.iter().any(|o| o.contains("Signed in as")));
+    for o in &outputs {
+        for secret in [USER_PASSWORD, "wrong-pw-9"] {
+            assert!(!o.contains(secret), "{secret} leaked into:\n{o}");
+        }
+    }
+
+    // "is" and "qz": the same outputs (the ticket's times aside), so neither is in them.
+    let said_with = |password: &str| -> Vec<String> {
+        realm.set_user_password(password);
+        let cc = realm.empty_ccache(&format!("short-{password}"));
+        let ok = sign_in(&env, &realm, &cc, false, Some(USER), password, &trace).code(0);
+        let until = |s: &str| s.split(" is valid until ").next().unwrap().to_string();
+        let wrong = sign_in(&env, &realm, &cc, true, None, &format!("{password}x"), &[]).code(1);
+        vec![
+            until(&ok.stdout),
+            ok.stderr.is_empty().to_string(),
+            wrong.stdout,
+            wrong.stderr,
+        ]
+    };
+    assert_eq!(said_with("is"), said_with("qz"));
 }

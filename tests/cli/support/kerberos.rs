@@ -198,6 +198,24 @@ impl Realm {
         self.kadmin(&format!("addprinc -randkey {principal}"));
     }
 
+    /// Sets the user's password (`kadmin.local cpw -pw`), e.g. to a very short one.
+    pub fn set_user_password(&self, password: &str) {
+        self.kadmin(&format!("cpw -pw {password} {USER}"));
+    }
+
+    /// `klist -c <cc>`'s output (principal and tickets), `None` when klist finds no cache.
+    pub fn klist(&self, cc: &Ccache) -> Option<String> {
+        let out = Command::new(tool("klist"))
+            .envs(self.env())
+            .args(["-c", &cc.name()])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run klist");
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     fn kadmin(&self, query: &str) {
         self.run(Command::new(tool("kadmin.local")).args(["-r", REALM, "-q", query]));
     }
