@@ -4,7 +4,7 @@
 //! `rusty-leveldb` in Chromium's layout, and with real headless Chromium reading the values
 //! back itself.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use fix401::Os;
 use fix401::stores::local_storage;
@@ -66,13 +66,19 @@ fn chromium_local_storage(dir: &Path) {
     db.close().unwrap();
 }
 
-#[test]
-fn chromium_local_storage_records_per_site_with_exact_undo() {
+/// A simulated Linux home whose Chrome profile has that database; its folder.
+fn local_storage_home() -> (TestEnv, PathBuf) {
     let env = homes::env(Os::Linux);
     let p = homes::chromium_profile(&env, Os::Linux, "chrome", "Default");
     let ls = p.dir.join("Local Storage").join("leveldb");
     std::fs::create_dir_all(&ls).unwrap();
     chromium_local_storage(&ls);
+    (env, ls)
+}
+
+#[test]
+fn chromium_local_storage_records_per_site_with_exact_undo() {
+    let (env, ls) = local_storage_home();
     let original = records(&ls);
 
     // The dry run names the store kind, the origins and the count, and writes nothing.
@@ -216,4 +222,21 @@ fn real_chromium_local_storage_cleared_for_one_site_and_undone() {
     }
     let values = chromium.evaluate_in_pages(&[(a, read), (b, read)]);
     assert_eq!(values, ["tok-a", "tok-b"]);
+}
+
+/// Killed after the records are saved, or after they are deleted: the database opens
+/// whole and `undo` leaves it exactly as it was.
+#[test]
+fn a_crash_while_clearing_local_storage_leaves_a_restorable_backup() {
+    for step in ["records-saved", "records-deleted", "before-complete"] {
+        let (env, ls) = local_storage_home();
+        let original = records(&ls);
+        let out = env
+            .cmd(["clear", "--site", "a.test", "--storage", "--yes"])
+            .env("FIX401_FAULT", step)
+            .run();
+        assert_eq!(out.code, None, "{step}: killed by abort\n{}", out.stderr);
+        env.cmd(["undo"]).run().code(0);
+        assert_eq!(records(&ls), original, "{step}");
+    }
 }
