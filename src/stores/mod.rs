@@ -998,6 +998,12 @@ mod tests {
             a.describe(),
             "2 cookies, 1 cached file, 1 whole cache and 2 storage folders (1.5 KiB)"
         );
+        a.items.push(item(StoreKind::ChromiumLocalStorage, 3, 0));
+        assert_eq!(
+            a.describe(),
+            "2 cookies, 1 cached file, 1 whole cache, 2 storage folders and 3 storage records \
+             (1.5 KiB)"
+        );
     }
 
     #[test]
