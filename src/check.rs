@@ -326,6 +326,7 @@ fn site_data_now(
                     Action::Cookies { count, .. } => p.cookies += count,
                     Action::CacheEntries { count, .. } => p.cache_entries += count,
                     Action::StorageFolders { folders, .. } => p.storage += folders.len(),
+                    Action::StorageRecords { origins, .. } => p.local_storage += origins.len(),
                     // A cache that can only go whole is no evidence the site is in it.
                     Action::WholeCache { .. } => {}
                 }

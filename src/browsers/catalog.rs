@@ -789,6 +789,7 @@ pub fn store_kinds(family: Family, os: Os) -> (StoreKind, StoreKind, Option<&'st
             },
             Some(&[
                 StoreKind::ChromiumIndexedDb,
+                StoreKind::ChromiumLocalStorage,
                 StoreKind::ChromiumServiceWorker,
             ]),
         ),
@@ -816,6 +817,7 @@ fn storage_cell(storage: Option<&'static [StoreKind]>) -> String {
         .map(|k| {
             let name = match k {
                 StoreKind::ChromiumIndexedDb => "IndexedDB",
+                StoreKind::ChromiumLocalStorage => "Local Storage",
                 StoreKind::ChromiumServiceWorker => "Service Worker",
                 _ => "storage",
             };

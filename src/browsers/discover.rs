@@ -352,6 +352,7 @@ fn chromium_profile(
     }
     for (kind, rel) in [
         (StoreKind::ChromiumIndexedDb, "IndexedDB"),
+        (StoreKind::ChromiumLocalStorage, "Local Storage/leveldb"),
         (StoreKind::ChromiumServiceWorker, "Service Worker"),
     ] {
         let p = dir.join(rel);

@@ -42,6 +42,8 @@ pub enum StoreCategory {
     WholeCache,
     /// Per-origin storage folders.
     StorageFolders,
+    /// Records of a database shared by every origin (Chromium's Local Storage).
+    StorageRecords,
 }
 
 impl StoreCategory {
@@ -52,6 +54,7 @@ impl StoreCategory {
             StoreCategory::CachedFiles => ("cached file", "cached files"),
             StoreCategory::WholeCache => ("whole cache", "whole caches"),
             StoreCategory::StorageFolders => ("storage folder", "storage folders"),
+            StoreCategory::StorageRecords => ("storage record", "storage records"),
         };
         crate::words::count(n, one, many)
     }
@@ -71,6 +74,9 @@ pub enum StoreKind {
     ChromiumIndexedDb,
     /// Chromium Service Worker folder (`Service Worker/`).
     ChromiumServiceWorker,
+    /// Chromium `Local Storage/leveldb`: one LevelDB for every origin's `localStorage`,
+    /// cleared per site record by record.
+    ChromiumLocalStorage,
     /// Firefox `cookies.sqlite` (+ `-wal`, `-shm`).
     FirefoxCookies,
     /// Firefox session store (`sessionstore.jsonlz4`, `sessionstore-backups/recovery.jsonlz4`).
@@ -106,6 +112,7 @@ impl StoreKind {
             k if k.holds_cookies() => StoreCategory::Cookies,
             StoreKind::ChromiumSimpleCache | StoreKind::FirefoxCache2 => StoreCategory::CachedFiles,
             StoreKind::ChromiumBlockfileCache | StoreKind::SafariCache => StoreCategory::WholeCache,
+            StoreKind::ChromiumLocalStorage => StoreCategory::StorageRecords,
             _ => StoreCategory::StorageFolders,
         }
     }
@@ -122,6 +129,7 @@ impl StoreKind {
             StoreKind::SafariCache => "cache (whole only)",
             StoreKind::ChromiumIndexedDb => "IndexedDB",
             StoreKind::ChromiumServiceWorker => "service workers",
+            StoreKind::ChromiumLocalStorage => "Local Storage",
             StoreKind::FirefoxSessionStore => "session store",
             StoreKind::FirefoxSiteStorage => "site storage",
             StoreKind::FirefoxUserPrefs => "preferences",

@@ -152,6 +152,18 @@ fn print_plan(plan: &Plan) {
                         folders.join(", ")
                     )
                 }
+                Action::StorageRecords {
+                    count,
+                    origins,
+                    bytes,
+                } => {
+                    format!(
+                        "{}, {}: {}",
+                        api::words::count(*count, "storage record", "storage records"),
+                        api::words::bytes(*bytes),
+                        origins.join(", ")
+                    )
+                }
             };
             println!("    {}: {what}", item.kind.label());
         }

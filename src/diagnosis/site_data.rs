@@ -71,6 +71,8 @@ pub struct ProfileSiteData {
     pub cache_entries: usize,
     /// Storage folders or databases for the site.
     pub storage: usize,
+    /// Origins of the site with records in a Local Storage database every origin shares.
+    pub local_storage: usize,
     /// Why some of its stores could not be looked into; what they hold is unknown.
     pub unread: Option<Unread>,
 }
@@ -103,7 +105,7 @@ impl Unread {
 impl ProfileSiteData {
     /// Items held for the site.
     pub fn items(&self) -> usize {
-        self.cookies + self.cache_entries + self.storage
+        self.cookies + self.cache_entries + self.storage + self.local_storage
     }
 
     /// What it holds, in words ("2 cookies and 1 cached file").
@@ -112,6 +114,11 @@ impl ProfileSiteData {
             (self.cookies, "cookie", "cookies"),
             (self.cache_entries, "cached file", "cached files"),
             (self.storage, "storage folder", "storage folders"),
+            (
+                self.local_storage,
+                "origin in Local Storage",
+                "origins in Local Storage",
+            ),
         ]
         .into_iter()
         .filter(|(n, _, _)| *n > 0)
@@ -301,6 +308,7 @@ mod tests {
             cookies,
             cache_entries,
             storage: 0,
+            local_storage: 0,
             unread,
         };
         assert!(SiteData::default().clears(), "no browser: nothing stored");

@@ -260,6 +260,11 @@ impl Backend for LiveBackend {
                         folders.join(", "),
                         crate::words::bytes(*bytes)
                     ),
+                    stores::Action::StorageRecords { count, origins, .. } => format!(
+                        "{who}: delete {} of [{}] from {store}",
+                        crate::words::count(*count, "storage record", "storage records"),
+                        origins.join(", ")
+                    ),
                 });
             }
             for skip in &pp.skipped {

@@ -79,6 +79,16 @@ pub enum Saved {
         /// Their names.
         names: Vec<String>,
     },
+    /// Records deleted from a LevelDB every origin shares (Chromium's Local Storage): their
+    /// key and value bytes saved in `file` (relative to the backup).
+    Records {
+        /// The records file.
+        file: String,
+        /// How many records.
+        count: usize,
+        /// The origins (storage keys) they belonged to.
+        origins: Vec<String>,
+    },
     /// A file fix401 created where there was none (a Firefox `user.js` the `allow-negotiate`
     /// fix wrote): undo moves it into the backup as `file`, so the profile is as it was.
     Created {
@@ -401,7 +411,7 @@ pub fn list(sys: &System) -> Result<Vec<BackupSummary>> {
                 .items
                 .iter()
                 .map(|i| match &i.saved {
-                    Saved::Rows { count, .. } => *count,
+                    Saved::Rows { count, .. } | Saved::Records { count, .. } => *count,
                     _ => 0,
                 })
                 // Counts come from the manifest file: a forged one must not overflow.

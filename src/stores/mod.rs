@@ -18,6 +18,7 @@ pub mod backup;
 pub mod cache2;
 pub mod files;
 pub mod firefox_session;
+pub mod local_storage;
 #[cfg(test)]
 mod proptests;
 pub mod safari_cookies;
@@ -95,6 +96,16 @@ pub enum Action {
         /// Folder names.
         folders: Vec<String>,
         /// Bytes on disk.
+        bytes: u64,
+    },
+    /// Delete the site's records from a database every origin shares (Chromium's Local
+    /// Storage), saved in the backup first.
+    StorageRecords {
+        /// Records (items and their origins' metadata).
+        count: usize,
+        /// The origins (storage keys) they belong to.
+        origins: Vec<String>,
+        /// Bytes of their keys and values.
         bytes: u64,
     },
 }
@@ -259,11 +270,12 @@ impl Applied {
     /// What was removed, for people: "2 cookies, 1 cached file and 1 storage folder
     /// (1.5 KiB)", or "nothing" when the site had nothing stored.
     pub fn describe(&self) -> String {
-        const ORDER: [StoreCategory; 4] = [
+        const ORDER: [StoreCategory; 5] = [
             StoreCategory::Cookies,
             StoreCategory::CachedFiles,
             StoreCategory::WholeCache,
             StoreCategory::StorageFolders,
+            StoreCategory::StorageRecords,
         ];
         let total = |c: StoreCategory| -> usize {
             self.items
@@ -478,7 +490,8 @@ pub fn plan(sys: &System, installations: &[Installation], sel: &Selection) -> Re
                                 plan.total_bytes += bytes;
                             }
                             Action::WholeCache { bytes, .. }
-                            | Action::StorageFolders { bytes, .. } => plan.total_bytes += bytes,
+                            | Action::StorageFolders { bytes, .. }
+                            | Action::StorageRecords { bytes, .. } => plan.total_bytes += bytes,
                         }
                         pp.items.push(item);
                     }
@@ -611,6 +624,37 @@ fn plan_store(
                 Vec::new(),
             ))
         }
+        StoreKind::ChromiumLocalStorage => {
+            if files::tree_has_link(path) {
+                return Ok((None, link_skips(vec![path.to_path_buf()])));
+            }
+            let found = local_storage::find(path, site).map_err(|e| match e {
+                Error::Io { source, .. } => io_skip(sys, path, &source),
+                other => Skipped {
+                    code: SkipCode::Unreadable,
+                    path: Some(path.to_path_buf()),
+                    reason: other.to_string(),
+                    remedy: None,
+                },
+            })?;
+            if found.records.is_empty() {
+                return Ok((None, Vec::new()));
+            }
+            Ok((
+                Some(PlanItem {
+                    kind,
+                    store: path.to_path_buf(),
+                    action: Action::StorageRecords {
+                        count: found.records.len(),
+                        bytes: found.bytes(),
+                        origins: found.origins,
+                    },
+                    targets: Vec::new(),
+                    rowids: None,
+                }),
+                Vec::new(),
+            ))
+        }
         StoreKind::ChromiumServiceWorker => Err(Skipped {
             code: SkipCode::NotSupported,
             path: Some(path.to_path_buf()),
@@ -732,6 +776,9 @@ pub fn apply(sys: &System, plan: &Plan) -> Result<Applied> {
             let (count, bytes) = apply_item(&mut w, &plan.matched, pp, profile, item)?;
             if matches!(item.action, Action::Cookies { .. }) {
                 applied.cookies += count;
+            } else if matches!(item.action, Action::StorageRecords { .. }) {
+                // Records are neither cookies nor moved files: told by their category.
+                applied.bytes += bytes;
             } else {
                 applied.files += count;
                 applied.bytes += bytes;
@@ -849,6 +896,35 @@ fn apply_item(
             fault("committed");
             Ok((n, 0))
         }
+        StoreKind::ChromiumLocalStorage => {
+            if files::tree_has_link(&item.store) {
+                return Err(Error::Refused(format!(
+                    "{} holds a symbolic link; nothing more was changed (undo with the \
+                     backup {})",
+                    item.store.display(),
+                    w.manifest.id
+                )));
+            }
+            // Only the site's records are saved, never a copy of the database (it holds
+            // every other site's storage); the manifest lists them before they go.
+            let mut bytes = 0;
+            let n = local_storage::remove(&item.store, site, |found, saved| {
+                bytes = found.bytes();
+                let file = w.name("records-", ".json");
+                let text = serde_json::to_vec(saved)
+                    .map_err(|e| Error::Internal(format!("cannot encode saved records: {e}")))?;
+                files::write_atomic(&w.dir.join(&file), &text)?;
+                w.record(vec![base(
+                    &item.store,
+                    backup::Saved::Records {
+                        file,
+                        count: found.records.len(),
+                        origins: found.origins.clone(),
+                    },
+                )])
+            })?;
+            Ok((n, bytes))
+        }
         _ => {
             let mut count = 0;
             let mut bytes = 0;
@@ -921,6 +997,12 @@ mod tests {
         assert_eq!(
             a.describe(),
             "2 cookies, 1 cached file, 1 whole cache and 2 storage folders (1.5 KiB)"
+        );
+        a.items.push(item(StoreKind::ChromiumLocalStorage, 3, 0));
+        assert_eq!(
+            a.describe(),
+            "2 cookies, 1 cached file, 1 whole cache, 2 storage folders and 3 storage records \
+             (1.5 KiB)"
         );
     }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::backup::{self, Item, Saved, Status};
 use super::sqlite_rows::{self, SavedRows};
-use super::{SavedEntries, fault, files};
+use super::{SavedEntries, fault, files, local_storage};
 use crate::browsers::fsutil::inside_without_links;
 use crate::browsers::{Installation, StoreKind};
 use crate::error::{Error, Result};
@@ -95,6 +95,22 @@ pub fn undo(sys: &System, id: Option<&str>) -> Result<Restored> {
                 tx.commit().map_err(|e| {
                     Error::sqlite(format!("cannot commit {}", item.original.display()), e)
                 })?;
+                out.rows += n;
+            }
+            Saved::Records { file, count, .. } => {
+                let saved: local_storage::SavedRecords =
+                    read_json(&dir.join(file), "saved Local Storage records")?;
+                if files::tree_has_link(&item.original) || !item.original.is_dir() {
+                    out.warnings.push(format!(
+                        "{} is gone or holds a symbolic link: its {count} records stay in the \
+                         backup",
+                        item.original.display()
+                    ));
+                    continue;
+                }
+                let n = local_storage::restore(&item.original, &saved)
+                    .map_err(|e| e.in_file(&dir.join(file)))?;
+                fault("undo-records-restored");
                 out.rows += n;
             }
             Saved::Entries { file, count, .. } => {
@@ -279,7 +295,8 @@ fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::R
             kind,
             StoreKind::FirefoxSessionStore | StoreKind::SafariCookies
         ),
-        Saved::Moved { .. } => !kind.holds_cookies(),
+        Saved::Records { .. } => kind == StoreKind::ChromiumLocalStorage,
+        Saved::Moved { .. } => !kind.holds_cookies() && kind != StoreKind::ChromiumLocalStorage,
         Saved::Created { .. } => kind == StoreKind::FirefoxUserPrefs,
         Saved::Pref { name, .. } => {
             kind == StoreKind::FirefoxUserPrefs && name == browser_prefs::FIREFOX_TRUSTED_URIS
@@ -348,6 +365,7 @@ fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::R
     }
     let file = match &item.saved {
         Saved::Rows { file, .. }
+        | Saved::Records { file, .. }
         | Saved::Entries { file, .. }
         | Saved::Moved { file, .. }
         | Saved::Replaced { file, .. }

@@ -381,6 +381,24 @@ impl Chromium {
 }
 
 impl Chromium {
+    /// One start of Chromium: each `(url, expression)` in turn, the page loaded and the
+    /// expression evaluated in it (a `localStorage` write or read); then a clean close, so
+    /// everything reaches the disk, and every process of the home gone. The values.
+    #[cfg(target_os = "linux")]
+    pub fn evaluate_in_pages(&self, steps: &[(String, &str)]) -> Vec<serde_json::Value> {
+        let mut session = self.session();
+        let values = steps
+            .iter()
+            .map(|(url, expression)| {
+                session.navigate(url);
+                session.evaluate(expression)
+            })
+            .collect();
+        session.close();
+        wait_for_home_processes(&self.home);
+        values
+    }
+
     /// Where a DevTools session's Chromium writes its standard error.
     fn session_log(&self) -> PathBuf {
         self.home.join("chromium-session.log")
