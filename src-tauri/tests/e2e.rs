@@ -612,9 +612,8 @@ fn an_expired_bearer_token_is_said_as_the_cli_says_it() {
 #[allow(dead_code)]
 #[path = "../../tests/cli/support/dns.rs"]
 mod dns;
-#[allow(dead_code)]
-#[path = "../../tests/cli/support/http.rs"]
-mod http;
+// The one HTTP server of the tests, through the app's support module.
+use support::http;
 // real_browser.rs allows dead code itself.
 #[path = "../../tests/cli/support/real_browser.rs"]
 mod real_browser;
