@@ -191,7 +191,7 @@ pub async fn diagnose(
         .as_mut()
         .filter(|s| s.mechanism != crate::negotiate::Mechanism::Ntlm)
     {
-        s.browsers = browser_sign_in(sys, &target.url);
+        s.browsers = crate::negotiate::browser_prefs::gather(sys, &installs, &target.url);
     }
     if let Some(main) = probes.iter_mut().find(|p| p.main) {
         main.outcome = RouteProbe::outcome_of(&probe);
@@ -220,18 +220,6 @@ pub async fn diagnose(
         .with_routes(browsers, probes)
         .with_works_from_here(works_from_here)
         .with_sign_in(sign_in))
-}
-
-/// Whether each browser and profile found sends a Kerberos ticket to `url`'s host, read
-/// from their settings and policies (read only; nothing when discovery fails).
-fn browser_sign_in(
-    sys: &System,
-    url: &url::Url,
-) -> Vec<crate::negotiate::browser_prefs::BrowserSignIn> {
-    match crate::browsers::discover(sys) {
-        Ok(found) => crate::negotiate::browser_prefs::gather(sys, &found, url),
-        Err(_) => Vec::new(),
-    }
 }
 
 /// What the supplied credentials say, without the secrets: the Bearer token's `exp` claim
@@ -290,9 +278,7 @@ async fn site_data(
         .name("fix401-site-data".into())
         .spawn(move || {
             let mut installations = installs.to_vec();
-            for inst in &mut installations {
-                inst.running = crate::browsers::running::running_state(&sys, inst);
-            }
+            crate::browsers::running::set_running_states(&sys, &mut installations);
             let _ = tx.send(site_data_now(&sys, &installations, &host));
         })
         .ok()?;

@@ -33,28 +33,87 @@ pub enum LockState {
     Inconclusive(String),
 }
 
+/// The processes running now, listed at most once for every installation one look asks
+/// about (a `/proc` scan costs milliseconds of system time; each installation reading it
+/// again would multiply them), and only when some installation's locks leave it open.
+pub struct ProcessList<'a> {
+    sys: &'a System,
+    listed: std::cell::OnceCell<Vec<ProcessInfo>>,
+}
+
+impl<'a> ProcessList<'a> {
+    /// A list of `sys`'s processes, not taken yet.
+    pub fn new(sys: &'a System) -> Self {
+        ProcessList {
+            sys,
+            listed: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The processes, listed on the first call.
+    fn get(&self) -> &[ProcessInfo] {
+        self.listed.get_or_init(|| self.sys.processes.processes())
+    }
+}
+
 /// Whether `inst` runs now: a held lock → running; otherwise a process of this browser
 /// that belongs to this home → running; an inconclusive lock with a process that may be
 /// this browser's, or without a process list to ask → unknown.
 pub fn running_state(sys: &System, inst: &Installation) -> RunningState {
+    running_state_with(sys, inst, &ProcessList::new(sys))
+}
+
+/// Sets the running state of every installation in `installs`, sharing one process list.
+pub fn set_running_states(sys: &System, installs: &mut [Installation]) {
+    let processes = ProcessList::new(sys);
+    for inst in installs {
+        inst.running = running_state_with(sys, inst, &processes);
+    }
+}
+
+/// [`running_state`] with the processes of `processes`, listed only when the locks leave
+/// the answer open.
+pub fn running_state_with(
+    sys: &System,
+    inst: &Installation,
+    processes: &ProcessList<'_>,
+) -> RunningState {
     let Some(spec) = inst.spec() else {
         return RunningState::Unknown {
             why: format!("{} is not in the catalog", inst.id),
         };
     };
     let mut doubts = Vec::new();
+    // The folders (data folders, profiles) whose locks were tested, and those a lock that
+    // exists proved free.
+    let mut locked_dirs = Vec::new();
+    let mut free_dirs = Vec::new();
     for rule in spec.lock_rules(sys.os) {
         for path in lock_paths(*rule, inst) {
+            let dir = path.parent().map(Path::to_path_buf);
             match test_lock(sys, *rule, &path, inst.packaging) {
                 LockState::Held(evidence) => return RunningState::Running { evidence },
                 LockState::Inconclusive(why) => doubts.push(why),
-                LockState::Absent | LockState::Stale(_) => {}
+                LockState::Stale(_) => free_dirs.push(dir.clone()),
+                LockState::Absent => {}
             }
+            locked_dirs.push(dir);
         }
     }
+    // Every folder has a lock object that exists and is provably free (a Chromium
+    // `SingletonLock` naming a dead pid of this computer, a Firefox `.parentlock` nobody
+    // holds): a browser working on them would hold it (it replaces a stale one as it
+    // starts), so no process can change the answer and none are listed. An absent lock
+    // (Chromium removes its own on exit) proves nothing alone: the processes decide.
+    if doubts.is_empty()
+        && !locked_dirs.is_empty()
+        && locked_dirs.iter().all(|d| free_dirs.contains(d))
+    {
+        return RunningState::NotRunning;
+    }
     let mut maybe = Vec::new();
-    for proc in sys.processes.processes() {
-        match claim(sys, inst, &spec.processes, &proc) {
+    for proc in processes.get() {
+        match claim(sys, inst, &spec.processes, proc) {
             Claim::Ours(evidence) => return RunningState::Running { evidence },
             Claim::Maybe(why) => maybe.push(why),
             Claim::NotOurs => {}
@@ -1054,6 +1113,95 @@ mod tests {
             RunningState::NotRunning
         );
         assert_eq!(state_with(&[], None), RunningState::NotRunning);
+    }
+
+    /// A process source that counts how often it is listed.
+    #[derive(Default)]
+    struct CountedProcesses {
+        listed: std::sync::atomic::AtomicUsize,
+        list: Vec<ProcessInfo>,
+    }
+
+    impl crate::system::ProcessSource for CountedProcesses {
+        fn processes(&self) -> Vec<ProcessInfo> {
+            self.listed
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.list.clone()
+        }
+    }
+
+    /// The cheaper path: a lock that exists and is provably free settles "closed" without
+    /// listing the processes, a live lock says "running", and the installations whose
+    /// locks leave it open share one listing that still finds a live browser.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn stale_locks_need_no_process_list_and_one_list_serves_every_installation() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let t = tempfile::tempdir().unwrap();
+        let home = t.path().join("home");
+        let chrome = |dir: &str| {
+            let udd = home.join(dir);
+            std::fs::create_dir_all(&udd).unwrap();
+            Installation {
+                id: "chrome".into(),
+                name: "Google Chrome".into(),
+                family: crate::browsers::Family::Chromium,
+                packaging: Packaging::Native,
+                data_dirs: vec![udd.clone()],
+                roots: vec![udd],
+                profiles: Vec::new(),
+                running: RunningState::NotRunning,
+                warnings: Vec::new(),
+            }
+        };
+        let lock_to = |inst: &Installation, pid: u32| {
+            let lock = inst.data_dirs[0].join("SingletonLock");
+            let _ = std::fs::remove_file(&lock);
+            std::os::unix::fs::symlink(format!("{}-{pid}", hostname().unwrap()), lock).unwrap();
+        };
+        // A live Chrome of this home with no lock (a real process, so /proc can be read).
+        let mut live = std::process::Command::new("sleep")
+            .arg("1000")
+            .env_clear()
+            .env("HOME", &home)
+            .spawn()
+            .unwrap();
+        let source = std::sync::Arc::new(CountedProcesses {
+            list: vec![ProcessInfo {
+                pid: live.id(),
+                name: "chrome".into(),
+                exe: Some(PathBuf::from("/opt/google/chrome/chrome")),
+            }],
+            ..CountedProcesses::default()
+        });
+        let mut sys = System::simulated(Os::Linux, &home);
+        sys.processes = source.clone();
+        let stale = chrome(".config/stale");
+        lock_to(&stale, dead_pid());
+        let held = chrome(".config/held");
+        lock_to(&held, std::process::id());
+        // Stale: closed, even with this home's Chrome process listed, which is not asked.
+        assert_eq!(running_state(&sys, &stale), RunningState::NotRunning);
+        assert_eq!(source.listed.load(SeqCst), 0);
+        // A live pid in the lock: running, still without the list.
+        assert!(running_state(&sys, &held).is_running());
+        assert_eq!(source.listed.load(SeqCst), 0);
+        // No lock at all: the processes decide; two such installations, one listing.
+        let mut all = vec![stale, held, chrome(".config/a"), chrome(".config/b")];
+        set_running_states(&sys, &mut all);
+        assert_eq!(all[0].running, RunningState::NotRunning);
+        assert!(all[1].running.is_running(), "{:?}", all[1].running);
+        for unlocked in &all[2..] {
+            let state = &unlocked.running;
+            assert!(state.is_running(), "{state:?}");
+            assert!(
+                state.describe().contains(&live.id().to_string()),
+                "{state:?}"
+            );
+        }
+        assert_eq!(source.listed.load(SeqCst), 1);
+        let _ = live.kill();
+        let _ = live.wait();
     }
 
     #[test]
