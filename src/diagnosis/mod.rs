@@ -164,19 +164,7 @@ mod tests {
     }
 
     fn bare_evidence() -> crate::probe::Evidence {
-        crate::probe::Evidence {
-            hops: Vec::new(),
-            failure: None,
-            redirect_problem: None,
-            resolved: Vec::new(),
-            connected: None,
-            timings: crate::probe::Timings::default(),
-            tls_details: Vec::new(),
-            proxy: None,
-            proxy_source: None,
-            proxy_failed: false,
-            credentials_supplied: Vec::new(),
-        }
+        crate::probe::Evidence::default()
     }
 
     #[test]

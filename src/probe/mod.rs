@@ -369,8 +369,8 @@ fn add(a: &mut Option<Duration>, b: Option<Duration>) {
     }
 }
 
-/// Everything the probe saw.
-#[derive(Debug, Clone, Serialize)]
+/// Everything the probe saw (`Default`: nothing seen yet, as tests start from).
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Evidence {
     /// Every request made, in order.
     pub hops: Vec<Hop>,

@@ -53,19 +53,7 @@ mod tests {
     use super::*;
 
     fn evidence() -> Evidence {
-        Evidence {
-            hops: Vec::new(),
-            failure: None,
-            redirect_problem: None,
-            resolved: Vec::new(),
-            connected: None,
-            timings: Default::default(),
-            tls_details: Vec::new(),
-            proxy: None,
-            proxy_source: None,
-            proxy_failed: false,
-            credentials_supplied: Vec::new(),
-        }
+        Evidence::default()
     }
 
     #[test]
