@@ -456,19 +456,12 @@ fn chromium_stale_cookie_is_proven_cleared_retested_and_undone() {
     let site = StaleCookieSite::start();
     let (env, dns) = chromium_home_with_stale_cookie(&site);
     let report_file = env.data_dir().join("report.html");
-    let out = env
-        .cmd([
-            "--dns-server",
-            &dns.addr.to_string(),
-            "fix",
-            &site.url("a.test", "/"),
-            "--site-data",
-            "--yes",
-            "--json",
-            "--report",
-            report_file.to_str().unwrap(),
-        ])
-        .run();
+    let out = crate::support::fix_stale_site(
+        &env,
+        &dns,
+        &site,
+        &["--report", report_file.to_str().unwrap()],
+    );
     let report = out.json();
     assert_eq!(out.code, Some(0), "{report:#}\n{}", out.stderr);
     assert_eq!(report["verdict"], "fixed");

@@ -444,19 +444,7 @@ fn har_of_a_fix_holds_before_the_cookie_test_and_after_without_cookie_values() {
     let site = StaleCookieSite::start();
     let (env, dns) = crate::support::chromium_home_with_stale_cookie(&site);
     let file = env.data_dir().join("fix.har");
-    let out = env
-        .cmd([
-            "--dns-server",
-            &dns.addr.to_string(),
-            "fix",
-            &site.url("a.test", "/"),
-            "--site-data",
-            "--yes",
-            "--json",
-            "--har",
-            file.to_str().unwrap(),
-        ])
-        .run();
+    let out = crate::support::fix_stale_site(&env, &dns, &site, &["--har", file.to_str().unwrap()]);
     let report = out.json();
     assert_eq!(out.code, Some(0), "{report:#}\n{}", out.stderr);
     assert_eq!(report["proof"]["outcome"], "stale_proven");

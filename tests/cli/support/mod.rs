@@ -301,3 +301,26 @@ pub fn chromium_home_with_stale_cookie(
     assert!(site.saw_stale_cookie());
     (env, dns)
 }
+
+/// `fix401 --dns-server DNS fix <site's a.test/> --site-data --yes --json` plus `extra`, in
+/// the home of [`chromium_home_with_stale_cookie`].
+pub fn fix_stale_site(
+    env: &TestEnv,
+    dns: &dns::UpstreamDns,
+    site: &http::StaleCookieSite,
+    extra: &[&str],
+) -> Outcome {
+    let dns_addr = dns.addr.to_string();
+    let url = site.url("a.test", "/");
+    let mut args = vec![
+        "--dns-server",
+        dns_addr.as_str(),
+        "fix",
+        url.as_str(),
+        "--site-data",
+        "--yes",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    env.cmd(args).run()
+}
