@@ -271,6 +271,10 @@ async fn site_data(
     host: &str,
     deadline: std::time::Duration,
 ) -> Option<SiteData> {
+    if installs.is_empty() {
+        // Nothing to look into and nothing that can block: no thread to start.
+        return site_data_now(sys, &[], host);
+    }
     let (sys, host) = (sys.clone(), host.to_string());
     let (tx, rx) = tokio::sync::oneshot::channel();
     // A plain thread: one the deadline gives up on must not hold up the runtime's shutdown.
