@@ -540,7 +540,7 @@ pub enum Sandbox {
 /// executable (Linux homes; elsewhere the name decides).
 fn claim(sys: &System, inst: &Installation, spec: &ProcessNames, proc: &ProcessInfo) -> Claim {
     let names = spec.on(sys.os);
-    if proc.pid == std::process::id() || !names.iter().any(|n| proc.name == *n) {
+    if !names.iter().any(|n| proc.name == *n) || proc.pid == std::process::id() {
         return Claim::NotOurs;
     }
     let running = |how: String| {
