@@ -8,8 +8,7 @@ cd "$(dirname "$0")/.."
 runs="${RUNS:-30}"
 source benches/common.sh
 require hyperfine
-squid_bin="$(command -v squid || echo /usr/sbin/squid)"
-[ -x "$squid_bin" ] || { echo "squid is missing: scripts/install-deps.sh" >&2; exit 1; }
+require_squid
 build_cli
 work="$(mktemp -d)"
 chmod 777 "$work" # squid drops to its own user and writes its logs here
@@ -21,44 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-squid_port="$(free_port)"
-
-# One loopback server: the site (200) and the PAC file at /proxy.pac.
-start_server pac "$squid_port"
-
-cat >"$work/squid.conf" <<CONF
-http_port 127.0.0.1:$squid_port
-visible_hostname fix401-bench-squid
-pid_filename $work/squid.pid
-cache_log $work/cache.log
-access_log none
-coredump_dir $work
-cache deny all
-cache_mem 1 MB
-shutdown_lifetime 0 seconds
-pinger_enable off
-http_access allow all
-CONF
-"$squid_bin" -N -f "$work/squid.conf" 2>"$work/squid.err" &
-squid_pid=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$squid_port") 2>/dev/null && break; sleep 0.1; done
-
-# A home with one Firefox profile set to the PAC file; the same profile set to no proxy
-# (direct, with the browser discovery and site-data look every home with a browser costs);
-# an empty home for direct only.
-mkdir -p "$work/direct" "$work/pac/.mozilla/firefox/bench.default" "$work/nobrowserproxy/.mozilla/firefox/bench.default"
-for home in pac nobrowserproxy; do
-  printf '[General]\nStartWithLastProfile=1\nVersion=2\n\n[Profile0]\nName=bench\nIsRelative=1\nPath=bench.default\nDefault=1\n' \
-    >"$work/$home/.mozilla/firefox/profiles.ini"
-done
-echo 'user_pref("network.proxy.type", 0);' >"$work/nobrowserproxy/.mozilla/firefox/bench.default/prefs.js"
-cat >"$work/pac/.mozilla/firefox/bench.default/prefs.js" <<JS
-user_pref("network.proxy.type", 2);
-user_pref("network.proxy.autoconfig_url", "http://127.0.0.1:$port/proxy.pac");
-user_pref("network.proxy.allow_hijacking_localhost", true);
-JS
-url="http://127.0.0.1:$port/page"
+start_pac_site
 # Captured first (`grep -q` stops reading early, and the SIGPIPE would fail the pipeline;
 # diagnose exits non-zero when the page does not work).
 pac_report="$("$bin" --home "$work/pac" --json diagnose "$url" || true)"
