@@ -197,6 +197,14 @@ fn context(k: &Krb5) -> Result<Ctx<'_>, SignInError> {
 
 /// Reads the default credential cache (`KRB5CCNAME`, else the library's default).
 pub fn credential_cache() -> Result<CredentialCache, SignInError> {
+    with_default_cache(read)
+}
+
+/// Runs `f` with a new library context and the default credential cache, closing both
+/// after it, whatever `f` returns.
+fn with_default_cache<T>(
+    f: impl FnOnce(&Ctx, Ccache) -> Result<T, SignInError>,
+) -> Result<T, SignInError> {
     let k = load()?;
     let ctx = context(k)?;
     let mut cc: Ccache = null_mut();
@@ -205,7 +213,7 @@ pub fn credential_cache() -> Result<CredentialCache, SignInError> {
     if code != 0 {
         return Err(ctx.error(code));
     }
-    let result = read(&ctx, cc);
+    let result = f(&ctx, cc);
     // SAFETY: closing the handle krb5_cc_default opened.
     unsafe { (k.cc_close)(ctx.ctx, cc) };
     result
@@ -388,18 +396,7 @@ pub fn sign_in(principal: Option<&str>, password: &[u8]) -> Result<String, SignI
             "the password cannot contain a NUL character".into(),
         ));
     }
-    let k = load()?;
-    let ctx = context(k)?;
-    let mut cc: Ccache = null_mut();
-    // SAFETY: resolving the default cache; closed below.
-    let code = unsafe { (k.cc_default)(ctx.ctx, &mut cc) };
-    if code != 0 {
-        return Err(ctx.error(code));
-    }
-    let result = sign_in_to(&ctx, cc, principal, password);
-    // SAFETY: closing the handle krb5_cc_default opened.
-    unsafe { (k.cc_close)(ctx.ctx, cc) };
-    result
+    with_default_cache(|ctx, cc| sign_in_to(ctx, cc, principal, password))
 }
 
 fn sign_in_to(

@@ -31,8 +31,9 @@ pub struct Redirect {
     pub location: Option<String>,
 }
 
-/// Phase durations in milliseconds (`null` for a phase that did not run).
-#[derive(Debug, Clone, Serialize)]
+/// Phase durations in milliseconds (`null` for a phase that did not run): the probe's
+/// [`crate::probe::Timings`] as the report's JSON gives them (`Default`: no probe ran).
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct TimingsMs {
     /// Name resolution.
     pub dns: Option<f64>,
@@ -44,6 +45,18 @@ pub struct TimingsMs {
     pub first_byte: Option<f64>,
     /// The whole re-test.
     pub total: f64,
+}
+
+impl From<&crate::probe::Timings> for TimingsMs {
+    fn from(t: &crate::probe::Timings) -> Self {
+        TimingsMs {
+            dns: ms(t.dns),
+            connect: ms(t.connect),
+            tls: ms(t.tls),
+            first_byte: ms(t.first_byte),
+            total: ms(Some(t.total)).unwrap_or_default(),
+        }
+    }
 }
 
 /// The challenges of one header field of the final response.
@@ -171,13 +184,7 @@ impl Report {
             outcome,
             url_notes: Vec::new(),
             redirects: Vec::new(),
-            timings_ms: TimingsMs {
-                dns: None,
-                connect: None,
-                tls: None,
-                first_byte: None,
-                total: 0.0,
-            },
+            timings_ms: TimingsMs::default(),
             resolved: Vec::new(),
             proxy: None,
             credentials_supplied: Vec::new(),
@@ -257,13 +264,7 @@ impl Report {
             outcome,
             url_notes: target.lints.clone(),
             redirects,
-            timings_ms: TimingsMs {
-                dns: ms(ev.timings.dns),
-                connect: ms(ev.timings.connect),
-                tls: ms(ev.timings.tls),
-                first_byte: ms(ev.timings.first_byte),
-                total: ms(Some(ev.timings.total)).unwrap_or_default(),
-            },
+            timings_ms: TimingsMs::from(&ev.timings),
             resolved: ev.resolved.iter().map(|ip| ip.to_string()).collect(),
             proxy: ev.proxy.clone(),
             credentials_supplied: ev.credentials_supplied.clone(),
