@@ -61,12 +61,14 @@ pub enum Base {
 
 /// A path in the catalog: a base folder and a `/`-separated relative path. A `*` segment
 /// stands for a snap revision (`~/snap/<name>/*/`): the revision `current` points to, or
-/// every revision folder when there is no `current` link.
+/// every revision folder when there is no `current` link. A segment ending in `_*` is a
+/// packaged app's folder with its publisher id (`TheBrowserCompany.Arc_*`): every folder
+/// whose name is that prefix and an id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PathRule {
     /// Where the path starts.
     pub base: Base,
-    /// The rest, `/`-separated, possibly with one `*` revision segment.
+    /// The rest, `/`-separated, possibly with one `*` revision or `<name>_*` package segment.
     pub rel: &'static str,
 }
 
@@ -91,8 +93,7 @@ impl PathRule {
 }
 
 /// How a browser lays out its profiles below its root.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
     /// A Chromium user-data dir: `Local State` + `Default`, `Profile N` folders.
     ChromiumUdd,
@@ -100,8 +101,20 @@ pub enum Layout {
     OperaUdd,
     /// Firefox family: `profiles.ini` / `installs.ini` in the roaming root.
     FirefoxIni,
-    /// Safari: one implicit profile spread over several `~/Library` folders.
-    Safari,
+    /// Safari: one implicit profile spread over several `~/Library` folders, named by its
+    /// files (Safari and Safari Technology Preview keep the same files in their own folders).
+    Safari(&'static SafariFiles),
+}
+
+/// Where a Safari-family browser keeps the files fix401 clears (macOS only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SafariFiles {
+    /// `Cookies.binarycookies` files, newest layout first.
+    pub cookies: &'static [PathRule],
+    /// Cache folders (whole removal only).
+    pub caches: &'static [PathRule],
+    /// The folder shown as the profile (`~/Library/Safari`: history, `LocalStorage`).
+    pub library: PathRule,
 }
 
 /// A lock object a running browser holds (§3 of the reference), tested in `running.rs`.
@@ -204,6 +217,14 @@ impl BrowserSpec {
     pub fn lock_rules(&self, os: Os) -> &'static [LockRule] {
         lock_rules(self.family, os)
     }
+
+    /// A Safari-family browser's files; `None` for the other layouts.
+    pub fn safari_files(&self) -> Option<&'static SafariFiles> {
+        match self.layout {
+            Layout::Safari(files) => Some(files),
+            _ => None,
+        }
+    }
 }
 
 /// The lock objects of a family on an OS (§3 of the reference).
@@ -230,6 +251,29 @@ pub const SAFARI_CACHES: &[PathRule] = &[
     home("Library/Containers/com.apple.Safari/Data/Library/Caches"),
 ];
 
+/// Safari's files.
+pub const SAFARI_FILES: SafariFiles = SafariFiles {
+    cookies: SAFARI_COOKIES,
+    caches: SAFARI_CACHES,
+    library: home("Library/Safari"),
+};
+
+/// Safari Technology Preview: the same files under its own bundle id
+/// `com.apple.SafariTechnologyPreview` (Homebrew cask `safari-technology-preview` zap list:
+/// `~/Library/SafariTechnologyPreview`, `~/Library/Caches/com.apple.SafariTechnologyPreview`,
+/// `~/Library/Containers/com.apple.SafariTechnologyPreview`). It has always been sandboxed,
+/// so there is no legacy `~/Library/Cookies` file.
+pub const SAFARI_TP_FILES: SafariFiles = SafariFiles {
+    cookies: &[home(
+        "Library/Containers/com.apple.SafariTechnologyPreview/Data/Library/Cookies/Cookies.binarycookies",
+    )],
+    caches: &[
+        home("Library/Caches/com.apple.SafariTechnologyPreview"),
+        home("Library/Containers/com.apple.SafariTechnologyPreview/Data/Library/Caches"),
+    ],
+    library: home("Library/SafariTechnologyPreview"),
+};
+
 const fn r(base: Base, rel: &'static str) -> PathRule {
     PathRule { base, rel }
 }
@@ -246,7 +290,8 @@ const fn win(rel: &'static str) -> Location {
         cache_root: None,
     }
 }
-/// A macOS Chromium user-data dir (cache mirrored under `~/Library/Caches`).
+/// A macOS folder under `~/Library/Application Support` with its cache mirrored under
+/// `~/Library/Caches` (a Chromium user-data dir, or a Firefox-family roaming root).
 const fn mac(rel: &'static str) -> Location {
     Location {
         os: Os::Macos,
@@ -274,7 +319,33 @@ const fn linux_pkg(packaging: Packaging, root: &'static str, cache: &'static str
     }
 }
 
+/// A Windows folder under `%APPDATA%` (roaming) with its cache under the same path of
+/// `%LOCALAPPDATA%`: Opera's user-data dirs and Firefox-family roaming roots.
+const fn win_roaming(rel: &'static str) -> Location {
+    Location {
+        os: Os::Windows,
+        packaging: Packaging::Native,
+        root: r(Base::AppData, rel),
+        cache_root: Some(r(Base::LocalAppData, rel)),
+    }
+}
+/// A Firefox-family Linux root below the home (`.waterfox`) with its local root (`cache2`)
+/// under `$XDG_CACHE_HOME`.
+const fn gecko_linux(root: &'static str, cache: &'static str) -> Location {
+    Location {
+        os: Os::Linux,
+        packaging: Packaging::Native,
+        root: home(root),
+        cache_root: Some(r(Base::XdgCache, cache)),
+    }
+}
+
 const CHROMIUM_FAMILY_CHANNEL: &[&str] = &["stable"];
+
+// Left out on purpose: Tor Browser. It keeps no persistent state by default (permanent
+// private browsing, `browser.privatebrowsing.autostart`; cookies and cache live only in
+// memory and go when it closes), and its profile lives inside the unpacked bundle
+// (`Browser/TorBrowser/Data/Browser/profile.default`), not in a fixed folder of the home.
 
 /// The whole catalog.
 static CATALOG: &[BrowserSpec] = &[
@@ -349,15 +420,20 @@ static CATALOG: &[BrowserSpec] = &[
         family: Family::Chromium,
         channels: &["canary"],
         layout: Layout::ChromiumUdd,
+        // Linux since 2023: chromium `chrome/common/channel_info_posix.cc`
+        // `GetChannelSuffixForDataDir()` gives `-canary` (`~/.config/google-chrome-canary`),
+        // installed in `/opt/google/chrome-canary/`; Windows `Chrome SxS` and macOS
+        // `Chrome Canary` per chromium `docs/user_data_dir.md`.
         locations: &[
             win("Google/Chrome SxS/User Data"),
             mac("Google/Chrome Canary"),
+            linux("google-chrome-canary"),
         ],
         processes: ProcessNames {
-            linux: &[],
+            linux: &["chrome", "google-chrome-canary"],
             macos: &["Google Chrome Canary"],
             windows: &["chrome.exe"],
-            exe_dirs: &[],
+            exe_dirs: &["/opt/google/chrome-canary/"],
             flatpak_ids: &[],
             snap_names: &[],
         },
@@ -506,6 +582,50 @@ static CATALOG: &[BrowserSpec] = &[
             snap_names: &["brave"],
         },
     },
+    // Brave's channels: brave-core `common/brave_channel_info_posix.cc` gives the Linux
+    // suffixes `-Beta` / `-Nightly`; Windows `%LOCALAPPDATA%\BraveSoftware\Brave-Browser-Beta`
+    // and `-Nightly` (APMichael/Winapp2 `Browsers/BRAVE.md`); macOS the same names below
+    // `BraveSoftware` (thewh1teagle/rookie `config.json`).
+    BrowserSpec {
+        id: "brave-beta",
+        name: "Brave Beta",
+        family: Family::Chromium,
+        channels: &["beta"],
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("BraveSoftware/Brave-Browser-Beta/User Data"),
+            mac("BraveSoftware/Brave-Browser-Beta"),
+            linux("BraveSoftware/Brave-Browser-Beta"),
+        ],
+        processes: ProcessNames {
+            linux: &["brave", "brave-browser-beta"],
+            macos: &["Brave Browser Beta"],
+            windows: &["brave.exe"],
+            exe_dirs: &["/opt/brave.com/brave-beta/"],
+            flatpak_ids: &[],
+            snap_names: &[],
+        },
+    },
+    BrowserSpec {
+        id: "brave-nightly",
+        name: "Brave Nightly",
+        family: Family::Chromium,
+        channels: &["nightly"],
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("BraveSoftware/Brave-Browser-Nightly/User Data"),
+            mac("BraveSoftware/Brave-Browser-Nightly"),
+            linux("BraveSoftware/Brave-Browser-Nightly"),
+        ],
+        processes: ProcessNames {
+            linux: &["brave", "brave-browser-nightly"],
+            macos: &["Brave Browser Nightly"],
+            windows: &["brave.exe"],
+            exe_dirs: &["/opt/brave.com/brave-nightly/"],
+            flatpak_ids: &[],
+            snap_names: &[],
+        },
+    },
     BrowserSpec {
         id: "vivaldi",
         name: "Vivaldi",
@@ -534,6 +654,27 @@ static CATALOG: &[BrowserSpec] = &[
             exe_dirs: &[],
             flatpak_ids: &["com.vivaldi.Vivaldi"],
             snap_names: &["vivaldi"],
+        },
+    },
+    // Vivaldi Snapshot: Linux `~/.config/vivaldi-snapshot` (netblue30/firejail
+    // `vivaldi-snapshot.profile`, installed in `/opt/vivaldi-snapshot/`), macOS
+    // `Vivaldi Snapshot` (raycast browser-bookmarks extension). On Windows a snapshot either
+    // shares `%LOCALAPPDATA%\Vivaldi\User Data` with the stable row or is a standalone
+    // install in a folder the user picks: no fixed folder of its own, so no Windows row.
+    BrowserSpec {
+        id: "vivaldi-snapshot",
+        name: "Vivaldi Snapshot",
+        family: Family::Chromium,
+        channels: &["snapshot"],
+        layout: Layout::ChromiumUdd,
+        locations: &[mac("Vivaldi Snapshot"), linux("vivaldi-snapshot")],
+        processes: ProcessNames {
+            linux: &["vivaldi-bin", "vivaldi-snapshot"],
+            macos: &["Vivaldi Snapshot"],
+            windows: &[],
+            exe_dirs: &["/opt/vivaldi-snapshot/"],
+            flatpak_ids: &[],
+            snap_names: &[],
         },
     },
     BrowserSpec {
@@ -591,6 +732,106 @@ static CATALOG: &[BrowserSpec] = &[
             macos: &["Opera GX"],
             windows: &["opera.exe"],
             exe_dirs: &[],
+            flatpak_ids: &[],
+            snap_names: &[],
+        },
+    },
+    // Opera's channels: Windows `%APPDATA%\Opera Software\Opera Next` (beta) and
+    // `Opera Developer`, macOS `com.operasoftware.OperaNext` / `OperaDeveloper`, Linux
+    // `~/.config/opera-beta` / `opera-developer` (thewh1teagle/rookie `config.json`; the
+    // Windows names also in rookie's `Opera {channel}` rule). Like Opera, the user-data
+    // dir is the profile and the Windows cache sits under `%LOCALAPPDATA%`.
+    BrowserSpec {
+        id: "opera-beta",
+        name: "Opera Beta",
+        family: Family::Chromium,
+        channels: &["beta"],
+        layout: Layout::OperaUdd,
+        locations: &[
+            win_roaming("Opera Software/Opera Next"),
+            mac("com.operasoftware.OperaNext"),
+            linux("opera-beta"),
+        ],
+        processes: ProcessNames {
+            linux: &["opera-beta"],
+            // Opera's macOS bundles of every channel run an executable named `Opera`.
+            macos: &["Opera Beta", "Opera"],
+            windows: &["opera.exe"],
+            exe_dirs: &[],
+            flatpak_ids: &[],
+            snap_names: &[],
+        },
+    },
+    BrowserSpec {
+        id: "opera-developer",
+        name: "Opera Developer",
+        family: Family::Chromium,
+        channels: &["developer"],
+        layout: Layout::OperaUdd,
+        locations: &[
+            win_roaming("Opera Software/Opera Developer"),
+            mac("com.operasoftware.OperaDeveloper"),
+            linux("opera-developer"),
+        ],
+        processes: ProcessNames {
+            linux: &["opera-developer"],
+            macos: &["Opera Developer", "Opera"],
+            windows: &["opera.exe"],
+            exe_dirs: &[],
+            flatpak_ids: &[],
+            snap_names: &[],
+        },
+    },
+    // Arc: macOS `~/Library/Application Support/Arc/User Data` (seanbreckenridge/
+    // browserexport `arc.py`); Windows only as an MSIX package, whose folder carries the
+    // publisher id (`TheBrowserCompany.Arc_ttt1ap7aakyb4` today; rookie globs
+    // `TheBrowserCompany.Arc*`), so the rule matches any id.
+    BrowserSpec {
+        id: "arc",
+        name: "Arc",
+        family: Family::Chromium,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            Location {
+                os: Os::Windows,
+                packaging: Packaging::Msix,
+                root: r(
+                    Base::LocalAppData,
+                    "Packages/TheBrowserCompany.Arc_*/LocalCache/Local/Arc/User Data",
+                ),
+                cache_root: None,
+            },
+            mac("Arc/User Data"),
+        ],
+        processes: ProcessNames {
+            linux: &[],
+            macos: &["Arc"],
+            windows: &["Arc.exe"],
+            exe_dirs: &[],
+            flatpak_ids: &[],
+            snap_names: &[],
+        },
+    },
+    // Yandex Browser: Windows `%LOCALAPPDATA%\Yandex\YandexBrowser\User Data`, macOS
+    // `Yandex/YandexBrowser`, Linux `~/.config/yandex-browser` (elastic osquery-extension
+    // `browserhistory` paths table), installed in `/opt/yandex/browser/`.
+    BrowserSpec {
+        id: "yandex",
+        name: "Yandex Browser",
+        family: Family::Chromium,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::ChromiumUdd,
+        locations: &[
+            win("Yandex/YandexBrowser/User Data"),
+            mac("Yandex/YandexBrowser"),
+            linux("yandex-browser"),
+        ],
+        processes: ProcessNames {
+            linux: &["yandex_browser", "yandex-browser"],
+            macos: &["Yandex"],
+            windows: &["browser.exe"],
+            exe_dirs: &["/opt/yandex/browser/"],
             flatpak_ids: &[],
             snap_names: &[],
         },
@@ -695,6 +936,23 @@ static CATALOG: &[BrowserSpec] = &[
                 root: home(".librewolf"),
                 cache_root: Some(r(Base::XdgCache, "librewolf")),
             },
+            // New installs follow XDG like Firefox 147 (codeberg librewolf/source PR 120).
+            // nix-community/home-manager#8867 puts profiles.ini in
+            // `$XDG_CONFIG_HOME/librewolf/librewolf`, 64-bitman/browser-on-ram#5 in
+            // `$XDG_CONFIG_HOME/librewolf`: both are probed (a root without profiles.ini
+            // and without profile folders yields nothing).
+            Location {
+                os: Os::Linux,
+                packaging: Packaging::Native,
+                root: r(Base::XdgConfig, "librewolf/librewolf"),
+                cache_root: Some(r(Base::XdgCache, "librewolf")),
+            },
+            Location {
+                os: Os::Linux,
+                packaging: Packaging::Native,
+                root: r(Base::XdgConfig, "librewolf"),
+                cache_root: Some(r(Base::XdgCache, "librewolf")),
+            },
             linux_pkg(
                 Packaging::Snap,
                 "snap/librewolf/common/.librewolf",
@@ -715,12 +973,85 @@ static CATALOG: &[BrowserSpec] = &[
             snap_names: &["librewolf"],
         },
     },
+    // Waterfox: `MOZ_APP_PROFILE=Waterfox` on every OS (BrowserWorks/Waterfox
+    // `browser/branding/unofficial/configure.sh`), so `%APPDATA%\Waterfox`,
+    // `~/Library/Application Support/Waterfox` and, lower-cased, `~/.waterfox` with the
+    // cache in `~/.cache/waterfox` (netblue30/firejail `waterfox.profile`).
+    BrowserSpec {
+        id: "waterfox",
+        name: "Waterfox",
+        family: Family::Firefox,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::FirefoxIni,
+        locations: &[
+            win_roaming("Waterfox"),
+            mac("Waterfox"),
+            gecko_linux(".waterfox", "waterfox"),
+        ],
+        processes: ProcessNames {
+            linux: &["waterfox", "waterfox-bin"],
+            macos: &["waterfox", "Waterfox"],
+            windows: &["waterfox.exe"],
+            exe_dirs: &[],
+            flatpak_ids: &[],
+            snap_names: &[],
+        },
+    },
+    // Zen: `%APPDATA%\zen`, `~/Library/Application Support/zen`, `~/.zen`, flatpak
+    // `~/.var/app/app.zen_browser.zen/.zen` (profile scripts that read Zen's profiles.ini).
+    BrowserSpec {
+        id: "zen",
+        name: "Zen Browser",
+        family: Family::Firefox,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::FirefoxIni,
+        locations: &[
+            win_roaming("zen"),
+            mac("zen"),
+            gecko_linux(".zen", "zen"),
+            linux_pkg(
+                Packaging::Flatpak,
+                ".var/app/app.zen_browser.zen/.zen",
+                ".var/app/app.zen_browser.zen/cache/zen",
+            ),
+        ],
+        processes: ProcessNames {
+            linux: &["zen", "zen-bin"],
+            macos: &["zen", "Zen"],
+            windows: &["zen.exe"],
+            exe_dirs: &[],
+            flatpak_ids: &["app.zen_browser.zen"],
+            snap_names: &[],
+        },
+    },
+    // Floorp: `%APPDATA%\Floorp`, `~/Library/Application Support/Floorp`, `~/.floorp`
+    // (seanbreckenridge/browserexport `floorp.py`).
+    BrowserSpec {
+        id: "floorp",
+        name: "Floorp",
+        family: Family::Firefox,
+        channels: CHROMIUM_FAMILY_CHANNEL,
+        layout: Layout::FirefoxIni,
+        locations: &[
+            win_roaming("Floorp"),
+            mac("Floorp"),
+            gecko_linux(".floorp", "floorp"),
+        ],
+        processes: ProcessNames {
+            linux: &["floorp", "floorp-bin"],
+            macos: &["floorp", "Floorp"],
+            windows: &["floorp.exe"],
+            exe_dirs: &[],
+            flatpak_ids: &[],
+            snap_names: &[],
+        },
+    },
     BrowserSpec {
         id: "safari",
         name: "Safari",
         family: Family::Safari,
         channels: CHROMIUM_FAMILY_CHANNEL,
-        layout: Layout::Safari,
+        layout: Layout::Safari(&SAFARI_FILES),
         locations: &[
             Location {
                 os: Os::Macos,
@@ -750,6 +1081,41 @@ static CATALOG: &[BrowserSpec] = &[
         processes: ProcessNames {
             linux: &[],
             macos: &["Safari"],
+            windows: &[],
+            exe_dirs: &[],
+            flatpak_ids: &[],
+            snap_names: &[],
+        },
+    },
+    BrowserSpec {
+        id: "safari-tp",
+        name: "Safari Technology Preview",
+        family: Family::Safari,
+        channels: &["technology-preview"],
+        layout: Layout::Safari(&SAFARI_TP_FILES),
+        locations: &[
+            Location {
+                os: Os::Macos,
+                packaging: Packaging::Native,
+                root: home("Library/Containers/com.apple.SafariTechnologyPreview"),
+                cache_root: None,
+            },
+            Location {
+                os: Os::Macos,
+                packaging: Packaging::Native,
+                root: home("Library/SafariTechnologyPreview"),
+                cache_root: None,
+            },
+            Location {
+                os: Os::Macos,
+                packaging: Packaging::Native,
+                root: home("Library/Caches/com.apple.SafariTechnologyPreview"),
+                cache_root: None,
+            },
+        ],
+        processes: ProcessNames {
+            linux: &[],
+            macos: &["Safari Technology Preview"],
             windows: &[],
             exe_dirs: &[],
             flatpak_ids: &[],
@@ -925,6 +1291,55 @@ mod tests {
         }
     }
 
+    /// Every folder the catalog names on `os`, resolved in a home laid out as `os` with
+    /// the default folders, as `(browser id, what, path)`.
+    fn claimed_folders(os: Os) -> Vec<(&'static str, &'static str, PathBuf)> {
+        let sys = System::simulated(os, std::path::Path::new("/home/u"));
+        let resolve = |rule: &PathRule| rule.base_dir(&sys).join(rule.rel);
+        let mut out = Vec::new();
+        for s in catalog() {
+            for l in s.locations_on(os) {
+                out.push((s.id, "root", resolve(&l.root)));
+                if let Some(c) = &l.cache_root {
+                    out.push((s.id, "cache root", resolve(c)));
+                }
+            }
+            for rule in s.safari_files().into_iter().flat_map(|f| f.cookies) {
+                out.push((s.id, "cookie file", resolve(rule)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn no_two_rows_claim_the_same_folder_on_the_same_os() {
+        for os in [Os::Linux, Os::Macos, Os::Windows] {
+            let claimed = claimed_folders(os);
+            for (i, (a, what_a, pa)) in claimed.iter().enumerate() {
+                for (b, what_b, pb) in &claimed[i + 1..] {
+                    if a == b {
+                        // One browser may list a folder as a root of two packagings'
+                        // rules only when they are distinct roots (its cache roots may
+                        // be shared, as Firefox's legacy and XDG roots share one).
+                        if what_a == &"root" && what_b == &"root" {
+                            assert_ne!(pa, pb, "{os:?}: {a} lists {} twice", pa.display());
+                        }
+                        continue;
+                    }
+                    // Two browsers: never the same folder, and never one inside the other
+                    // (clearing one must not reach the other's data); whole components.
+                    let nested = pa.starts_with(pb) || pb.starts_with(pa);
+                    assert!(
+                        !nested,
+                        "{os:?}: {a}'s {what_a} {} and {b}'s {what_b} {} overlap",
+                        pa.display(),
+                        pb.display()
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn rules_are_relative_and_slash_separated() {
         for s in catalog() {
@@ -933,7 +1348,16 @@ mod tests {
                     assert!(!rule.rel.starts_with('/'), "{}: {}", s.id, rule.rel);
                     assert!(!rule.rel.contains('\\'), "{}: {}", s.id, rule.rel);
                     assert!(!rule.rel.split('/').any(|c| c == ".."));
-                    assert!(rule.rel.split('/').filter(|c| *c == "*").count() <= 1);
+                    // One wildcard at most: a whole `*` (snap revision) or `<name>_*`.
+                    let wild: Vec<&str> = rule.rel.split('/').filter(|c| c.contains('*')).collect();
+                    assert!(wild.len() <= 1, "{}: {}", s.id, rule.rel);
+                    assert!(
+                        wild.iter().all(|c| *c == "*"
+                            || (c.ends_with("_*") && c.len() > 2 && c.matches('*').count() == 1)),
+                        "{}: {}",
+                        s.id,
+                        rule.rel
+                    );
                 }
             }
         }

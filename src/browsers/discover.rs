@@ -11,7 +11,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::catalog::{BrowserSpec, Layout, Packaging, SAFARI_CACHES, SAFARI_COOKIES, catalog};
+use super::catalog::{BrowserSpec, Layout, Packaging, SafariFiles, catalog};
 use super::fsutil::{self, expand, is_plain_name, is_real_dir, is_real_file};
 use super::{Installation, Profile, RunningState, Store, StoreKind, running};
 use crate::error::Result;
@@ -68,8 +68,8 @@ fn discover_one(sys: &System, spec: &BrowserSpec, packaging: Packaging) -> Optio
         .locations_on(sys.os)
         .filter(|l| l.packaging == packaging)
         .collect();
-    if spec.layout == Layout::Safari {
-        discover_safari(sys, spec, &mut inst, &locations);
+    if let Layout::Safari(files) = spec.layout {
+        discover_safari(sys, spec, files, &mut inst, &locations);
     } else {
         for loc in &locations {
             let base = loc.root.base_dir(sys);
@@ -94,7 +94,7 @@ fn discover_one(sys: &System, spec: &BrowserSpec, packaging: Packaging) -> Optio
                     Layout::FirefoxIni => {
                         discover_firefox(sys, spec, &mut inst, &data_dir, cache_root.as_deref())
                     }
-                    Layout::Safari => {}
+                    Layout::Safari(_) => {}
                 }
             }
             // A root that exists but is a symbolic link is never followed: say so.
@@ -704,6 +704,7 @@ fn firefox_profile(spec: &BrowserSpec, dir: &Path, local: Option<&Path>, name: &
 fn discover_safari(
     sys: &System,
     spec: &BrowserSpec,
+    files: &SafariFiles,
     inst: &mut Installation,
     locations: &[&super::catalog::Location],
 ) {
@@ -722,7 +723,7 @@ fn discover_safari(
             .iter()
             .any(|r| fsutil::inside_without_links(r, p))
     };
-    for rule in SAFARI_COOKIES {
+    for rule in files.cookies {
         let p = rule.base_dir(sys).join(rule.rel);
         if is_real_file(&p) && inside(&p) {
             // TCC: stat works but opening fails without Full Disk Access.
@@ -742,7 +743,7 @@ fn discover_safari(
             });
         }
     }
-    for rule in SAFARI_CACHES {
+    for rule in files.caches {
         let p = rule.base_dir(sys).join(rule.rel);
         if is_real_dir(&p) && inside(&p) {
             stores.push(Store {
@@ -751,12 +752,12 @@ fn discover_safari(
             });
         }
     }
-    let dir = sys.home.join("Library").join("Safari");
+    let dir = files.library.base_dir(sys).join(files.library.rel);
     inst.profiles.push(Profile {
         browser_id: spec.id.to_string(),
         browser_name: spec.name.to_string(),
         family: spec.family,
-        name: "Safari".to_string(),
+        name: spec.name.to_string(),
         email: None,
         dir: if is_real_dir(&dir) {
             dir

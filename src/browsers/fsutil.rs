@@ -98,8 +98,10 @@ pub(crate) fn mtime(path: &Path) -> Option<std::time::SystemTime> {
 
 /// Expands a catalog relative path below `base`. A `*` segment is a snap revision: the
 /// revision the `current` link names (when it names a sibling folder), otherwise every
-/// real revision folder except `common`. Returns the candidates that exist as real folders
-/// without a link on the way (the base itself may be a link, e.g. `~/.config`).
+/// real revision folder except `common`. A `<name>_*` segment is a packaged app's folder
+/// with its publisher id: every real folder named `<name>_<id>`. Returns the candidates
+/// that exist as real folders without a link on the way (the base itself may be a link,
+/// e.g. `~/.config`).
 pub(crate) fn expand(base: &Path, rel: &str) -> Vec<PathBuf> {
     let mut current = vec![base.to_path_buf()];
     for part in rel.split('/').filter(|p| !p.is_empty()) {
@@ -107,6 +109,8 @@ pub(crate) fn expand(base: &Path, rel: &str) -> Vec<PathBuf> {
         for dir in &current {
             if part == "*" {
                 next.extend(snap_revisions(dir));
+            } else if let Some(prefix) = part.strip_suffix('*') {
+                next.extend(with_prefix(dir, prefix));
             } else {
                 let p = dir.join(part);
                 if is_real_dir(&p) {
@@ -120,6 +124,26 @@ pub(crate) fn expand(base: &Path, rel: &str) -> Vec<PathBuf> {
         current.retain(|p| p.is_dir());
     }
     current
+}
+
+/// The real folders of `dir` whose plain name is `prefix` followed by at least one
+/// character (a package folder `Name_<publisher id>`), sorted.
+fn with_prefix(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| {
+            e.file_name().to_str().is_some_and(|n| {
+                is_plain_name(n) && n.len() > prefix.len() && n.starts_with(prefix)
+            })
+        })
+        .map(|e| e.path())
+        .filter(|p| is_real_dir(p))
+        .collect();
+    out.sort();
+    out
 }
 
 /// The snap revision folders of `dir` (`~/snap/<name>`).
@@ -176,6 +200,39 @@ mod tests {
             expand(t.path(), "snap/brave/*/.config/x"),
             vec![snap.join("101/.config/x")]
         );
+    }
+
+    #[test]
+    fn a_package_segment_matches_any_publisher_id_but_no_link() {
+        let t = tempfile::tempdir().unwrap();
+        let pkgs = t.path().join("Packages");
+        for name in [
+            "Vendor.App_abc123",
+            "Vendor.App_zzz9",
+            "Vendor.Other_abc",
+            "Vendor.App_",
+        ] {
+            fs::create_dir_all(pkgs.join(name).join("LocalCache")).unwrap();
+        }
+        assert_eq!(
+            expand(t.path(), "Packages/Vendor.App_*/LocalCache"),
+            vec![
+                pkgs.join("Vendor.App_abc123/LocalCache"),
+                pkgs.join("Vendor.App_zzz9/LocalCache")
+            ]
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(
+                pkgs.join("Vendor.App_abc123"),
+                pkgs.join("Vendor.App_link"),
+            )
+            .unwrap();
+            assert_eq!(
+                expand(t.path(), "Packages/Vendor.App_*/LocalCache").len(),
+                2
+            );
+        }
     }
 
     #[cfg(unix)]

@@ -6,6 +6,7 @@ mod support;
 mod basics;
 mod browsers;
 mod bundle;
+mod catalog;
 mod challenge;
 mod diagnose;
 mod dns;

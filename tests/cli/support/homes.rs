@@ -43,6 +43,7 @@ pub const CHROMIUM_MATRIX: &[(&str, Os, &str)] = &[
     ("chrome-dev", Os::Linux, "native"),
     ("chrome-canary", Os::Windows, "native"),
     ("chrome-canary", Os::Macos, "native"),
+    ("chrome-canary", Os::Linux, "native"),
     ("chromium", Os::Windows, "native"),
     ("chromium", Os::Macos, "native"),
     ("chromium", Os::Linux, "native"),
@@ -65,11 +66,19 @@ pub const CHROMIUM_MATRIX: &[(&str, Os, &str)] = &[
     ("brave", Os::Linux, "native"),
     ("brave", Os::Linux, "snap"),
     ("brave", Os::Linux, "flatpak"),
+    ("brave-beta", Os::Windows, "native"),
+    ("brave-beta", Os::Macos, "native"),
+    ("brave-beta", Os::Linux, "native"),
+    ("brave-nightly", Os::Windows, "native"),
+    ("brave-nightly", Os::Macos, "native"),
+    ("brave-nightly", Os::Linux, "native"),
     ("vivaldi", Os::Windows, "native"),
     ("vivaldi", Os::Macos, "native"),
     ("vivaldi", Os::Linux, "native"),
     ("vivaldi", Os::Linux, "snap"),
     ("vivaldi", Os::Linux, "flatpak"),
+    ("vivaldi-snapshot", Os::Macos, "native"),
+    ("vivaldi-snapshot", Os::Linux, "native"),
     ("opera", Os::Windows, "native"),
     ("opera", Os::Macos, "native"),
     ("opera", Os::Linux, "native"),
@@ -77,6 +86,17 @@ pub const CHROMIUM_MATRIX: &[(&str, Os, &str)] = &[
     ("opera", Os::Linux, "flatpak"),
     ("opera-gx", Os::Windows, "native"),
     ("opera-gx", Os::Macos, "native"),
+    ("opera-beta", Os::Windows, "native"),
+    ("opera-beta", Os::Macos, "native"),
+    ("opera-beta", Os::Linux, "native"),
+    ("opera-developer", Os::Windows, "native"),
+    ("opera-developer", Os::Macos, "native"),
+    ("opera-developer", Os::Linux, "native"),
+    ("arc", Os::Windows, "msix"),
+    ("arc", Os::Macos, "native"),
+    ("yandex", Os::Windows, "native"),
+    ("yandex", Os::Macos, "native"),
+    ("yandex", Os::Linux, "native"),
 ];
 
 /// Every Firefox-family browser × OS × packaging the catalog must know.
@@ -92,11 +112,21 @@ pub const FIREFOX_MATRIX: &[(&str, Os, &str)] = &[
     ("librewolf", Os::Linux, "native"),
     ("librewolf", Os::Linux, "snap"),
     ("librewolf", Os::Linux, "flatpak"),
+    ("waterfox", Os::Windows, "native"),
+    ("waterfox", Os::Macos, "native"),
+    ("waterfox", Os::Linux, "native"),
+    ("zen", Os::Windows, "native"),
+    ("zen", Os::Macos, "native"),
+    ("zen", Os::Linux, "native"),
+    ("zen", Os::Linux, "flatpak"),
+    ("floorp", Os::Windows, "native"),
+    ("floorp", Os::Macos, "native"),
+    ("floorp", Os::Linux, "native"),
 ];
 
 /// The catalog's location of `browser` on `os` for `packaging` (`native`, `snap`,
 /// `flatpak`, `msix`; `xdg` = Firefox's native XDG folder); the first when it lists several.
-fn catalog_location(os: Os, browser: &str, packaging: &str) -> &'static Location {
+pub fn catalog_location(os: Os, browser: &str, packaging: &str) -> &'static Location {
     let spec = catalog::spec(browser).unwrap_or_else(|| panic!("no browser {browser:?}"));
     let mut locations = spec.locations_on(os);
     match packaging {
@@ -107,12 +137,26 @@ fn catalog_location(os: Os, browser: &str, packaging: &str) -> &'static Location
     .unwrap_or_else(|| panic!("the catalog has no {browser} {packaging} location on {os:?}"))
 }
 
+/// The publisher id simulated homes give a packaged app's folder (`Name_<id>`): Arc's
+/// real one; the catalog's `Name_*` rules match any.
+pub const SIMULATED_PUBLISHER_ID: &str = "ttt1ap7aakyb4";
+
 /// A catalog path relative to a home laid out as `os` with the default folders
-/// (`%APPDATA%`, `$XDG_CONFIG_HOME`…), `/`-separated; a snap revision `*` is `current`.
-fn home_relative(os: Os, rule: &PathRule) -> String {
+/// (`%APPDATA%`, `$XDG_CONFIG_HOME`…), `/`-separated; a snap revision `*` is `current`, a
+/// package folder `Name_*` is `Name_` + [`SIMULATED_PUBLISHER_ID`].
+pub fn home_relative(os: Os, rule: &PathRule) -> String {
     let home = Path::new("/home-of-the-catalog");
     let sys = fix401::System::simulated(os, home);
-    let path = rule.base_dir(&sys).join(rule.rel.replace('*', "current"));
+    let rel: Vec<String> = rule
+        .rel
+        .split('/')
+        .map(|part| match part.strip_suffix('*') {
+            Some("") => "current".to_string(),
+            Some(prefix) => format!("{prefix}{SIMULATED_PUBLISHER_ID}"),
+            None => part.to_string(),
+        })
+        .collect();
+    let path = rule.base_dir(&sys).join(rel.join("/"));
     path.strip_prefix(home)
         .unwrap()
         .to_string_lossy()
@@ -122,7 +166,11 @@ fn home_relative(os: Os, rule: &PathRule) -> String {
 /// Where a Chromium browser keeps its user-data dir and the user cache dir that mirrors
 /// it, relative to the home: `(udd, cache udd)`; `None` for the cache = inside the profile.
 pub fn chromium_dirs(os: Os, browser: &str, packaging: &str) -> (String, Option<String>) {
-    let l = catalog_location(os, browser, packaging);
+    location_dirs(os, catalog_location(os, browser, packaging))
+}
+
+/// Where one catalog location puts its root and cache root, relative to the home.
+fn location_dirs(os: Os, l: &Location) -> (String, Option<String>) {
     (
         home_relative(os, &l.root),
         l.cache_root.map(|c| home_relative(os, &c)),
@@ -132,11 +180,14 @@ pub fn chromium_dirs(os: Os, browser: &str, packaging: &str) -> (String, Option<
 /// Where a Firefox-family browser keeps its roaming root (`profiles.ini`) and local root
 /// (`cache2`), relative to the home.
 pub fn firefox_dirs(os: Os, browser: &str, packaging: &str) -> (String, String) {
-    let l = catalog_location(os, browser, packaging);
-    let local = l
-        .cache_root
-        .unwrap_or_else(|| panic!("the catalog has no local root for {browser} on {os:?}"));
-    (home_relative(os, &l.root), home_relative(os, &local))
+    firefox_location_dirs(os, browser, catalog_location(os, browser, packaging))
+}
+
+fn firefox_location_dirs(os: Os, browser: &str, l: &Location) -> (String, String) {
+    let (root, local) = location_dirs(os, l);
+    let local =
+        local.unwrap_or_else(|| panic!("the catalog has no local root for {browser} on {os:?}"));
+    (root, local)
 }
 
 /// One simulated Chromium profile: every path fix401 must find.
@@ -177,7 +228,17 @@ pub fn chromium_profile_pkg(
     packaging: &str,
     dir_name: &str,
 ) -> ChromiumProfile {
-    let (udd_rel, cache_rel) = chromium_dirs(os, browser, packaging);
+    chromium_profile_at(env, os, catalog_location(os, browser, packaging), dir_name)
+}
+
+/// Like [`chromium_profile`] at one catalog location (any of a browser's rows on `os`).
+pub fn chromium_profile_at(
+    env: &TestEnv,
+    os: Os,
+    location: &Location,
+    dir_name: &str,
+) -> ChromiumProfile {
+    let (udd_rel, cache_rel) = location_dirs(os, location);
     if let Some(rest) = udd_rel.strip_prefix("snap/") {
         let name = rest.split('/').next().unwrap();
         let snap = env.path(format!("snap/{name}"));
@@ -226,9 +287,14 @@ pub fn chromium_profile_pkg(
 
 /// Opera's own profile: the user-data dir *is* the profile (no `Default` folder).
 pub fn opera_udd_profile(env: &TestEnv, os: Os, browser: &str, packaging: &str) -> ChromiumProfile {
-    let mut p = chromium_profile_pkg(env, os, browser, packaging, "Default");
+    opera_udd_profile_at(env, os, catalog_location(os, browser, packaging))
+}
+
+/// Like [`opera_udd_profile`] at one catalog location.
+pub fn opera_udd_profile_at(env: &TestEnv, os: Os, location: &Location) -> ChromiumProfile {
+    let mut p = chromium_profile_at(env, os, location, "Default");
     // Move the stores up into the UDD, as Opera lays them out.
-    let (_, cache_rel) = chromium_dirs(os, browser, packaging);
+    let (_, cache_rel) = location_dirs(os, location);
     let cache_base = cache_rel
         .map(|c| env.path(c))
         .unwrap_or_else(|| p.udd.clone());
@@ -364,7 +430,24 @@ pub fn firefox_profile_pkg(
     packaging: &str,
     name: &str,
 ) -> FirefoxProfile {
-    let (root_rel, local_rel) = firefox_dirs(os, browser, packaging);
+    firefox_profile_at(
+        env,
+        os,
+        browser,
+        catalog_location(os, browser, packaging),
+        name,
+    )
+}
+
+/// Like [`firefox_profile`] at one catalog location of `browser` (any of its rows on `os`).
+pub fn firefox_profile_at(
+    env: &TestEnv,
+    os: Os,
+    browser: &str,
+    location: &Location,
+    name: &str,
+) -> FirefoxProfile {
+    let (root_rel, local_rel) = firefox_location_dirs(os, browser, location);
     let root = env.path(&root_rel);
     let folder = format!("k3x9q2ab.{name}");
     let ini_path = if os == Os::Linux {
@@ -432,14 +515,41 @@ pub struct SafariHome {
 
 /// Lays out Safari in a macOS home with empty (zero-page) cookie files.
 pub fn safari(env: &TestEnv) -> SafariHome {
-    let s = SafariHome {
-        cookies: env
-            .path("Library/Containers/com.apple.Safari/Data/Library/Cookies/Cookies.binarycookies"),
-        legacy_cookies: env.path("Library/Cookies/Cookies.binarycookies"),
-        cache: env.path("Library/Caches/com.apple.Safari"),
-        library: env.path("Library/Safari"),
+    let s = safari_family(env, "safari");
+    let [cookies, legacy_cookies] = <[PathBuf; 2]>::try_from(s.cookie_files)
+        .expect("the catalog lists Safari's container and legacy cookie files");
+    SafariHome {
+        cookies,
+        legacy_cookies,
+        cache: s.cache,
+        library: s.library,
+    }
+}
+
+/// The simulated files of a Safari-family browser (`safari`, `safari-tp`) of a macOS home.
+#[derive(Debug, Clone)]
+pub struct SafariFamilyHome {
+    /// Every `Cookies.binarycookies` the catalog lists, in its order.
+    pub cookie_files: Vec<PathBuf>,
+    /// The first cache folder the catalog lists.
+    pub cache: PathBuf,
+    /// The library folder (shown as the profile).
+    pub library: PathBuf,
+}
+
+/// Lays out a Safari-family browser in a macOS home at the catalog's paths, with empty
+/// (zero-page) cookie files, a cache and a library folder.
+pub fn safari_family(env: &TestEnv, browser: &str) -> SafariFamilyHome {
+    let files = catalog::spec(browser)
+        .and_then(|s| s.safari_files())
+        .unwrap_or_else(|| panic!("{browser} is not a Safari-family browser of the catalog"));
+    let at = |rule: &PathRule| env.path(home_relative(Os::Macos, rule));
+    let s = SafariFamilyHome {
+        cookie_files: files.cookies.iter().map(at).collect(),
+        cache: at(&files.caches[0]),
+        library: at(&files.library),
     };
-    for f in [&s.cookies, &s.legacy_cookies] {
+    for f in &s.cookie_files {
         std::fs::create_dir_all(f.parent().unwrap()).unwrap();
         std::fs::write(f, empty_binarycookies()).unwrap();
     }
