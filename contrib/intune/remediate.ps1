@@ -11,6 +11,9 @@ $Urls = @('https://intranet.example.com/')
 $Fix401 = Join-Path $env:ProgramFiles 'fix401\fix401.exe'
 if (-not (Test-Path -LiteralPath $Fix401)) { $Fix401 = (Get-Command fix401 -ErrorAction Stop).Source }
 
+# fix401 writes errors to stderr; with 'Stop' Windows PowerShell would turn those lines into
+# a terminating error instead of leaving the exit code to speak.
+$ErrorActionPreference = 'Continue'
 $worst = 0
 $lines = @()
 foreach ($url in $Urls) {
