@@ -63,8 +63,11 @@ pub fn read_plist(path: &Path) -> Result<Option<Layer>> {
             "the property list is not a dictionary of fix401's keys".to_string(),
         ));
     };
+    // `Payload*` keys are the profile's own bookkeeping (an MDM may leave them in the
+    // domain's file), never settings: skipped, so a real profile does not fail every run.
     let pairs = dict
         .into_iter()
+        .filter(|(name, _)| !name.starts_with("Payload"))
         .map(|(name, value)| (name, plist_value(value)));
     Layer::from_policy_values(pairs).map(Some).map_err(bad)
 }
@@ -177,6 +180,7 @@ mod tests {
 <plist version="1.0"><dict>
 <key>DisabledActions</key><array><string>clear-site-data</string></array>
 <key>SupportName</key><string>IT</string>
+<key>PayloadUUID</key><string>6F1D4C0E-4A54-4E0B-9E1F-000000000401</string>
 </dict></plist>"#,
         )
         .unwrap();
