@@ -24,6 +24,8 @@ packages=(
   microsocks
   # benchmarks and bundles
   hyperfine bleachbit rpm python3
+  # the Ansible role of contrib/ansible, played for real against localhost
+  ansible-core
 )
 
 sudo_cmd=()

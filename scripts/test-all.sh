@@ -16,6 +16,8 @@ echo "== cargo clippy"
 cargo clippy --all-targets -- -D warnings
 echo "== cargo test (core and CLI)"
 cargo test --all-targets
+echo "== fleets: the Ansible role played against localhost (contrib/ansible/test.sh)"
+FIX401_BIN="$PWD/target/debug/fix401" contrib/ansible/test.sh
 
 echo "== desktop app: mock-runtime command tests"
 cargo clippy -p fix401-app -p hello-tauri --all-targets -- -D warnings

@@ -90,6 +90,18 @@ pub fn settings(sys: &System) -> Result<Config> {
     Config::load(sys, exe_dir().as_deref())
 }
 
+/// Writes the central-policy templates generated from the one key table into `dir`: the
+/// Windows `fix401.admx` and `en-US/fix401.adml`, a sample macOS profile
+/// `com.fix401.app.mobileconfig` and the `com.fix401.app.plist` it installs.
+pub fn policy_templates(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    crate::config::templates::write_all(dir)
+}
+
+/// The table of configuration keys as README shows it (Markdown).
+pub fn policy_keys_markdown() -> String {
+    crate::config::templates::markdown_table()
+}
+
 /// Where "Save report…" puts a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportDestination {

@@ -217,8 +217,10 @@ pub struct ConfigEnv {
     pub support: Option<crate::config::SupportContact>,
     /// Where reports are saved.
     pub reports_dir: Option<String>,
-    /// The files read, highest precedence first.
+    /// The sources read (files, the Windows policy key), highest precedence first.
     pub sources: Vec<String>,
+    /// Which source set what is in force (`urls`, `support`, `disabled_actions.<id>`…).
+    pub set_by: std::collections::BTreeMap<String, String>,
 }
 
 /// What `sys` looks like, for the bundle (read only).
@@ -282,6 +284,11 @@ pub fn environment(sys: &System, config: &crate::config::Config, report: &Report
                 .sources
                 .iter()
                 .map(|p| redact::path(p, home))
+                .collect(),
+            set_by: config
+                .set_by
+                .iter()
+                .map(|(key, p)| (key.clone(), redact::path(p, home)))
                 .collect(),
         },
     }

@@ -16,6 +16,7 @@ mod clear;
 mod diagnose;
 mod fix;
 mod flush_dns;
+mod policy;
 mod progress;
 mod sign_in;
 mod undo;
@@ -76,6 +77,8 @@ enum Command {
     Bundle(bundle::Args),
     /// Sign in to your company network (Kerberos) with your password: a new ticket.
     SignIn(sign_in::Args),
+    /// Central policy: the configuration in force, its keys, the ADMX/ADML and macOS templates.
+    Policy(policy::Args),
 }
 
 /// What every subcommand gets: the global options and the machine to act on.
@@ -139,6 +142,7 @@ pub fn main() -> i32 {
         Command::Fix(args) => fix::run(&ctx, args),
         Command::Bundle(args) => bundle::run(&ctx, args),
         Command::SignIn(args) => sign_in::run(&ctx, args),
+        Command::Policy(args) => policy::run(&ctx, args),
     });
     match result {
         Ok(code) => code,

@@ -16,6 +16,7 @@ mod fix;
 mod har;
 mod local_storage;
 mod negotiate;
+mod policy;
 mod redaction;
 mod routes;
 mod running;
