@@ -276,12 +276,12 @@ fn third_party_cookie_blocking(
                     let found = if profile["cookie_controls_mode"].as_i64() == Some(1) {
                         Some((
                             "profile.cookie_controls_mode = 1",
-                            "Settings › Privacy › Third-party cookies: block",
+                            "set in Settings › Privacy and security › Third-party cookies",
                         ))
                     } else if profile["block_third_party_cookies"].as_bool() == Some(true) {
                         Some((
                             "profile.block_third_party_cookies = true",
-                            "block third-party cookies",
+                            "the older on/off setting",
                         ))
                     } else {
                         None

@@ -137,7 +137,10 @@ pub fn identify(url: &url::Url) -> Option<Provider> {
         });
     }
     protocol_marker(url).map(|proto| Provider {
-        name: format!("a {proto} identity provider"),
+        name: match proto {
+            "SAML" => "a SAML identity provider".to_string(),
+            _ => format!("an {proto} identity provider"),
+        },
         host,
     })
 }
@@ -403,7 +406,7 @@ mod tests {
             ),
             (
                 "https://id.example.org/authorize?client_id=a&response_type=code",
-                "a OpenID Connect identity provider",
+                "an OpenID Connect identity provider",
             ),
         ] {
             assert_eq!(
