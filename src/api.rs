@@ -559,6 +559,7 @@ pub fn fix_site_and_retest(
         reopen: false,
         // The window offers no clear the evidence rules out (`site_data_ruled_out`).
         force: false,
+        also_site: None,
     };
     self::fix(sys, &config, &opts, &Unattended, observer)
 }

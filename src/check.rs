@@ -196,8 +196,15 @@ pub async fn diagnose(
     if let Some(main) = probes.iter_mut().find(|p| p.main) {
         main.outcome = RouteProbe::outcome_of(&probe);
     }
+    // Through an identity provider, the browsers' third-party cookie settings matter.
+    let cookie_blocking = if crate::diagnosis::sso::provider_in_chain(&probe).is_some() {
+        third_party_cookie_blocking(&installs)
+    } else {
+        Vec::new()
+    };
     let evidence = Evidence {
         login: login_facts(&opts.credentials),
+        cookie_blocking,
         target,
         probe,
         dns,
@@ -228,11 +235,97 @@ fn login_facts(creds: &crate::probe::Credentials) -> LoginFacts {
     LoginFacts {
         bearer_exp: creds.bearer.as_deref().and_then(crate::diagnosis::jwt_exp),
         password_supplied: creds.user.is_some(),
+        cookie_bytes: creds.cookie.as_ref().map_or(0, String::len),
+        cookie_count: creds.cookie.as_ref().map_or(0, |c| {
+            c.split(';').filter(|pair| !pair.trim().is_empty()).count()
+        }),
         now: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or_default(),
     }
+}
+
+/// Every browser profile whose own settings block third-party cookies, which a sign-in
+/// through another site's identity provider needs: the Chromium family's
+/// `profile.cookie_controls_mode` (1 = block third-party cookies; 2 blocks them in Incognito
+/// only, 0 allows) and the older `profile.block_third_party_cookies` in the profile's
+/// `Preferences`; Firefox's `network.cookie.cookieBehavior` (1 rejects every third-party
+/// cookie, 2 every cookie, 3 those of sites not visited; 0, 4 and the default 5, which
+/// partitions them, let a sign-in through) from `prefs.js` and `user.js` (which wins).
+/// Read only; an unreadable file says nothing.
+fn third_party_cookie_blocking(
+    installs: &[crate::browsers::Installation],
+) -> Vec<crate::diagnosis::sso::CookieBlocking> {
+    use crate::browsers::Family;
+    use crate::diagnosis::sso::CookieBlocking;
+    let mut out = Vec::new();
+    for inst in installs {
+        for p in &inst.profiles {
+            let label = format!("{} ({})", p.browser_name, p.name);
+            match inst.family {
+                Family::Chromium => {
+                    let file = p.dir.join("Preferences");
+                    let Some(prefs) = std::fs::read(&file)
+                        .ok()
+                        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    else {
+                        continue;
+                    };
+                    let profile = &prefs["profile"];
+                    let found = if profile["cookie_controls_mode"].as_i64() == Some(1) {
+                        Some((
+                            "profile.cookie_controls_mode = 1",
+                            "set in Settings › Privacy and security › Third-party cookies",
+                        ))
+                    } else if profile["block_third_party_cookies"].as_bool() == Some(true) {
+                        Some((
+                            "profile.block_third_party_cookies = true",
+                            "the older on/off setting",
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some((setting, meaning)) = found {
+                        out.push(CookieBlocking {
+                            profile: label,
+                            setting: setting.into(),
+                            file: file.display().to_string(),
+                            meaning: meaning.into(),
+                        });
+                    }
+                }
+                Family::Firefox => {
+                    const PREF: &str = "network.cookie.cookieBehavior";
+                    // user.js is applied after prefs.js: its value wins.
+                    let found = ["user.js", "prefs.js"].into_iter().find_map(|name| {
+                        let file = p.dir.join(name);
+                        let text = std::fs::read_to_string(&file).ok()?;
+                        match crate::route::firefox::parse_prefs(&text).remove(PREF)? {
+                            crate::route::firefox::Pref::Int(v) => Some((file, v)),
+                            _ => None,
+                        }
+                    });
+                    let meaning = match found.as_ref().map(|(_, v)| *v) {
+                        Some(1) => "rejects every third-party cookie",
+                        Some(2) => "rejects every cookie",
+                        Some(3) => "rejects third-party cookies of sites not visited",
+                        _ => continue,
+                    };
+                    if let Some((file, v)) = found {
+                        out.push(CookieBlocking {
+                            profile: label,
+                            setting: format!("{PREF} = {v}"),
+                            file: file.display().to_string(),
+                            meaning: meaning.into(),
+                        });
+                    }
+                }
+                Family::Safari => {}
+            }
+        }
+    }
+    out
 }
 
 /// The `dns.*` findings for `host`: its DNS facts ([`crate::dns::host_facts`]) in the

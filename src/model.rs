@@ -145,6 +145,16 @@ causes! {
     NegotiateBrowserNotAllowed = "negotiate.browser_not_allowed" rank 9,
     /// The site offers only NTLM (Windows' own sign-in), no Negotiate or password scheme.
     NtlmOnly = "ntlm.only" rank 9,
+    /// Redirects go round between the site and its identity provider (single sign-on), or
+    /// the chain through the provider is longer than browsers follow. Ranks with the
+    /// redirect loop it refines.
+    SsoLoop = "sso.loop" rank 7,
+    /// The sign-in through the identity provider fails: the chain ends at the provider with
+    /// an error, or comes back to the site's 401/403 after passing through it.
+    SsoFailed = "sso.failed" rank 9,
+    /// The browser's cookies for the site add up past the server's header limit, so it
+    /// answers 400/431 "Request Header Or Cookie Too Large".
+    CookiesTooLarge = "cookies.too_large" rank 8,
 }
 
 id_enum! {
@@ -333,7 +343,7 @@ mod tests {
 
     #[test]
     fn the_tables_list_every_contract_id_once() {
-        assert_eq!(Cause::ALL.len(), 30);
+        assert_eq!(Cause::ALL.len(), 33);
         assert_eq!(Action::ALL.len(), 10);
         let mut ids: Vec<&str> = Cause::ALL.iter().map(|c| c.id()).collect();
         ids.sort();

@@ -40,6 +40,11 @@ pub struct Args {
     /// name, cookies that make no difference); the report lists the clear as forced.
     #[arg(long)]
     force: bool,
+    /// Also clear this second site's cookies and cache, as its own action: the sign-in
+    /// provider an `sso.loop` / `sso.failed` finding names (e.g. login.microsoftonline.com).
+    /// Never cleared unless named here, with or without --yes.
+    #[arg(long, value_name = "HOST")]
+    also_site: Option<String>,
 }
 
 /// Asks on the terminal; the spinner steps aside while it does.
@@ -92,6 +97,14 @@ impl Consent for Prompt<'_> {
         text.push_str("Everything removed is backed up first (undo with `fix401 undo`). Go ahead?");
         self.ask(&text)
     }
+
+    fn allow_second_site(&self, host: &str) -> Result<bool> {
+        self.ask(&format!(
+            "You also named {host} (--also-site), the sign-in provider. Clearing its cookies \
+             and cache signs you out of it, and of every other site that signs in through it \
+             (a backup is kept). Clear {host} too?"
+        ))
+    }
 }
 
 /// Runs the subcommand; returns the exit code.
@@ -135,6 +148,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         browsers: args.browsers,
         reopen: !args.no_reopen,
         force: args.force,
+        also_site: args.also_site,
     };
     let progress = Progress::new();
     let prompt = Prompt {

@@ -4,7 +4,9 @@
 //! [`Evidence`] the check gathered (`check.rs`) and returns findings; nothing here talks
 //! to the system, the network or the clock. All wording of findings lives in this module:
 //! [`http`] (the re-test's answer), [`dns`] (the DNS facts), [`routes`] (the browsers' own
-//! routes), [`site_data`] (stored site data), [`signin`] (Kerberos / Negotiate, NTLM), [`outcome`] (the verdict words and headline).
+//! routes), [`site_data`] (stored site data), [`signin`] (Kerberos / Negotiate, NTLM), [`sso`]
+//! (single sign-on through an identity provider, oversized cookies), [`outcome`] (the verdict
+//! words and headline).
 //!
 //! The vocabulary (`Cause`, `Action`, `Confidence`, `Finding`, `Verdict`) lives in
 //! [`crate::model`].
@@ -15,8 +17,9 @@ pub mod outcome;
 pub mod routes;
 pub mod signin;
 pub mod site_data;
+pub mod sso;
 
-use crate::model::{Action, Cause, Finding};
+use crate::model::{Action, Cause, Confidence, Finding};
 pub use dns::{dns_findings, verification_findings, word_verification};
 pub use http::{findings, jwt_exp};
 pub use outcome::{Outcome, Stage, Tone, outcome};
@@ -35,6 +38,11 @@ pub struct LoginFacts {
     pub password_supplied: bool,
     /// When the check ran, in seconds since the epoch (to judge `exp`).
     pub now: i64,
+    /// The length in bytes of the `Cookie` header supplied (names and values; the values
+    /// themselves never reach the diagnosis). 0 when none.
+    pub cookie_bytes: usize,
+    /// How many cookies that header holds.
+    pub cookie_count: usize,
 }
 
 /// Everything the check gathered for one URL: the diagnosis' only input.
@@ -57,6 +65,9 @@ pub struct Evidence {
     /// What signing in with the person's own Kerberos ticket showed, when the site offers
     /// Negotiate, Kerberos or only NTLM.
     pub sign_in: Option<crate::negotiate::SignIn>,
+    /// The browser settings found that block third-party cookies, looked for when the chain
+    /// goes through an identity provider (empty otherwise).
+    pub cookie_blocking: Vec<sso::CookieBlocking>,
 }
 
 /// The findings for `ev`, most important first. Pure: the same evidence gives the same
@@ -66,6 +77,23 @@ pub fn diagnose(ev: &Evidence) -> Vec<Finding> {
     let mut findings = http::findings(&ev.target, probe, &ev.login, ev.site_data.as_ref());
     if let Some(s) = &ev.sign_in {
         signin::merge(&mut findings, s, ev.login.now);
+    }
+    let site = ev.target.host.as_str();
+    if let Some(f) = sso::sso_finding(probe, site, &ev.cookie_blocking) {
+        if f.cause == Cause::SsoLoop {
+            // The same chain, now known to run through the provider: said once, as SSO.
+            findings.retain(|g| !matches!(g.cause, Cause::RedirectLoop | Cause::RedirectTooMany));
+        }
+        findings.push(f);
+    }
+    if let Some(f) =
+        sso::too_large_finding(probe, site, ev.login.cookie_bytes, ev.login.cookie_count)
+    {
+        // It explains the refusal the generic "server refused (HTTP 4xx)" guess was about.
+        findings.retain(|g| {
+            !(g.cause == Cause::ServerMisconfigured && g.confidence == Confidence::Low)
+        });
+        findings.push(f);
     }
     let dns = ev.dns.as_ref().map(dns_findings).unwrap_or_default();
     dns::merge_dns(&mut findings, dns, probe);
@@ -119,7 +147,6 @@ fn sort(findings: &mut [Finding]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Confidence;
 
     #[test]
     fn jwt_exp_is_decoded_not_verified() {
@@ -250,6 +277,64 @@ mod tests {
                 .is_none()
         );
         assert!(site_data_exonerated(Some(200), &f(Cause::DnsStale, Confidence::High)).is_none());
+    }
+
+    fn evidence_for(url: &str, probe: crate::probe::Evidence) -> Evidence {
+        Evidence {
+            target: crate::target::Target::parse(url).unwrap(),
+            probe,
+            login: LoginFacts::default(),
+            dns: None,
+            browsers: Vec::new(),
+            probes: Vec::new(),
+            site_data: None,
+            sign_in: None,
+            cookie_blocking: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_loop_through_a_provider_is_said_once_as_sso_and_keeps_clear_site_data() {
+        let hop = |url: &str, status, location: &str| {
+            let mut h = crate::probe::Hop::new(&url::Url::parse(url).unwrap());
+            h.status = Some(status);
+            h.location = Some(location.to_string());
+            h
+        };
+        let probe = crate::probe::Evidence {
+            hops: vec![
+                hop("https://app.test/", 302, "https://acme.okta.com/sso"),
+                hop("https://acme.okta.com/sso", 302, "https://app.test/"),
+            ],
+            redirect_problem: Some(crate::probe::RedirectProblem::Loop {
+                url: "https://app.test/".into(),
+            }),
+            ..Default::default()
+        };
+        let f = diagnose(&evidence_for("https://app.test/", probe));
+        let causes: Vec<Cause> = f.iter().map(|f| f.cause).collect();
+        assert_eq!(causes, [Cause::SsoLoop], "{f:#?}");
+        assert!(f[0].actions.contains(&Action::ClearSiteData));
+    }
+
+    #[test]
+    fn a_too_large_answer_to_a_large_cookie_header_replaces_the_generic_refusal() {
+        let mut h = crate::probe::Hop::new(&url::Url::parse("https://app.test/").unwrap());
+        h.status = Some(431);
+        h.body = b"Request Header Or Cookie Too Large".to_vec();
+        h.credentials_sent.push("cookie");
+        let probe = crate::probe::Evidence {
+            hops: vec![h],
+            ..Default::default()
+        };
+        let mut ev = evidence_for("https://app.test/", probe);
+        ev.login.cookie_bytes = 10_000;
+        ev.login.cookie_count = 20;
+        let causes: Vec<Cause> = diagnose(&ev).iter().map(|f| f.cause).collect();
+        assert_eq!(causes, [Cause::CookiesTooLarge]);
+        ev.login.cookie_bytes = 100;
+        let causes: Vec<Cause> = diagnose(&ev).iter().map(|f| f.cause).collect();
+        assert_eq!(causes, [Cause::ServerMisconfigured]);
     }
 
     #[test]

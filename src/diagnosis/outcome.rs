@@ -200,6 +200,9 @@ pub fn cause_words(cause: Cause) -> &'static str {
         Cause::KerberosNoServicePrincipal => "Company sign-in does not know this site’s name",
         Cause::NegotiateBrowserNotAllowed => "Your browser does not send your sign-in to this site",
         Cause::NtlmOnly => "This site accepts only Windows sign-in (NTLM)",
+        Cause::SsoLoop => "Signing in goes round in a loop with the sign-in provider",
+        Cause::SsoFailed => "Signing in through the sign-in provider fails",
+        Cause::CookiesTooLarge => "Your browser sends this site too many cookies",
     }
 }
 

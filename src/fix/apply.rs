@@ -34,6 +34,40 @@ pub(crate) fn consent(consent: &dyn Consent, r: &Reporter<'_>, plan: &FixPlan) -
     Ok(consented)
 }
 
+/// Asks separately for the second site (`--also-site`) once the plan was agreed to; a no
+/// takes its clear out of the plan (recorded as declined), the site's own stays.
+pub(crate) fn consent_second_site(
+    consent: &dyn Consent,
+    planned: &mut Planned<'_>,
+    consented: bool,
+) -> Result<()> {
+    let Some((host, _)) = &planned.also_clear else {
+        return Ok(());
+    };
+    if !consented || consent.allow_second_site(host)? {
+        return Ok(());
+    }
+    let host = host.clone();
+    planned.also_clear = None;
+    // The provider's clear is planned after the site's: the last `clear-site-data`.
+    if let Some(at) = planned
+        .plan
+        .actions
+        .iter()
+        .rposition(|a| a.action == Action::ClearSiteData)
+    {
+        planned.plan.actions.remove(at);
+    }
+    planned.outcomes.push(ActionOutcome {
+        action: Action::ClearSiteData,
+        status: ActionStatus::Declined,
+        summary: format!("You declined clearing {host}; nothing was changed there."),
+        details: Vec::new(),
+        undo_id: None,
+    });
+    Ok(())
+}
+
 /// What carrying out the plan changed.
 pub(crate) struct Applied<'a> {
     /// The browsers that closed.
@@ -60,9 +94,12 @@ pub(crate) fn apply<'a>(
         plan,
         outcomes,
         clear: clear_plan,
+        also_clear,
         allow: allow_plan,
         to_close,
     } = planned;
+    // The first `clear-site-data` is the site's; a second one is `--also-site`'s.
+    let mut site_cleared = false;
     let mut closed: Vec<&BrowserInfo> = Vec::new();
     let mut changed = false;
     let mut fixed_url: Option<(String, Probe)> = None;
@@ -141,12 +178,20 @@ pub(crate) fn apply<'a>(
             }
             Action::ClearSiteData => {
                 r.started(Step::ClearSiteData, None);
+                let (site, planned_clear) = if !site_cleared && clear_plan.is_some() {
+                    (host.to_string(), clear_plan.take())
+                } else if let Some((also, pc)) = also_clear.take() {
+                    (also, Some(pc))
+                } else {
+                    (host.to_string(), None)
+                };
+                site_cleared = true;
                 // A browser was closed since planning: plan again so the stores are read now.
                 let pc = if closed.is_empty() {
-                    clear_plan.take()
+                    planned_clear
                 } else {
                     let ids: Vec<String> = selected.iter().map(|b| b.id.clone()).collect();
-                    backend.plan_clear(host, &ids).ok()
+                    backend.plan_clear(&site, &ids).ok()
                 };
                 let result = match pc {
                     Some(pc) => backend.apply_clear(pc),

@@ -53,6 +53,10 @@ pub struct FixOptions {
     pub reopen: bool,
     /// Carry out a clear the evidence rules out (`--force`); the report lists it as forced.
     pub force: bool,
+    /// A second site to clear along with the failing one (`--also-site HOST`): the sign-in
+    /// provider a `sso.*` finding names. Never cleared unless asked for by name; planned as
+    /// its own `clear-site-data` action, shown and consented to as such.
+    pub also_site: Option<String>,
 }
 
 /// Where consent comes from: a prompt in the CLI, a dialog in the app, or `--yes`.
@@ -62,6 +66,13 @@ pub trait Consent {
     fn allow_cookie_test(&self, host: &str, profiles: &[String]) -> Result<bool>;
     /// May fix401 carry out this plan?
     fn allow_plan(&self, plan: &FixPlan) -> Result<bool>;
+    /// May fix401 also clear `host`, the second site named with `--also-site` (the sign-in
+    /// provider), asked on its own after the plan? Default: only with consent in advance,
+    /// which `--also-site` itself gave by naming the host.
+    fn allow_second_site(&self, host: &str) -> Result<bool> {
+        let _ = host;
+        Ok(self.in_advance())
+    }
     /// True when consent was given in advance (nobody is asked).
     fn in_advance(&self) -> bool {
         false
@@ -135,6 +146,7 @@ pub fn run(
     let evidence = proof::gather(&cx, consent, &before, &profiles)?;
     let mut planned = plan::plan(&cx, &before, &evidence, &selected);
     let consented = apply::consent(consent, &cx.r, &planned.plan)?;
+    apply::consent_second_site(consent, &mut planned, consented)?;
     let applied = apply::apply(&cx, &before, &mut planned, consented, &selected);
     let after = retest::after(&cx, &before, &profiles, &evidence, &applied);
     apply::reopen(&cx, &before, &applied);

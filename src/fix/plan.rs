@@ -59,6 +59,11 @@ pub(crate) fn browsers(cx: &Context<'_>) -> Result<Vec<BrowserInfo>> {
     {
         crate::stores::Site::parse(&host, false)?;
     }
+    // So is a second site that is no site.
+    if let Some(also) = &opts.also_site {
+        crate::stores::Site::parse(also, false)
+            .map_err(|e| Error::BadInput(format!("--also-site {also}: {e}")))?;
+    }
     Ok(browsers)
 }
 
@@ -70,6 +75,9 @@ pub(crate) struct Planned<'a> {
     pub(crate) outcomes: Vec<ActionOutcome>,
     /// The stores' clear, read at planning time.
     pub(crate) clear: Option<PlannedClear>,
+    /// The second site's clear (`--also-site`), with its host: the second `clear-site-data`
+    /// action of the plan.
+    pub(crate) also_clear: Option<(String, PlannedClear)>,
     /// The browsers' sign-in settings to change, read at planning time.
     pub(crate) allow: Option<PlannedAllow>,
     /// The running browsers to close first.
@@ -121,7 +129,10 @@ pub(crate) fn plan<'a>(
             )
         }) && !evidence.cached_error;
         if !ruled_out {
-            for f in sorted.iter().filter(|f| f.cause == Cause::SiteDataStale) {
+            for f in sorted
+                .iter()
+                .filter(|f| matches!(f.cause, Cause::SiteDataStale | Cause::CookiesTooLarge))
+            {
                 add(
                     Action::ClearSiteData,
                     format!("{} ({:?} confidence)", f.cause, f.confidence).to_lowercase(),
@@ -259,6 +270,55 @@ pub(crate) fn plan<'a>(
             Err(e) => outcomes.push(failed(Action::ClearSiteData, &e)),
         }
     }
+    // The second site, only when named (`--also-site`) and only as its own action. The
+    // cookie test replayed the site's cookies, not the provider's, so it rules nothing out
+    // for the provider; a failure no stored data can cause (no name, no connection, a 5xx)
+    // does.
+    let mut also_clear: Option<(String, PlannedClear)> = None;
+    let also_ruled_out =
+        crate::diagnosis::site_data_exonerated(before.summary.status, &before.summary.findings);
+    if let Some(also) = opts
+        .also_site
+        .as_deref()
+        .filter(|a| !a.eq_ignore_ascii_case(host))
+        && config.allows(Action::ClearSiteData)
+        && (also_ruled_out.is_none() || opts.force)
+    {
+        let ids: Vec<String> = selected.iter().map(|b| b.id.clone()).collect();
+        match backend.plan_clear(also, &ids) {
+            Ok(pc) if pc.empty => outcomes.push(ActionOutcome {
+                action: Action::ClearSiteData,
+                status: ActionStatus::Skipped,
+                summary: format!("No browser holds cookies or cache for {also}; nothing to clear."),
+                details: Vec::new(),
+                undo_id: None,
+            }),
+            Ok(pc) => {
+                let running: Vec<&BrowserInfo> = selected
+                    .iter()
+                    .copied()
+                    .filter(|b| pc.running.contains(&b.id) || !b.running_pids.is_empty())
+                    .filter(|b| !to_close.iter().any(|c| c.id == b.id))
+                    .collect();
+                if !running.is_empty() && !config.allows(Action::RestartBrowser) {
+                    outcomes.push(closing_disabled(Action::ClearSiteData, &running));
+                } else {
+                    to_close.extend(running);
+                    plan.actions.push(PlannedAction {
+                        action: Action::ClearSiteData,
+                        why: format!(
+                            "a second site, the sign-in provider {also}: you asked for it (--also-site)"
+                        ),
+                        touches: pc.touches.clone(),
+                        changes_system: true,
+                        forced: also_ruled_out.is_some(),
+                    });
+                    also_clear = Some((also.to_string(), pc));
+                }
+            }
+            Err(e) => outcomes.push(failed(Action::ClearSiteData, &e)),
+        }
+    }
     let mut allow_plan: Option<PlannedAllow> = None;
     if let Some(why) = why_of(Action::AllowNegotiate) {
         let ids: Vec<String> = selected.iter().map(|b| b.id.clone()).collect();
@@ -370,6 +430,7 @@ pub(crate) fn plan<'a>(
         plan,
         outcomes,
         clear: clear_plan,
+        also_clear,
         allow: allow_plan,
         to_close,
     }

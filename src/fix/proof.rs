@@ -48,9 +48,15 @@ pub(crate) fn gather(
     let mut findings = probe.summary.findings.clone();
 
     // The proof with the browser's own cookies.
-    let proof = prove_site_data(*backend, consent, r, target, host, probe, profiles)?;
+    let (proof, too_large) = prove_site_data(*backend, consent, r, target, host, probe, profiles)?;
     if let Some(p) = &proof {
         merge_proof_finding(&mut findings, p, probe.summary.ok);
+    }
+    // What the site said to the browser's own cookies: too many of them, in so many words.
+    for f in too_large {
+        if !findings.iter().any(|g| g.cause == f.cause) {
+            findings.insert(0, f);
+        }
     }
 
     // Cached error pages.
@@ -171,7 +177,8 @@ pub(crate) fn gather(
     })
 }
 
-/// Runs the stale-cookie proof; `None` when there is nothing to test.
+/// Runs the stale-cookie proof; `None` when there is nothing to test. Also returns the
+/// `cookies.too_large` findings of the tests with cookies, each naming the profile.
 fn prove_site_data(
     backend: &dyn Backend,
     consent: &dyn Consent,
@@ -180,9 +187,9 @@ fn prove_site_data(
     host: &str,
     before: &Probe,
     profiles: &[crate::browsers::Profile],
-) -> Result<Option<CookieProof>> {
+) -> Result<(Option<CookieProof>, Vec<Finding>)> {
     if !matches!(target.scheme(), "http" | "https") || profiles.is_empty() {
-        return Ok(None);
+        return Ok((None, Vec::new()));
     }
     let labels: Vec<String> = profiles
         .iter()
@@ -190,13 +197,17 @@ fn prove_site_data(
         .collect();
     let status_without = before.summary.status;
     if !consent.allow_cookie_test(host, &labels)? {
-        return Ok(Some(CookieProof {
-            outcome: ProofOutcome::NotRun,
-            summary: "You did not allow the test with your browser's cookies.".into(),
-            status_without_cookies: status_without,
-            profiles: Vec::new(),
-        }));
+        return Ok((
+            Some(CookieProof {
+                outcome: ProofOutcome::NotRun,
+                summary: "You did not allow the test with your browser's cookies.".into(),
+                status_without_cookies: status_without,
+                profiles: Vec::new(),
+            }),
+            Vec::new(),
+        ));
     }
+    let mut too_large: Vec<Finding> = Vec::new();
     r.started(Step::ProveSiteData, Some(profiles.len() as u64));
     let mut rows = Vec::new();
     for (i, profile) in profiles.iter().enumerate() {
@@ -224,6 +235,21 @@ fn prove_site_data(
                     Ok(p) => {
                         row.status_with_cookies = p.summary.status;
                         row.ok_with_cookies = Some(p.summary.ok);
+                        if let Some(mut f) = p
+                            .summary
+                            .findings
+                            .into_iter()
+                            .find(|f| f.cause == Cause::CookiesTooLarge)
+                        {
+                            f.evidence.insert(
+                                0,
+                                format!(
+                                    "the cookies {} ({}) holds for {host}, sent once as the browser would",
+                                    profile.browser_name, profile.name
+                                ),
+                            );
+                            too_large.push(f);
+                        }
                     }
                     Err(e) => row.unreadable = Some(format!("the test with cookies failed: {e}")),
                 }
@@ -273,12 +299,15 @@ fn prove_site_data(
         )
     };
     r.done(Step::ProveSiteData, summary.clone());
-    Ok(Some(CookieProof {
-        outcome,
-        summary,
-        status_without_cookies: status_without,
-        profiles: rows,
-    }))
+    Ok((
+        Some(CookieProof {
+            outcome,
+            summary,
+            status_without_cookies: status_without,
+            profiles: rows,
+        }),
+        too_large,
+    ))
 }
 
 /// What was tested, one line each: fix401's own test without any cookie, then each

@@ -605,3 +605,74 @@ fn works_from_here_after_an_accepted_login_offers_a_restart_in_every_rendering()
     let report = run_default(&b, &opts(URL)).unwrap();
     assert!(report.works_from_here.unwrap().actions.is_empty());
 }
+
+/// Consent to the cookie test and the plan, and `self.0` to the second site.
+struct SecondSite(bool);
+impl Consent for SecondSite {
+    fn allow_cookie_test(&self, _h: &str, _p: &[String]) -> Result<bool> {
+        Ok(true)
+    }
+    fn allow_plan(&self, _p: &FixPlan) -> Result<bool> {
+        Ok(true)
+    }
+    fn allow_second_site(&self, _host: &str) -> Result<bool> {
+        Ok(self.0)
+    }
+}
+
+#[test]
+fn the_second_site_is_its_own_action_and_asked_for_separately() {
+    let o = FixOptions {
+        also_site: Some("login.microsoftonline.com".into()),
+        ..opts(URL)
+    };
+    let run_with = |consent: &dyn Consent| {
+        let b = Scripted::stale_cookie();
+        let report = run(&sys(), &b, &Config::default(), &o, consent, &NullObserver).unwrap();
+        (report, b.calls())
+    };
+    let (report, calls) = run_with(&Unattended);
+    let clears: Vec<&PlannedAction> = report
+        .plan
+        .actions
+        .iter()
+        .filter(|a| a.action == Action::ClearSiteData)
+        .collect();
+    assert_eq!(clears.len(), 2, "{:#?}", report.plan);
+    assert!(clears[1].why.contains("login.microsoftonline.com"));
+    assert!(
+        calls.contains(&"apply_clear a.test".to_string()),
+        "{calls:?}"
+    );
+    assert!(
+        calls.contains(&"apply_clear login.microsoftonline.com".to_string()),
+        "{calls:?}"
+    );
+
+    // Asked, and declined: the site is cleared, the provider is not.
+    let (report, calls) = run_with(&SecondSite(false));
+    assert!(
+        calls.contains(&"apply_clear a.test".to_string()),
+        "{calls:?}"
+    );
+    assert!(
+        !calls.iter().any(|c| c.contains("apply_clear login")),
+        "{calls:?}"
+    );
+    assert!(
+        report
+            .actions
+            .iter()
+            .any(|a| a.status == ActionStatus::Declined
+                && a.summary.contains("login.microsoftonline.com"))
+    );
+
+    // Never without being named.
+    let b = Scripted::stale_cookie();
+    run_default(&b, &opts(URL)).unwrap();
+    assert!(
+        !b.calls().iter().any(|c| c.contains("login")),
+        "{:?}",
+        b.calls()
+    );
+}

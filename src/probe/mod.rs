@@ -298,7 +298,7 @@ pub struct HopTimings {
 
 impl Hop {
     /// A hop for a request to `url`, which is redacted as it enters the evidence.
-    fn new(url: &Url) -> Hop {
+    pub(crate) fn new(url: &Url) -> Hop {
         Hop {
             url: crate::redact::url(url),
             status: None,

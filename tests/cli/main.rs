@@ -21,5 +21,6 @@ mod redaction;
 mod routes;
 mod running;
 mod safety;
+mod sso;
 mod store_files;
 mod stores;

@@ -570,3 +570,95 @@ fn browser_site_response(host: &str, path: &str, if_none_match: Option<&str>) ->
         ),
     }
 }
+
+/// A site behind a header limit as nginx enforces it (`large_client_header_buffers`): a
+/// request whose `Cookie` header is longer than `limit` bytes gets `status` with nginx's
+/// "Request Header Or Cookie Too Large" page; any other gets 200. `limit` 0 refuses every
+/// request, cookies or not.
+pub fn header_limit_site(status: u16, limit: usize) -> Server {
+    Server::http(move |req, _| {
+        let cookie = req.header("cookie").map_or(0, str::len);
+        if limit == 0 || cookie > limit {
+            respond(
+                status,
+                &[("Content-Type", b"text/html")],
+                b"<html><head><title>400 Request Header Or Cookie Too Large</title></head>\r\n\
+                  <body><center><h1>400 Bad Request</h1></center>\r\n\
+                  <center>Request Header Or Cookie Too Large</center>\r\n\
+                  <hr><center>nginx</center></body></html>\r\n",
+            )
+        } else {
+            respond(200, &[("Content-Type", b"text/html")], b"<p>welcome</p>")
+        }
+    })
+}
+
+/// A site that signs in through an identity provider, and the provider, on two loopback
+/// servers reached by name (the test's DNS maps both names to 127.0.0.1).
+pub struct SsoPair {
+    /// The site: `/callback` answers 401 with a Bearer challenge (it does not accept the
+    /// sign-in it gets back); every other path redirects to the provider.
+    pub site: Server,
+    /// The provider: `/realms/…` or any path; sends the browser back to the site, or
+    /// answers an error.
+    pub provider: Server,
+    site_host: String,
+}
+
+impl SsoPair {
+    /// Starts both: the site at `site_host`, redirecting to
+    /// `http://{provider_host}:PORT{provider_path}`; the provider answering `error` (an
+    /// AADSTS-like error page) or, when `None`, redirecting to `http://{site_host}:PORT{back_path}`
+    /// (`/` makes a loop, `/callback` a sign-in the site refuses).
+    pub fn start(
+        site_host: &str,
+        provider_host: &str,
+        provider_path: &str,
+        back_path: &str,
+        error: Option<u16>,
+    ) -> SsoPair {
+        let site_port: Arc<std::sync::OnceLock<u16>> = Arc::default();
+        let (port, host, back) = (
+            site_port.clone(),
+            site_host.to_string(),
+            back_path.to_string(),
+        );
+        let provider = Server::http(move |_, _| match error {
+            Some(status) => respond(
+                status,
+                &[("Content-Type", b"text/html")],
+                b"<p>AADSTS50011: The redirect URI does not match the one configured.</p>",
+            ),
+            None => {
+                let to = format!("http://{host}:{}{back}", port.get().copied().unwrap_or(0));
+                respond(302, &[("Location", to.as_bytes())], b"")
+            }
+        });
+        let to = format!(
+            "http://{provider_host}:{}{provider_path}",
+            provider.addr.port()
+        );
+        let site = Server::http(move |req, _| {
+            if req.target.starts_with("/callback") {
+                respond(
+                    401,
+                    &[("WWW-Authenticate", b"Bearer realm=\"app\"")],
+                    b"not signed in",
+                )
+            } else {
+                respond(302, &[("Location", to.as_bytes())], b"")
+            }
+        });
+        let _ = site_port.set(site.addr.port());
+        SsoPair {
+            site,
+            provider,
+            site_host: site_host.to_string(),
+        }
+    }
+
+    /// The site's URL at `path`, by its name.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}:{}{path}", self.site_host, self.site.addr.port())
+    }
+}
