@@ -317,8 +317,9 @@ fn site_data_now(
                     Action::CacheEntries { count, .. } => p.cache_entries += count,
                     Action::StorageFolders { folders, .. } => p.storage += folders.len(),
                     Action::StorageRecords { origins, .. } => p.local_storage += origins.len(),
-                    // A cache that can only go whole is no evidence the site is in it.
-                    Action::WholeCache { .. } => {}
+                    // A cache that can only go whole is no evidence the site is in it; an
+                    // HSTS entry carries no credentials.
+                    Action::WholeCache { .. } | Action::HstsEntries { .. } => {}
                 }
             }
             // A store that exists but could not be looked into (the browser runs, it is
