@@ -122,8 +122,8 @@ pub struct Cut {
 /// What undo needs: only the removed entries, never the rest of the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Saved {
-    /// The file's format.
-    pub format: Format,
+    /// The file's format (not `format`: the backup's tag of saved entries is named so).
+    pub file_format: Format,
     /// SHA-256 (hex) of the file fix401 wrote: while it still holds that, the cuts go back
     /// exactly.
     pub written_sha256: String,
@@ -235,7 +235,7 @@ pub fn filter(format: Format, bytes: &[u8], site: &Site) -> Result<Option<Remova
     Ok(Some(Removal {
         hosts,
         saved: Saved {
-            format,
+            file_format: format,
             written_sha256: sha256_hex(&out),
             cuts,
             entries,
@@ -410,7 +410,7 @@ pub fn restore(current: &[u8], saved: &Saved) -> Result<(Vec<u8>, bool)> {
         .iter()
         .map(|e| unb64(e))
         .collect::<Result<Vec<_>>>()?;
-    let out = match saved.format {
+    let out = match saved.file_format {
         Format::ChromiumJson => json_add_back(current, &entries)?,
         Format::FirefoxText => {
             let mut out = current.to_vec();
@@ -723,9 +723,25 @@ mod tests {
     }
 
     #[test]
+    fn saved_entries_round_trip_through_the_backups_json() {
+        let text = "a.test:HSTS\t1\t2\t3,1,0\n";
+        let r = filter(Format::FirefoxText, text.as_bytes(), &site("a.test"))
+            .unwrap()
+            .unwrap();
+        let tagged = super::super::SavedEntries::Hsts(r.saved);
+        let json = serde_json::to_vec(&tagged).unwrap();
+        let back: super::super::SavedEntries = serde_json::from_slice(&json).unwrap();
+        assert_eq!(back, tagged);
+        assert_eq!(
+            back.restore(&r.bytes).unwrap(),
+            (text.as_bytes().to_vec(), true)
+        );
+    }
+
+    #[test]
     fn a_forged_backup_is_refused() {
         let saved = Saved {
-            format: Format::FirefoxText,
+            file_format: Format::FirefoxText,
             written_sha256: sha256_hex(b""),
             cuts: vec![Cut {
                 offset: 5,

@@ -13,6 +13,7 @@ mod elevate;
 mod evidence;
 mod fix;
 mod har;
+mod hsts;
 mod local_storage;
 mod negotiate;
 mod redaction;
