@@ -145,6 +145,10 @@ causes! {
     NegotiateBrowserNotAllowed = "negotiate.browser_not_allowed" rank 9,
     /// The site offers only NTLM (Windows' own sign-in), no Negotiate or password scheme.
     NtlmOnly = "ntlm.only" rank 9,
+    /// A browser keeps an HTTPS-only (HSTS) entry for a host that now answers only over
+    /// plain HTTP: that browser refuses the site until the entry goes. Ranks with an
+    /// unreachable server, which it explains.
+    HstsStuck = "hsts.stuck" rank 4,
 }
 
 id_enum! {

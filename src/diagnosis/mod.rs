@@ -10,6 +10,7 @@
 //! [`crate::model`].
 
 pub mod dns;
+pub mod hsts;
 pub mod http;
 pub mod outcome;
 pub mod routes;
@@ -18,6 +19,7 @@ pub mod site_data;
 
 use crate::model::{Action, Cause, Finding};
 pub use dns::{dns_findings, verification_findings, word_verification};
+pub use hsts::HstsFacts;
 pub use http::{findings, jwt_exp};
 pub use outcome::{Outcome, Stage, Tone, outcome};
 pub use routes::route_findings;
@@ -57,6 +59,8 @@ pub struct Evidence {
     /// What signing in with the person's own Kerberos ticket showed, when the site offers
     /// Negotiate, Kerberos or only NTLM.
     pub sign_in: Option<crate::negotiate::SignIn>,
+    /// HTTPS-only (HSTS) facts, gathered when a browser may keep an entry for the host.
+    pub hsts: Option<HstsFacts>,
 }
 
 /// The findings for `ev`, most important first. Pure: the same evidence gives the same
@@ -92,10 +96,18 @@ pub fn diagnose(ev: &Evidence) -> Vec<Finding> {
             findings.push(f);
         }
     }
+    if let Some(f) = ev
+        .hsts
+        .as_ref()
+        .and_then(|h| hsts::hsts_finding(&ev.target.host, h))
+    {
+        findings.push(f);
+    }
     sort(&mut findings);
-    // What the evidence exonerates is never suggested.
+    // What the evidence exonerates is never suggested; a stuck HSTS entry is stored data
+    // the failure itself points at.
     if site_data_exonerated(probe.final_status(), &findings).is_some() {
-        for f in &mut findings {
+        for f in findings.iter_mut().filter(|f| f.cause != Cause::HstsStuck) {
             f.actions.retain(|a| *a != Action::ClearSiteData);
         }
     }

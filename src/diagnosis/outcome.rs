@@ -200,6 +200,7 @@ pub fn cause_words(cause: Cause) -> &'static str {
         Cause::KerberosNoServicePrincipal => "Company sign-in does not know this site’s name",
         Cause::NegotiateBrowserNotAllowed => "Your browser does not send your sign-in to this site",
         Cause::NtlmOnly => "This site accepts only Windows sign-in (NTLM)",
+        Cause::HstsStuck => "Your browser insists on a secure connection the site no longer has",
     }
 }
 

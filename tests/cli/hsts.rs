@@ -196,3 +196,43 @@ fn a_transport_security_fix401_does_not_know_is_left_alone_with_the_reason() {
         .code(0);
     assert_eq!(read(&ts), v1.as_bytes());
 }
+
+/// `https://localhost:PORT` breaks (the server speaks only plain HTTP) while
+/// `http://localhost:PORT` answers, and Chrome keeps an HSTS entry for localhost: the
+/// diagnosis names the stuck entry and offers to clear it; without the entry it does not.
+#[test]
+fn a_stuck_hsts_entry_is_named_when_https_fails_and_plain_http_answers() {
+    use crate::support::http::{Server, respond};
+    let env = homes::env(Os::Linux);
+    let p = homes::chromium_profile(&env, Os::Linux, "chrome", "Default");
+    let ts = homes::chromium_hsts(&p, &[homes::chromium_sts_entry("localhost", false)]);
+    let srv = Server::http(|_, _| respond(200, &[], b"plain HTTP only"));
+    let url = format!("https://localhost:{}/", srv.addr.port());
+    let stuck = |env: &TestEnv| -> Vec<serde_json::Value> {
+        let out = env.cmd(["--json", "diagnose", &url]).run();
+        out.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["cause"] == "hsts.stuck")
+            .cloned()
+            .collect()
+    };
+    let found = stuck(&env);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let f = &found[0];
+    assert_eq!(f["confidence"], "high");
+    assert!(f["summary"].as_str().unwrap().contains("Google Chrome (Person 1)"), "{f}");
+    assert!(
+        f["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap() == "over plain HTTP: answered 200"),
+        "{f}"
+    );
+    assert_eq!(f["actions"][0], "clear-site-data");
+
+    std::fs::remove_file(&ts).unwrap();
+    assert!(stuck(&env).is_empty(), "no entry, no such finding");
+}
