@@ -222,7 +222,13 @@ fn a_stuck_hsts_entry_is_named_when_https_fails_and_plain_http_answers() {
     assert_eq!(found.len(), 1, "{found:?}");
     let f = &found[0];
     assert_eq!(f["confidence"], "high");
-    assert!(f["summary"].as_str().unwrap().contains("Google Chrome (Person 1)"), "{f}");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Google Chrome (Person 1)"),
+        "{f}"
+    );
     assert!(
         f["evidence"]
             .as_array()
@@ -235,4 +241,78 @@ fn a_stuck_hsts_entry_is_named_when_https_fails_and_plain_http_answers() {
 
     std::fs::remove_file(&ts).unwrap();
     assert!(stuck(&env).is_empty(), "no entry, no such finding");
+}
+
+/// Real headless Chromium learns HSTS for a.test and b.test (added through its own
+/// `chrome://net-internals/#hsts` page) and writes its `TransportSecurity` at exit: fix401
+/// finds a.test's entry by its own hash of the name (so the hash is Chromium's), removes only
+/// it — Chromium, started again, forces HTTPS for b.test only — and `undo` gives the file
+/// back byte for byte and a.test's entry back to Chromium.
+#[cfg(target_os = "linux")]
+#[test]
+fn real_chromium_hsts_entry_found_by_its_hash_cleared_and_undone() {
+    use crate::support::real_browser::Chromium;
+    let env = TestEnv::new().os("linux");
+    let chromium = Chromium::new(&env.home());
+    let add = r#"(async () => {
+        const add = (host, sub) => {
+            const input = document.getElementById('hsts-view-add-input');
+            const sts = document.getElementById('hsts-view-check-sts-input');
+            const submit = document.getElementById('hsts-view-add-submit');
+            if (!input || !sts || !submit) return false;
+            input.value = host;
+            sts.checked = sub;
+            submit.click();
+            return true;
+        };
+        const ok = add('a.test', false) && add('b.test', true);
+        await new Promise(r => setTimeout(r, 1500));
+        return ok ? 'added' : [...document.querySelectorAll('[id]')].map(e => e.tagName + '#' + e.id).join(' ');
+    })()"#;
+    let v = chromium.evaluate_in_pages(&[("chrome://net-internals/#hsts".to_string(), add)]);
+    assert_eq!(v, ["added"], "the page's form changed");
+    let ts = fix401::browsers::discover::CHROMIUM_TRANSPORT_SECURITY
+        .iter()
+        .map(|rel| chromium.profile_dir().join(rel))
+        .find(|p| p.is_file())
+        .expect("Chromium wrote its TransportSecurity");
+    let original = read(&ts);
+    let items = hsts_items(&env, "a.test");
+    assert_eq!(
+        items.len(),
+        1,
+        "{items:?}\n{}",
+        String::from_utf8_lossy(&original)
+    );
+    assert_eq!(items[0]["action"]["hosts"], serde_json::json!(["a.test"]));
+    let id = clear(&env, &["--site", "a.test", "--hsts"]);
+    let after = String::from_utf8(read(&ts)).unwrap();
+    let key = |h: &str| fix401::stores::hsts::chromium_host_key(h).unwrap();
+    assert!(
+        !after.contains(&key("a.test")) && after.contains(&key("b.test")),
+        "{after}"
+    );
+
+    // Chromium itself, started again, no longer knows a.test and still knows b.test.
+    let query = r#"(async () => {
+        const ask = async host => {
+            document.getElementById('hsts-view-query-input').value = host;
+            document.getElementById('hsts-view-query-submit').click();
+            await new Promise(r => setTimeout(r, 700));
+            const out = document.getElementById('hsts-view-query-output').innerText;
+            return out.includes('dynamic_upgrade_mode: FORCE_HTTPS');
+        };
+        return [await ask('a.test'), await ask('b.test')];
+    })()"#;
+    let page = "chrome://net-internals/#hsts".to_string();
+    assert_eq!(
+        chromium.evaluate_in_pages(&[(page.clone(), query)]),
+        [serde_json::json!([false, true])]
+    );
+    env.cmd(["undo", &id]).run().code(0);
+    assert_eq!(read(&ts), original);
+    assert_eq!(
+        chromium.evaluate_in_pages(&[(page, query)]),
+        [serde_json::json!([true, true])]
+    );
 }
