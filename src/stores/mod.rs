@@ -967,7 +967,11 @@ fn apply_item(
             // Only the site's records are saved, never a copy of the database (it holds
             // every other site's storage); the manifest lists them before they go.
             let mut bytes = 0;
-            let n = local_storage::remove(&item.store, site, |found, saved| {
+            let planned = match &item.action {
+                Action::StorageRecords { origins, .. } => Some(origins.as_slice()),
+                _ => None,
+            };
+            let n = local_storage::remove(&item.store, site, planned, |found, saved| {
                 bytes = found.bytes();
                 let file = w.name("records-", ".json");
                 let text = serde_json::to_vec(saved)
