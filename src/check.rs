@@ -276,6 +276,15 @@ fn hsts_holders(
     host: &str,
 ) -> Vec<String> {
     use crate::stores::{Action, Selection};
+    // Only a profile with an HSTS store can hold an entry: no process scan without one.
+    let any_store = installs
+        .iter()
+        .flat_map(|i| &i.profiles)
+        .flat_map(|p| &p.stores)
+        .any(|s| s.kind.category() == crate::browsers::StoreCategory::HstsEntries);
+    if !any_store {
+        return Vec::new();
+    }
     let mut installations = installs.to_vec();
     crate::browsers::running::set_running_states(sys, &mut installations);
     let selection = Selection {
@@ -373,8 +382,12 @@ fn site_data_now(
     host: &str,
 ) -> Option<SiteData> {
     use crate::stores::{Action, Selection, SkipCode};
+    // HSTS entries carry no credentials: they are looked at only for `hsts.stuck`.
     let selection = Selection {
         site: host.to_string(),
+        cookies: true,
+        cache: true,
+        storage: true,
         ..Selection::default()
     };
     let plan = crate::stores::plan(sys, installations, &selection).ok()?;
@@ -392,8 +405,8 @@ fn site_data_now(
                     Action::CacheEntries { count, .. } => p.cache_entries += count,
                     Action::StorageFolders { folders, .. } => p.storage += folders.len(),
                     Action::StorageRecords { origins, .. } => p.local_storage += origins.len(),
-                    // A cache that can only go whole is no evidence the site is in it; an
-                    // HSTS entry carries no credentials.
+                    // A cache that can only go whole is no evidence the site is in it (HSTS
+                    // stores are not selected here).
                     Action::WholeCache { .. } | Action::HstsEntries { .. } => {}
                 }
             }
