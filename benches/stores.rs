@@ -5,10 +5,17 @@
 //! (b) a whole-cache clear (Blockfile cache: moved aside whole, with undo) vs
 //!     `bleachbit --clean chromium.cache` with HOME at the temp home (target: ≥ 3× faster);
 //! (c) one site's cookies out of a 100 000-row `Cookies` database, with backup, vs the
-//!     `sqlite3` CLI's plain DELETE (target: ratio ≤ 1.2).
+//!     `sqlite3` CLI's plain DELETE (target: ratio ≤ 1.2);
+//! (d) one site out of 10 000 origins in a Chromium `Local Storage/leveldb`, `fix401 clear
+//!     --storage` with backup, vs a process that opens the same database with
+//!     `rusty-leveldb`, finds the same records and deletes them in one batch, without any
+//!     backup (target: ratio ≤ 1.5 — fix401 reads the database twice, once as a copy in
+//!     memory for the plan, since opening a LevelDB rewrites it, and once to delete, and it
+//!     writes the backup; the rest of the work is the same).
 //!
 //! Every run gets fresh data (prepared untimed); the median of `FIX401_BENCH_RUNS` (5)
-//! runs is reported. Everything happens in temporary homes.
+//! runs is reported. Everything happens in temporary homes. `FIX401_BENCH_CASES=d` (a
+//! comma-separated list of `a`…`d`) runs only those cases.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -22,6 +29,7 @@ mod schemas;
 /// Sizes: the real ones under `cargo bench`, small ones when `cargo test --all-targets`
 /// runs this file as a smoke test (no `--bench` argument).
 struct Sizes {
+    origins: usize,
     entries: usize,
     site_entries: usize,
     rows: usize,
@@ -30,10 +38,24 @@ struct Sizes {
 }
 
 fn main() {
+    // Case (d)'s baseline runs in its own process, as fix401 does: this binary again.
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, dir] = args.as_slice()
+        && flag == DIRECT_DELETE
+    {
+        direct_local_storage_delete(Path::new(dir));
+        return;
+    }
+    let only = std::env::var("FIX401_BENCH_CASES").ok();
+    let wanted = |case: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|c| c.trim() == case))
+    };
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_fix401"));
     let full = std::env::args().any(|a| a == "--bench");
     let sizes = if full {
         Sizes {
+            origins: 10_000,
             entries: 50_000,
             site_entries: 50,
             rows: 100_000,
@@ -46,6 +68,7 @@ fn main() {
     } else {
         println!("smoke run (small data; `cargo bench --bench stores` for the real figures)");
         Sizes {
+            origins: 200,
             entries: 500,
             site_entries: 5,
             rows: 2_000,
@@ -54,6 +77,7 @@ fn main() {
         }
     };
     let Sizes {
+        origins,
         entries,
         site_entries,
         rows,
@@ -66,109 +90,253 @@ fn main() {
         .expect("temp dir");
     let root = tmp.path();
 
-    // (a)
-    let template = root.join("simple-template");
-    simple_cache(&template, entries, site_entries);
-    let ours = median(runs, || {
-        let (home, data, cache) = fresh_home(root, "a", &template);
-        let t = time(
-            fix401(&bin, &home, &data).args(["clear", "--site", "a.test", "--cache", "--yes"]),
+    if wanted("a") {
+        let template = root.join("simple-template");
+        simple_cache(&template, entries, site_entries);
+        let ours = median(runs, || {
+            let (home, data, cache) = fresh_home(root, "a", &template);
+            let t = time(
+                fix401(&bin, &home, &data).args(["clear", "--site", "a.test", "--cache", "--yes"]),
+            );
+            let left = std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
+            assert_eq!(
+                left,
+                entries - site_entries + 1,
+                "fix401 left the other sites' entries"
+            );
+            t
+        });
+        let rm = median(runs, || {
+            let (_home, _data, cache) = fresh_home(root, "a", &template);
+            time(Command::new("rm").arg("-rf").arg(&cache))
+        });
+        report(
+            &format!(
+                "(a) one site out of a {entries}-entry Simple Cache vs rm -rf of the whole cache"
+            ),
+            ours,
+            "rm -rf",
+            rm,
+            "≤ 1",
         );
-        let left = std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
-        assert_eq!(
-            left,
-            entries - site_entries + 1,
-            "fix401 left the other sites' entries"
-        );
-        t
-    });
-    let rm = median(runs, || {
-        let (_home, _data, cache) = fresh_home(root, "a", &template);
-        time(Command::new("rm").arg("-rf").arg(&cache))
-    });
-    report(
-        &format!("(a) one site out of a {entries}-entry Simple Cache vs rm -rf of the whole cache"),
-        ours,
-        "rm -rf",
-        rm,
-        "≤ 1",
-    );
+    }
 
-    // (b)
-    let template = root.join("blockfile-template");
-    blockfile_cache(&template, entries);
-    let ours = median(runs, || {
-        let (home, data, cache) = fresh_home(root, "b", &template);
-        let t = time(
-            fix401(&bin, &home, &data).args(["clear", "--site", "a.test", "--cache", "--yes"]),
+    if wanted("b") {
+        let template = root.join("blockfile-template");
+        blockfile_cache(&template, entries);
+        let ours = median(runs, || {
+            let (home, data, cache) = fresh_home(root, "b", &template);
+            let t = time(
+                fix401(&bin, &home, &data).args(["clear", "--site", "a.test", "--cache", "--yes"]),
+            );
+            assert!(
+                !cache.exists(),
+                "fix401 moved the whole Blockfile cache aside"
+            );
+            t
+        });
+        let bleachbit = median(runs, || {
+            let (home, _data, cache) = fresh_home(root, "b", &template);
+            let mut cmd = Command::new("bleachbit");
+            cmd.args(["--clean", "chromium.cache"])
+                .env_clear()
+                .env("HOME", &home)
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("LANG", "C.UTF-8");
+            let t = time(&mut cmd);
+            let left = count_files(&cache);
+            assert!(
+                left <= 1,
+                "bleachbit left {left} files in {}",
+                cache.display()
+            );
+            t
+        });
+        let ratio = bleachbit.as_secs_f64() / ours.as_secs_f64();
+        println!(
+            "(b) whole-cache clear ({entries} files): fix401 {:.1} ms, bleachbit {:.1} ms → fix401 is {ratio:.1}× faster (target ≥ 3×)",
+            ms(ours),
+            ms(bleachbit)
         );
-        assert!(
-            !cache.exists(),
-            "fix401 moved the whole Blockfile cache aside"
-        );
-        t
-    });
-    let bleachbit = median(runs, || {
-        let (home, _data, cache) = fresh_home(root, "b", &template);
-        let mut cmd = Command::new("bleachbit");
-        cmd.args(["--clean", "chromium.cache"])
-            .env_clear()
-            .env("HOME", &home)
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("LANG", "C.UTF-8");
-        let t = time(&mut cmd);
-        let left = count_files(&cache);
-        assert!(
-            left <= 1,
-            "bleachbit left {left} files in {}",
-            cache.display()
-        );
-        t
-    });
-    let ratio = bleachbit.as_secs_f64() / ours.as_secs_f64();
-    println!(
-        "(b) whole-cache clear ({entries} files): fix401 {:.1} ms, bleachbit {:.1} ms → fix401 is {ratio:.1}× faster (target ≥ 3×)",
-        ms(ours),
-        ms(bleachbit)
-    );
+    }
 
-    // (c)
-    let template_db = root.join("Cookies-template");
-    cookies_db(&template_db, rows, site_rows);
-    let empty = root.join("empty-template");
-    std::fs::create_dir_all(&empty).unwrap();
-    let ours = median(runs, || {
-        let (home, data, _cache) = fresh_home(root, "c", &empty);
-        let db = home.join(".config/chromium/Default/Cookies");
-        std::fs::copy(&template_db, &db).unwrap();
-        let t = time(fix401(&bin, &home, &data).args([
-            "clear",
-            "--site",
-            "a.test",
-            "--cookies",
-            "--yes",
-        ]));
-        assert_eq!(count_rows(&db), rows - site_rows);
-        t
-    });
-    let sqlite = median(runs, || {
-        let (home, _data, _cache) = fresh_home(root, "c", &empty);
-        let db = home.join(".config/chromium/Default/Cookies");
-        std::fs::copy(&template_db, &db).unwrap();
-        let t = time(Command::new("sqlite3").arg(&db).arg(
-            "DELETE FROM cookies WHERE host_key = 'a.test' OR substr(host_key, -7) = '.a.test' \
+    if wanted("c") {
+        let template_db = root.join("Cookies-template");
+        cookies_db(&template_db, rows, site_rows);
+        let empty = root.join("empty-template");
+        std::fs::create_dir_all(&empty).unwrap();
+        let ours = median(runs, || {
+            let (home, data, _cache) = fresh_home(root, "c", &empty);
+            let db = home.join(".config/chromium/Default/Cookies");
+            std::fs::copy(&template_db, &db).unwrap();
+            let t = time(fix401(&bin, &home, &data).args([
+                "clear",
+                "--site",
+                "a.test",
+                "--cookies",
+                "--yes",
+            ]));
+            assert_eq!(count_rows(&db), rows - site_rows);
+            t
+        });
+        let sqlite = median(runs, || {
+            let (home, _data, _cache) = fresh_home(root, "c", &empty);
+            let db = home.join(".config/chromium/Default/Cookies");
+            std::fs::copy(&template_db, &db).unwrap();
+            let t = time(Command::new("sqlite3").arg(&db).arg(
+                "DELETE FROM cookies WHERE host_key = 'a.test' OR substr(host_key, -7) = '.a.test' \
              OR top_frame_site_key IN ('https://a.test', 'http://a.test');",
-        ));
-        assert_eq!(count_rows(&db), rows - site_rows);
-        t
-    });
-    report(
-        &format!("(c) one site's cookies out of {rows} rows, with backup, vs sqlite3 plain DELETE"),
-        ours,
-        "sqlite3",
-        sqlite,
-        "≤ 1.2",
-    );
+            ));
+            assert_eq!(count_rows(&db), rows - site_rows);
+            t
+        });
+        report(
+            &format!(
+                "(c) one site's cookies out of {rows} rows, with backup, vs sqlite3 plain DELETE"
+            ),
+            ours,
+            "sqlite3",
+            sqlite,
+            "≤ 1.2",
+        );
+    }
+
+    if wanted("d") {
+        let template = root.join("local-storage-template");
+        let site_records = local_storage(&template, origins);
+        let empty = root.join("empty-template");
+        std::fs::create_dir_all(&empty).unwrap();
+        let fresh = || {
+            let (home, data, _cache) = fresh_home(root, "d", &empty);
+            let ls = home.join(".config/chromium/Default/Local Storage/leveldb");
+            std::fs::create_dir_all(ls.parent().unwrap()).unwrap();
+            assert!(
+                Command::new("cp")
+                    .arg("-a")
+                    .arg(&template)
+                    .arg(&ls)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+            let _ = Command::new("sync").status();
+            (home, data, ls)
+        };
+        let ours = median(runs, || {
+            let (home, data, ls) = fresh();
+            let t = time(fix401(&bin, &home, &data).args([
+                "clear",
+                "--site",
+                "a.test",
+                "--storage",
+                "--yes",
+            ]));
+            assert_eq!(site_records_in(&ls), 0, "fix401 removed a.test's records");
+            t
+        });
+        let direct = median(runs, || {
+            let (_home, _data, ls) = fresh();
+            let t = time(
+                Command::new(std::env::current_exe().unwrap())
+                    .arg(DIRECT_DELETE)
+                    .arg(&ls),
+            );
+            assert_eq!(site_records_in(&ls), 0, "the direct delete removed them");
+            t
+        });
+        report(
+            &format!(
+                "(d) one site ({site_records} records) out of {origins} origins in Local Storage, \
+                 with backup, vs rusty-leveldb's direct delete without backup"
+            ),
+            ours,
+            "rusty-leveldb",
+            direct,
+            "≤ 1.5",
+        );
+    }
+}
+
+/// The argument that makes this binary case (d)'s baseline.
+const DIRECT_DELETE: &str = "--direct-local-storage-delete";
+
+/// The options Chromium's Local Storage is written with (Snappy blocks), for an existing
+/// database unless `create`.
+fn leveldb_options(create: bool) -> rusty_leveldb::Options {
+    rusty_leveldb::Options {
+        create_if_missing: create,
+        compressor:
+            <rusty_leveldb::compressor::SnappyCompressor as rusty_leveldb::CompressorId>::ID,
+        ..rusty_leveldb::Options::default()
+    }
+}
+
+/// The baseline of case (d): open the database, find a.test's records by the same rule as
+/// fix401, delete them in one synced batch; no backup.
+fn direct_local_storage_delete(dir: &Path) {
+    use rusty_leveldb::LdbIterator;
+    let site = fix401::stores::Site::parse("a.test", false).unwrap();
+    let mut db = rusty_leveldb::DB::open(dir, leveldb_options(false)).unwrap();
+    let mut batch = rusty_leveldb::WriteBatch::default();
+    let mut it = db.new_iter().unwrap();
+    while let Some((k, _)) = it.next() {
+        let mine = fix401::stores::local_storage::storage_key_of(&k)
+            .and_then(|sk| std::str::from_utf8(sk).ok())
+            .is_some_and(|sk| fix401::stores::local_storage::matches_storage_key(&site, sk));
+        if mine {
+            batch.delete(&k);
+        }
+    }
+    drop(it);
+    db.write(batch, true).unwrap();
+    db.close().unwrap();
+}
+
+/// A Local Storage database as Chromium lays it out: `VERSION`, and per origin its `META:`
+/// and `METAACCESS:` records and two items (a token and a small setting), with a.test's
+/// two origins among `origins`; the number of a.test's records.
+fn local_storage(dir: &Path, origins: usize) -> usize {
+    let mut db = rusty_leveldb::DB::open(dir, leveldb_options(true)).unwrap();
+    db.put(b"VERSION", b"1").unwrap();
+    let mut site = 0;
+    for i in 0..origins {
+        let origin = match i {
+            _ if i == origins / 3 => "https://a.test".to_string(),
+            _ if i == 2 * origins / 3 => "http://a.test:8080".to_string(),
+            _ => format!("https://site{i}.example"),
+        };
+        let mut batch = rusty_leveldb::WriteBatch::default();
+        batch.put(format!("META:{origin}").as_bytes(), b"\x08\x01\x10\x2a");
+        batch.put(format!("METAACCESS:{origin}").as_bytes(), b"\x08\x07");
+        let token: Vec<u8> = std::iter::once(1)
+            .chain((0..120).map(|j| b'a' + ((i * 7 + j) % 26) as u8))
+            .collect();
+        batch.put(format!("_{origin}\x00\x01token").as_bytes(), &token);
+        batch.put(format!("_{origin}\x00\x01theme").as_bytes(), b"\x01dark");
+        db.write(batch, false).unwrap();
+        if origin.contains("a.test") {
+            site += 4;
+        }
+    }
+    db.flush().unwrap();
+    db.close().unwrap();
+    site
+}
+
+/// How many records of a.test's origins the database holds.
+fn site_records_in(dir: &Path) -> usize {
+    use rusty_leveldb::LdbIterator;
+    let mut db = rusty_leveldb::DB::open(dir, leveldb_options(false)).unwrap();
+    let mut it = db.new_iter().unwrap();
+    let mut n = 0;
+    while let Some((k, _)) = it.next() {
+        if fix401::stores::local_storage::storage_key_of(&k)
+            .is_some_and(|sk| String::from_utf8_lossy(sk).contains("a.test"))
+        {
+            n += 1;
+        }
+    }
+    n
 }
 
 fn ms(d: Duration) -> f64 {

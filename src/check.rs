@@ -184,6 +184,7 @@ pub async fn diagnose(
         site_data(sys, installs.clone(), &target.host, opts.timeout)
     );
     let probe = probe?;
+    let hsts = hsts_facts(sys, &installs, &target, &probe, &probe_opts).await;
     // Sign-in facts need the 401's challenge; they share the one deadline.
     let mut sign_in =
         crate::negotiate::evidence::gather(sys, &target.url, &probe, &probe_opts, deadline).await;
@@ -212,6 +213,7 @@ pub async fn diagnose(
         probes,
         site_data,
         sign_in,
+        hsts,
     };
     let findings = crate::diagnosis::diagnose(&evidence);
     let works_from_here = crate::diagnosis::works_from_here(&evidence, &findings);
@@ -227,6 +229,88 @@ pub async fn diagnose(
         .with_routes(browsers, probes)
         .with_works_from_here(works_from_here)
         .with_sign_in(sign_in))
+}
+
+/// HTTPS-only (HSTS) facts for the host, gathered only when the re-test shows what a stuck
+/// entry explains — `https://` refused or its TLS broken, or `http://` answering — and some
+/// browser keeps an HSTS entry for the host: then the other scheme is tried once.
+async fn hsts_facts(
+    sys: &System,
+    installs: &[crate::browsers::Installation],
+    target: &crate::target::Target,
+    probe: &crate::probe::Evidence,
+    opts: &crate::probe::ProbeOptions,
+) -> Option<crate::diagnosis::HstsFacts> {
+    use crate::probe::Failure;
+    let https_failure = |ev: &crate::probe::Evidence| match &ev.failure {
+        Some(f @ (Failure::Connect { refused: true, .. } | Failure::Tls { .. })) => {
+            Some(f.describe())
+        }
+        _ => None,
+    };
+    let https = match target.url.scheme() {
+        "https" if https_failure(probe).is_some() => true,
+        "http" if probe.final_status().is_some() => false,
+        _ => return None,
+    };
+    let holders = hsts_holders(sys, installs, &target.host);
+    if holders.is_empty() {
+        return None;
+    }
+    let mut other = target.clone();
+    other
+        .url
+        .set_scheme(if https { "http" } else { "https" })
+        .ok()?;
+    let other_ev = crate::probe::run(sys, &other, opts).await.ok()?;
+    let (https_ev, http_ev) = if https {
+        (probe, &other_ev)
+    } else {
+        (&other_ev, probe)
+    };
+    Some(crate::diagnosis::HstsFacts {
+        holders,
+        https_failure: https_failure(https_ev),
+        http_status: http_ev.final_status(),
+    })
+}
+
+/// The browser profiles whose HSTS stores hold an entry forcing HTTPS on `host`, from the
+/// stores' read-only plan (a running browser's stores are not looked into).
+fn hsts_holders(
+    sys: &System,
+    installs: &[crate::browsers::Installation],
+    host: &str,
+) -> Vec<String> {
+    use crate::stores::{Action, Selection};
+    // Only a profile with an HSTS store can hold an entry: no process scan without one.
+    let any_store = installs
+        .iter()
+        .flat_map(|i| &i.profiles)
+        .flat_map(|p| &p.stores)
+        .any(|s| s.kind.category() == crate::browsers::StoreCategory::HstsEntries);
+    if !any_store {
+        return Vec::new();
+    }
+    let mut installations = installs.to_vec();
+    crate::browsers::running::set_running_states(sys, &mut installations);
+    let selection = Selection {
+        site: host.to_string(),
+        hsts: true,
+        ..Selection::default()
+    };
+    let Ok(plan) = crate::stores::plan(sys, &installations, &selection) else {
+        return Vec::new();
+    };
+    plan.profiles
+        .iter()
+        .filter(|pp| {
+            pp.items
+                .iter()
+                .any(|i| matches!(i.action, Action::HstsEntries { .. }))
+        })
+        .map(|pp| format!("{} ({})", pp.browser_name, pp.profile_name))
+        .collect()
 }
 
 /// What the supplied credentials say, without the secrets: the Bearer token's `exp` claim
@@ -391,8 +475,12 @@ fn site_data_now(
     host: &str,
 ) -> Option<SiteData> {
     use crate::stores::{Action, Selection, SkipCode};
+    // HSTS entries carry no credentials: they are looked at only for `hsts.stuck`.
     let selection = Selection {
         site: host.to_string(),
+        cookies: true,
+        cache: true,
+        storage: true,
         ..Selection::default()
     };
     let plan = crate::stores::plan(sys, installations, &selection).ok()?;
@@ -410,8 +498,9 @@ fn site_data_now(
                     Action::CacheEntries { count, .. } => p.cache_entries += count,
                     Action::StorageFolders { folders, .. } => p.storage += folders.len(),
                     Action::StorageRecords { origins, .. } => p.local_storage += origins.len(),
-                    // A cache that can only go whole is no evidence the site is in it.
-                    Action::WholeCache { .. } => {}
+                    // A cache that can only go whole is no evidence the site is in it (HSTS
+                    // stores are not selected here).
+                    Action::WholeCache { .. } | Action::HstsEntries { .. } => {}
                 }
             }
             // A store that exists but could not be looked into (the browser runs, it is

@@ -155,6 +155,10 @@ causes! {
     /// The browser's cookies for the site add up past the server's header limit, so it
     /// answers 400/431 "Request Header Or Cookie Too Large".
     CookiesTooLarge = "cookies.too_large" rank 8,
+    /// A browser keeps an HTTPS-only (HSTS) entry for a host that now answers only over
+    /// plain HTTP: that browser refuses the site until the entry goes. Ranks with an
+    /// unreachable server, which it explains.
+    HstsStuck = "hsts.stuck" rank 4,
 }
 
 id_enum! {
@@ -343,7 +347,7 @@ mod tests {
 
     #[test]
     fn the_tables_list_every_contract_id_once() {
-        assert_eq!(Cause::ALL.len(), 33);
+        assert_eq!(Cause::ALL.len(), 34);
         assert_eq!(Action::ALL.len(), 10);
         let mut ids: Vec<&str> = Cause::ALL.iter().map(|c| c.id()).collect();
         ids.sort();

@@ -360,6 +360,16 @@ fn chromium_profile(
             stores.push(Store { kind, path: p });
         }
     }
+    // The HSTS state moved into `Network/` with the cookies (§1.2): either may be live.
+    for rel in CHROMIUM_TRANSPORT_SECURITY {
+        let p = dir.join(rel);
+        if is_real_file(&p) && fsutil::inside_without_links(dir, &p) {
+            stores.push(Store {
+                kind: StoreKind::ChromiumTransportSecurity,
+                path: p,
+            });
+        }
+    }
     Profile {
         browser_id: spec.id.to_string(),
         browser_name: spec.name.to_string(),
@@ -372,6 +382,17 @@ fn chromium_profile(
         roots: Vec::new(),
     }
 }
+
+/// Where a Chromium profile keeps its HSTS state (`TransportSecurity`), relative to it.
+pub const CHROMIUM_TRANSPORT_SECURITY: [&str; 2] =
+    ["Network/TransportSecurity", "TransportSecurity"];
+
+/// Where a Firefox profile keeps its HSTS state, relative to it: the current binary file and
+/// the text file of Firefox before 117.
+pub const FIREFOX_SITE_SECURITY: [&str; 2] = [
+    "SiteSecurityServiceState.bin",
+    "SiteSecurityServiceState.txt",
+];
 
 /// The live `Cookies` file of a profile (§1.2): `Network/Cookies` once the migration
 /// checkpoint exists, else `Cookies`; with both and no checkpoint, the newer one.
@@ -669,6 +690,15 @@ fn firefox_profile(spec: &BrowserSpec, dir: &Path, local: Option<&Path>, name: &
             stores.push(Store {
                 kind: StoreKind::FirefoxCache2,
                 path: c,
+            });
+        }
+    }
+    // Firefox reads the `.bin` when there is one, else migrates the `.txt`: both are cleared.
+    for rel in FIREFOX_SITE_SECURITY {
+        if let Some(p) = file(rel) {
+            stores.push(Store {
+                kind: StoreKind::FirefoxSiteSecurity,
+                path: p,
             });
         }
     }

@@ -44,6 +44,8 @@ pub enum StoreCategory {
     StorageFolders,
     /// Records of a database shared by every origin (Chromium's Local Storage).
     StorageRecords,
+    /// HTTPS-only (HSTS) entries the browser learnt for a host.
+    HstsEntries,
 }
 
 impl StoreCategory {
@@ -55,6 +57,7 @@ impl StoreCategory {
             StoreCategory::WholeCache => ("whole cache", "whole caches"),
             StoreCategory::StorageFolders => ("storage folder", "storage folders"),
             StoreCategory::StorageRecords => ("storage record", "storage records"),
+            StoreCategory::HstsEntries => ("HSTS entry", "HSTS entries"),
         };
         crate::words::count(n, one, many)
     }
@@ -92,6 +95,11 @@ pub enum StoreKind {
     /// A Firefox profile's preferences files, `user.js` (Firefox never rewrites it) and
     /// `prefs.js`: changed only by the `allow-negotiate` fix, never cleared.
     FirefoxUserPrefs,
+    /// Chromium `TransportSecurity` (JSON): the HSTS hosts it learnt, cleared per host.
+    ChromiumTransportSecurity,
+    /// Firefox `SiteSecurityServiceState.txt` / `.bin`: the HSTS hosts it learnt, cleared
+    /// per host.
+    FirefoxSiteSecurity,
 }
 
 impl StoreKind {
@@ -113,6 +121,9 @@ impl StoreKind {
             StoreKind::ChromiumSimpleCache | StoreKind::FirefoxCache2 => StoreCategory::CachedFiles,
             StoreKind::ChromiumBlockfileCache | StoreKind::SafariCache => StoreCategory::WholeCache,
             StoreKind::ChromiumLocalStorage => StoreCategory::StorageRecords,
+            StoreKind::ChromiumTransportSecurity | StoreKind::FirefoxSiteSecurity => {
+                StoreCategory::HstsEntries
+            }
             _ => StoreCategory::StorageFolders,
         }
     }
@@ -133,6 +144,9 @@ impl StoreKind {
             StoreKind::FirefoxSessionStore => "session store",
             StoreKind::FirefoxSiteStorage => "site storage",
             StoreKind::FirefoxUserPrefs => "preferences",
+            StoreKind::ChromiumTransportSecurity | StoreKind::FirefoxSiteSecurity => {
+                "HTTPS-only (HSTS)"
+            }
         }
     }
 

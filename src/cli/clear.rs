@@ -29,6 +29,9 @@ pub struct Args {
     /// Clear per-origin site storage.
     #[arg(long)]
     storage: bool,
+    /// Clear the HTTPS-only (HSTS) entries the browsers learnt for the host.
+    #[arg(long)]
+    hsts: bool,
     /// Only that exact host, not the whole registrable domain.
     #[arg(long)]
     exact_host: bool,
@@ -48,6 +51,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<i32> {
         cookies: args.cookies,
         cache: args.cache,
         storage: args.storage,
+        hsts: args.hsts,
         browsers: args.browsers,
         profiles: args.profiles,
     };
@@ -164,6 +168,11 @@ fn print_plan(plan: &Plan) {
                         origins.join(", ")
                     )
                 }
+                Action::HstsEntries { count, hosts } => format!(
+                    "{}: {}",
+                    api::words::count(*count, "HSTS entry", "HSTS entries"),
+                    hosts.join(", ")
+                ),
             };
             println!("    {}: {what}", item.kind.label());
         }

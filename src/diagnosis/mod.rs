@@ -12,6 +12,7 @@
 //! [`crate::model`].
 
 pub mod dns;
+pub mod hsts;
 pub mod http;
 pub mod outcome;
 pub mod routes;
@@ -21,6 +22,7 @@ pub mod sso;
 
 use crate::model::{Action, Cause, Confidence, Finding};
 pub use dns::{dns_findings, verification_findings, word_verification};
+pub use hsts::HstsFacts;
 pub use http::{findings, jwt_exp};
 pub use outcome::{Outcome, Stage, Tone, outcome};
 pub use routes::route_findings;
@@ -68,6 +70,8 @@ pub struct Evidence {
     /// The browser settings found that block third-party cookies, looked for when the chain
     /// goes through an identity provider (empty otherwise).
     pub cookie_blocking: Vec<sso::CookieBlocking>,
+    /// HTTPS-only (HSTS) facts, gathered when a browser may keep an entry for the host.
+    pub hsts: Option<HstsFacts>,
 }
 
 /// The findings for `ev`, most important first. Pure: the same evidence gives the same
@@ -120,10 +124,18 @@ pub fn diagnose(ev: &Evidence) -> Vec<Finding> {
             findings.push(f);
         }
     }
+    if let Some(f) = ev
+        .hsts
+        .as_ref()
+        .and_then(|h| hsts::hsts_finding(&ev.target.host, h))
+    {
+        findings.push(f);
+    }
     sort(&mut findings);
-    // What the evidence exonerates is never suggested.
+    // What the evidence exonerates is never suggested; a stuck HSTS entry is stored data
+    // the failure itself points at.
     if site_data_exonerated(probe.final_status(), &findings).is_some() {
-        for f in &mut findings {
+        for f in findings.iter_mut().filter(|f| f.cause != Cause::HstsStuck) {
             f.actions.retain(|a| *a != Action::ClearSiteData);
         }
     }
@@ -290,6 +302,7 @@ mod tests {
             site_data: None,
             sign_in: None,
             cookie_blocking: Vec::new(),
+            hsts: None,
         }
     }
 

@@ -203,6 +203,7 @@ pub fn cause_words(cause: Cause) -> &'static str {
         Cause::SsoLoop => "Signing in goes round in a loop with the sign-in provider",
         Cause::SsoFailed => "Signing in through the sign-in provider fails",
         Cause::CookiesTooLarge => "Your browser sends this site too many cookies",
+        Cause::HstsStuck => "Your browser insists on a secure connection the site no longer has",
     }
 }
 

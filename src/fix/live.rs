@@ -265,6 +265,11 @@ impl Backend for LiveBackend {
                         crate::words::count(*count, "storage record", "storage records"),
                         origins.join(", ")
                     ),
+                    stores::Action::HstsEntries { count, hosts } => format!(
+                        "{who}: remove {} [{}] from {store}",
+                        crate::words::count(*count, "HSTS entry", "HSTS entries"),
+                        hosts.join(", ")
+                    ),
                 });
             }
             for skip in &pp.skipped {

@@ -169,6 +169,15 @@ fn array_cuts(
             (start, start + r.get().len(), hit)
         })
         .collect();
+    out.extend(run_cuts(&spans));
+    Ok(())
+}
+
+/// The byte ranges to cut from a JSON list (or object) whose members stand at `spans`
+/// (start, end, removed): each run of removed members goes with the separators that join it
+/// to a kept neighbour, so that what is left is valid JSON and the rest stays byte for byte.
+pub(crate) fn run_cuts(spans: &[(usize, usize, bool)]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
     let mut i = 0;
     while i < spans.len() {
         if !spans[i].2 {
@@ -189,7 +198,7 @@ fn array_cuts(
         out.push(cut);
         i = j + 1;
     }
-    Ok(())
+    out
 }
 
 /// The site's session cookies and, when there are any, the rewritten file and what undo

@@ -18,6 +18,7 @@ pub mod backup;
 pub mod cache2;
 pub mod files;
 pub mod firefox_session;
+pub mod hsts;
 pub mod local_storage;
 #[cfg(test)]
 mod proptests;
@@ -49,6 +50,8 @@ pub struct Selection {
     pub cache: bool,
     /// Clear per-origin site storage.
     pub storage: bool,
+    /// Clear the HTTPS-only (HSTS) entries the browsers learnt for the host.
+    pub hsts: bool,
     /// Only these browsers (catalog ids); empty = all.
     pub browsers: Vec<String>,
     /// Only these profiles (folder or display name); empty = all.
@@ -56,12 +59,12 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// With no kind chosen, every kind is meant.
-    fn kinds(&self) -> (bool, bool, bool) {
-        if !self.cookies && !self.cache && !self.storage {
-            (true, true, true)
+    /// With no kind chosen, every kind is meant: (cookies, cache, storage, HSTS).
+    fn kinds(&self) -> (bool, bool, bool, bool) {
+        if !self.cookies && !self.cache && !self.storage && !self.hsts {
+            (true, true, true, true)
         } else {
-            (self.cookies, self.cache, self.storage)
+            (self.cookies, self.cache, self.storage, self.hsts)
         }
     }
 }
@@ -107,6 +110,14 @@ pub enum Action {
         origins: Vec<String>,
         /// Bytes of their keys and values.
         bytes: u64,
+    },
+    /// Remove the HTTPS-only (HSTS) entries that make the browser refuse plain HTTP for the
+    /// host, saved in the backup first.
+    HstsEntries {
+        /// How many.
+        count: usize,
+        /// The host of each (the site's host, or a parent domain that includes subdomains).
+        hosts: Vec<String>,
     },
 }
 
@@ -195,6 +206,8 @@ pub struct Plan {
     pub cache: bool,
     /// Kinds chosen.
     pub storage: bool,
+    /// Kinds chosen.
+    pub hsts: bool,
     /// Per profile.
     pub profiles: Vec<ProfilePlan>,
     /// Cookies to delete in total.
@@ -270,12 +283,13 @@ impl Applied {
     /// What was removed, for people: "2 cookies, 1 cached file and 1 storage folder
     /// (1.5 KiB)", or "nothing" when the site had nothing stored.
     pub fn describe(&self) -> String {
-        const ORDER: [StoreCategory; 5] = [
+        const ORDER: [StoreCategory; 6] = [
             StoreCategory::Cookies,
             StoreCategory::CachedFiles,
             StoreCategory::WholeCache,
             StoreCategory::StorageFolders,
             StoreCategory::StorageRecords,
+            StoreCategory::HstsEntries,
         ];
         let total = |c: StoreCategory| -> usize {
             self.items
@@ -294,7 +308,8 @@ impl Applied {
             return "nothing".into();
         }
         let mut text = crate::words::join(&parts);
-        if ORDER[1..].iter().any(|&c| total(c) > 0) {
+        // Moved files and records have sizes; cookies and HSTS entries are counted only.
+        if ORDER[1..5].iter().any(|&c| total(c) > 0) {
             text.push_str(&format!(" ({})", crate::words::bytes(self.bytes)));
         }
         text
@@ -407,7 +422,7 @@ fn sqlite_skip(sys: &System, path: &Path, e: &Error) -> Skipped {
 /// Looks at every selected profile and says what a clear would do. Changes nothing.
 pub fn plan(sys: &System, installations: &[Installation], sel: &Selection) -> Result<Plan> {
     let matched = Site::parse(&sel.site, sel.exact_host)?;
-    let (want_cookies, want_cache, want_storage) = sel.kinds();
+    let (want_cookies, want_cache, want_storage, want_hsts) = sel.kinds();
     let profile_names: Vec<String> = sel
         .profiles
         .iter()
@@ -420,6 +435,7 @@ pub fn plan(sys: &System, installations: &[Installation], sel: &Selection) -> Re
         cookies: want_cookies,
         cache: want_cache,
         storage: want_storage,
+        hsts: want_hsts,
         profiles: Vec::new(),
         total_cookies: 0,
         total_cache_entries: 0,
@@ -456,9 +472,11 @@ pub fn plan(sys: &System, installations: &[Installation], sel: &Selection) -> Re
                     | StoreKind::FirefoxCache2
                     | StoreKind::SafariCache
             );
+            let is_hsts = store.kind.category() == StoreCategory::HstsEntries;
             let wanted = (is_cookie && want_cookies)
                 || (is_cache && want_cache)
-                || (!is_cookie && !is_cache && want_storage);
+                || (is_hsts && want_hsts)
+                || (!is_cookie && !is_cache && !is_hsts && want_storage);
             if !wanted {
                 continue;
             }
@@ -485,6 +503,7 @@ pub fn plan(sys: &System, installations: &[Installation], sel: &Selection) -> Re
                     if let Some(item) = item {
                         match &item.action {
                             Action::Cookies { count, .. } => plan.total_cookies += count,
+                            Action::HstsEntries { .. } => {}
                             Action::CacheEntries { count, bytes } => {
                                 plan.total_cache_entries += count;
                                 plan.total_bytes += bytes;
@@ -576,11 +595,19 @@ fn plan_store(
             let count = names.len();
             names.sort();
             names.dedup();
+            let action = if kind.category() == StoreCategory::HstsEntries {
+                Action::HstsEntries {
+                    count,
+                    hosts: names,
+                }
+            } else {
+                Action::Cookies { count, names }
+            };
             Ok((
                 Some(PlanItem {
                     kind,
                     store: path.to_path_buf(),
-                    action: Action::Cookies { count, names },
+                    action,
                     targets: Vec::new(),
                     rowids,
                 }),
@@ -661,9 +688,12 @@ fn plan_store(
             reason: "service-worker data is not kept in per-origin folders; left alone".into(),
             remedy: None,
         }),
-        StoreKind::FirefoxSessionStore | StoreKind::SafariCookies => {
+        StoreKind::FirefoxSessionStore
+        | StoreKind::SafariCookies
+        | StoreKind::ChromiumTransportSecurity
+        | StoreKind::FirefoxSiteSecurity => {
             let bytes = read_store(path).map_err(|e| io_skip(sys, path, &e))?;
-            let found = rewrite(kind, &bytes, site).map_err(|e| Skipped {
+            let found = rewrite(kind, path, &bytes, site).map_err(|e| Skipped {
                 code: SkipCode::Unreadable,
                 path: Some(path.to_path_buf()),
                 reason: e.to_string(),
@@ -675,11 +705,19 @@ fn plan_store(
             let count = names.len();
             names.sort();
             names.dedup();
+            let action = if kind.category() == StoreCategory::HstsEntries {
+                Action::HstsEntries {
+                    count,
+                    hosts: names,
+                }
+            } else {
+                Action::Cookies { count, names }
+            };
             Ok((
                 Some(PlanItem {
                     kind,
                     store: path.to_path_buf(),
-                    action: Action::Cookies { count, names },
+                    action,
                     targets: Vec::new(),
                     rowids: None,
                 }),
@@ -699,7 +737,7 @@ fn read_store(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// The site's entries removed from a file that is rewritten whole: their names, the new
 /// contents and what undo needs (only those entries), or `None` when the site has none.
-fn rewrite(kind: StoreKind, bytes: &[u8], site: &Site) -> Result<Option<Rewrite>> {
+fn rewrite(kind: StoreKind, path: &Path, bytes: &[u8], site: &Site) -> Result<Option<Rewrite>> {
     match kind {
         StoreKind::FirefoxSessionStore => {
             Ok(firefox_session::filter(bytes, site)?.map(|r| Rewrite {
@@ -713,6 +751,17 @@ fn rewrite(kind: StoreKind, bytes: &[u8], site: &Site) -> Result<Option<Rewrite>
             bytes: r.bytes,
             saved: SavedEntries::Binarycookies(r.saved),
         })),
+        StoreKind::ChromiumTransportSecurity | StoreKind::FirefoxSiteSecurity => {
+            let format = match kind {
+                StoreKind::ChromiumTransportSecurity => hsts::Format::ChromiumJson,
+                _ => hsts::Format::of(path),
+            };
+            Ok(hsts::filter(format, bytes, site)?.map(|r| Rewrite {
+                names: r.hosts,
+                bytes: r.bytes,
+                saved: SavedEntries::Hsts(r.saved),
+            }))
+        }
         other => Err(Error::Internal(format!("{other:?} is not rewritten whole"))),
     }
 }
@@ -732,6 +781,8 @@ pub enum SavedEntries {
     SessionStore(firefox_session::Saved),
     /// Safari binarycookies records.
     Binarycookies(safari_cookies::Saved),
+    /// HSTS entries (Chromium `TransportSecurity`, Firefox `SiteSecurityServiceState`).
+    Hsts(hsts::Saved),
 }
 
 impl SavedEntries {
@@ -740,6 +791,7 @@ impl SavedEntries {
         match self {
             SavedEntries::SessionStore(s) => firefox_session::restore(current, s),
             SavedEntries::Binarycookies(s) => safari_cookies::restore(current, s),
+            SavedEntries::Hsts(s) => hsts::restore(current, s),
         }
     }
 }
@@ -776,7 +828,10 @@ pub fn apply(sys: &System, plan: &Plan) -> Result<Applied> {
             let (count, bytes) = apply_item(&mut w, &plan.matched, pp, profile, item)?;
             if matches!(item.action, Action::Cookies { .. }) {
                 applied.cookies += count;
-            } else if matches!(item.action, Action::StorageRecords { .. }) {
+            } else if matches!(
+                item.action,
+                Action::StorageRecords { .. } | Action::HstsEntries { .. }
+            ) {
                 // Records are neither cookies nor moved files: told by their category.
                 applied.bytes += bytes;
             } else {
@@ -831,14 +886,18 @@ fn apply_item(
         )));
     }
     match item.kind {
-        StoreKind::FirefoxSessionStore | StoreKind::SafariCookies => {
+        StoreKind::FirefoxSessionStore
+        | StoreKind::SafariCookies
+        | StoreKind::ChromiumTransportSecurity
+        | StoreKind::FirefoxSiteSecurity => {
             let bytes = read_store(&item.store)
                 .map_err(|e| Error::io(format!("cannot read {}", item.store.display()), e))?;
             let Some(Rewrite {
                 mut names,
                 bytes: new,
                 saved,
-            }) = rewrite(item.kind, &bytes, site).map_err(|e| e.in_file(&item.store))?
+            }) = rewrite(item.kind, &item.store, &bytes, site)
+                .map_err(|e| e.in_file(&item.store))?
             else {
                 return Ok((0, 0));
             };
@@ -908,7 +967,11 @@ fn apply_item(
             // Only the site's records are saved, never a copy of the database (it holds
             // every other site's storage); the manifest lists them before they go.
             let mut bytes = 0;
-            let n = local_storage::remove(&item.store, site, |found, saved| {
+            let planned = match &item.action {
+                Action::StorageRecords { origins, .. } => Some(origins.as_slice()),
+                _ => None,
+            };
+            let n = local_storage::remove(&item.store, site, planned, |found, saved| {
                 bytes = found.bytes();
                 let file = w.name("records-", ".json");
                 let text = serde_json::to_vec(saved)

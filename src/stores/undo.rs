@@ -291,12 +291,23 @@ fn check_item(dir: &Path, item: &Item, found: &[Installation]) -> std::result::R
         Saved::Rows { .. } => {
             matches!(kind, StoreKind::ChromiumCookies | StoreKind::FirefoxCookies)
         }
-        Saved::Entries { .. } | Saved::Replaced { .. } => matches!(
+        Saved::Entries { .. } => matches!(
+            kind,
+            StoreKind::FirefoxSessionStore
+                | StoreKind::SafariCookies
+                | StoreKind::ChromiumTransportSecurity
+                | StoreKind::FirefoxSiteSecurity
+        ),
+        Saved::Replaced { .. } => matches!(
             kind,
             StoreKind::FirefoxSessionStore | StoreKind::SafariCookies
         ),
         Saved::Records { .. } => kind == StoreKind::ChromiumLocalStorage,
-        Saved::Moved { .. } => !kind.holds_cookies() && kind != StoreKind::ChromiumLocalStorage,
+        Saved::Moved { .. } => {
+            !kind.holds_cookies()
+                && kind != StoreKind::ChromiumLocalStorage
+                && kind.category() != crate::browsers::StoreCategory::HstsEntries
+        }
         Saved::Created { .. } => kind == StoreKind::FirefoxUserPrefs,
         Saved::Pref { name, .. } => {
             kind == StoreKind::FirefoxUserPrefs && name == browser_prefs::FIREFOX_TRUSTED_URIS

@@ -14,6 +14,7 @@ mod elevate;
 mod evidence;
 mod fix;
 mod har;
+mod hsts;
 mod local_storage;
 mod negotiate;
 mod policy;

@@ -840,3 +840,61 @@ pub fn cache2_entry(cache2: &Path, key: &str, response_head: &str, body: &[u8]) 
     std::fs::write(&path, out).unwrap();
     path
 }
+
+// ------------------------------------------------------------------ HSTS state
+
+/// A profile's `Network/TransportSecurity` (where current Chromium keeps its HSTS state),
+/// its place taken from the library's list.
+pub fn chromium_transport_security(p: &ChromiumProfile) -> PathBuf {
+    p.dir
+        .join(fix401::browsers::discover::CHROMIUM_TRANSPORT_SECURITY[0])
+}
+
+/// One `sts` member of a version-2 `TransportSecurity` for `host`, as Chromium writes it.
+pub fn chromium_sts_entry(host: &str, include_subdomains: bool) -> String {
+    format!(
+        r#"{{"expiry":1900000000.123,"host":"{}","mode":"force-https","sts_include_subdomains":{include_subdomains},"sts_observed":1700000000.5}}"#,
+        fix401::stores::hsts::chromium_host_key(host).unwrap()
+    )
+}
+
+/// Writes a version-2 `TransportSecurity` holding `entries` (from [`chromium_sts_entry`]);
+/// its path.
+pub fn chromium_hsts(p: &ChromiumProfile, entries: &[String]) -> PathBuf {
+    let path = chromium_transport_security(p);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let text = format!(
+        r#"{{"expect_ct":[],"sts":[{}],"version":2}}"#,
+        entries.join(",")
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A Firefox profile's HSTS file: `SiteSecurityServiceState.bin` (current) or `.txt`
+/// (before Firefox 117), its name taken from the library's list.
+pub fn firefox_site_security(p: &FirefoxProfile, bin: bool) -> PathBuf {
+    let [bin_name, txt_name] = fix401::browsers::discover::FIREFOX_SITE_SECURITY;
+    p.dir.join(if bin { bin_name } else { txt_name })
+}
+
+/// Writes a Firefox HSTS file holding a set entry for each `(host, include subdomains)`,
+/// in the text or the binary format; its path.
+pub fn firefox_hsts(p: &FirefoxProfile, bin: bool, hosts: &[(&str, bool)]) -> PathBuf {
+    let path = firefox_site_security(p, bin);
+    let value = |sub: bool| format!("1900000000000,1,{}", u8::from(sub));
+    let bytes: Vec<u8> = if bin {
+        hosts
+            .iter()
+            .flat_map(|(h, sub)| fix401::stores::hsts::bin_slot_bytes(h, &value(*sub), 2, 20400))
+            .collect()
+    } else {
+        hosts
+            .iter()
+            .map(|(h, sub)| format!("{h}:HSTS\t2\t20400\t{}\n", value(*sub)))
+            .collect::<String>()
+            .into_bytes()
+    };
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
