@@ -177,14 +177,24 @@ pub async fn diagnose(
             None
         }
     };
-    let (probe, dns, (browsers, mut probes), site_data) = tokio::join!(
+    let (probe, dns, (browsers, mut probes), (site_data, with_states)) = tokio::join!(
         crate::probe::run(sys, &target, &probe_opts),
         dns,
         routes,
         site_data(sys, installs.clone(), &target.host, opts.timeout)
     );
     let probe = probe?;
-    let hsts = hsts_facts(sys, &installs, &target, &probe, &probe_opts).await;
+    // The site-data look asked whether each browser runs; HSTS reuses its answer.
+    let installs_now = with_states.as_deref().unwrap_or(&installs);
+    let hsts = hsts_facts(
+        sys,
+        installs_now,
+        with_states.is_some(),
+        &target,
+        &probe,
+        &probe_opts,
+    )
+    .await;
     // Sign-in facts need the 401's challenge; they share the one deadline.
     let mut sign_in =
         crate::negotiate::evidence::gather(sys, &target.url, &probe, &probe_opts, deadline).await;
@@ -237,6 +247,7 @@ pub async fn diagnose(
 async fn hsts_facts(
     sys: &System,
     installs: &[crate::browsers::Installation],
+    running_known: bool,
     target: &crate::target::Target,
     probe: &crate::probe::Evidence,
     opts: &crate::probe::ProbeOptions,
@@ -253,7 +264,7 @@ async fn hsts_facts(
         "http" if probe.final_status().is_some() => false,
         _ => return None,
     };
-    let holders = hsts_holders(sys, installs, &target.host);
+    let holders = hsts_holders(sys, installs, running_known, &target.host);
     if holders.is_empty() {
         return None;
     }
@@ -276,10 +287,12 @@ async fn hsts_facts(
 }
 
 /// The browser profiles whose HSTS stores hold an entry forcing HTTPS on `host`, from the
-/// stores' read-only plan (a running browser's stores are not looked into).
+/// stores' read-only plan (a running browser's stores are not looked into). `running_known`:
+/// `installs` already carry their running state (else it is asked here).
 fn hsts_holders(
     sys: &System,
     installs: &[crate::browsers::Installation],
+    running_known: bool,
     host: &str,
 ) -> Vec<String> {
     use crate::stores::{Action, Selection};
@@ -293,7 +306,9 @@ fn hsts_holders(
         return Vec::new();
     }
     let mut installations = installs.to_vec();
-    crate::browsers::running::set_running_states(sys, &mut installations);
+    if !running_known {
+        crate::browsers::running::set_running_states(sys, &mut installations);
+    }
     let selection = Selection {
         site: host.to_string(),
         hsts: true,
@@ -441,32 +456,36 @@ const SITE_DATA_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
 /// from the stores' plan, never values; nothing is opened for writing and no browser needs
 /// to be closed: a running one's stores are reported unread). `None` when it cannot be told
 /// in time or at all (no usable site). `installs` are the browsers found in the home,
-/// without their running state, which is asked here (only when some browser was found).
+/// without their running state, which is asked here (only when some browser was found) and
+/// returned with them for the later looks (`None` when the look gave up).
 async fn site_data(
     sys: &System,
     installs: std::sync::Arc<Vec<crate::browsers::Installation>>,
     host: &str,
     deadline: std::time::Duration,
-) -> Option<SiteData> {
+) -> (Option<SiteData>, Option<Vec<crate::browsers::Installation>>) {
     if installs.is_empty() {
         // Nothing to look into and nothing that can block: no thread to start.
-        return site_data_now(sys, &[], host);
+        return (site_data_now(sys, &[], host), Some(Vec::new()));
     }
     let (sys, host) = (sys.clone(), host.to_string());
     let (tx, rx) = tokio::sync::oneshot::channel();
     // A plain thread: one the deadline gives up on must not hold up the runtime's shutdown.
-    std::thread::Builder::new()
+    let spawned = std::thread::Builder::new()
         .name("fix401-site-data".into())
         .spawn(move || {
             let mut installations = installs.to_vec();
             crate::browsers::running::set_running_states(&sys, &mut installations);
-            let _ = tx.send(site_data_now(&sys, &installations, &host));
-        })
-        .ok()?;
-    tokio::time::timeout(deadline.min(SITE_DATA_BUDGET), rx)
-        .await
-        .ok()?
-        .ok()?
+            let data = site_data_now(&sys, &installations, &host);
+            let _ = tx.send((data, installations));
+        });
+    if spawned.is_err() {
+        return (None, None);
+    }
+    match tokio::time::timeout(deadline.min(SITE_DATA_BUDGET), rx).await {
+        Ok(Ok((data, installations))) => (data, Some(installations)),
+        _ => (None, None),
+    }
 }
 
 fn site_data_now(

@@ -29,7 +29,8 @@ pub struct Args {
     /// Clear per-origin site storage.
     #[arg(long)]
     storage: bool,
-    /// Clear the HTTPS-only (HSTS) entries the browsers learnt for the host.
+    /// Also clear the HTTPS-only (HSTS) entries the browsers learnt for the host (never without
+    /// this flag: an entry protects against a downgraded connection).
     #[arg(long)]
     hsts: bool,
     /// Only that exact host, not the whole registrable domain.

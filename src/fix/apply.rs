@@ -95,6 +95,7 @@ pub(crate) fn apply<'a>(
         outcomes,
         clear: clear_plan,
         also_clear,
+        clear_hsts,
         allow: allow_plan,
         to_close,
     } = planned;
@@ -178,12 +179,13 @@ pub(crate) fn apply<'a>(
             }
             Action::ClearSiteData => {
                 r.started(Step::ClearSiteData, None);
-                let (site, planned_clear) = if !site_cleared && clear_plan.is_some() {
-                    (host.to_string(), clear_plan.take())
+                // The HSTS entries only ever go with the site's own clear, never the second's.
+                let (site, planned_clear, hsts) = if !site_cleared && clear_plan.is_some() {
+                    (host.to_string(), clear_plan.take(), *clear_hsts)
                 } else if let Some((also, pc)) = also_clear.take() {
-                    (also, Some(pc))
+                    (also, Some(pc), false)
                 } else {
-                    (host.to_string(), None)
+                    (host.to_string(), None, false)
                 };
                 site_cleared = true;
                 // A browser was closed since planning: plan again so the stores are read now.
@@ -191,7 +193,7 @@ pub(crate) fn apply<'a>(
                     planned_clear
                 } else {
                     let ids: Vec<String> = selected.iter().map(|b| b.id.clone()).collect();
-                    backend.plan_clear(&site, &ids).ok()
+                    backend.plan_clear(&site, &ids, hsts).ok()
                 };
                 let result = match pc {
                     Some(pc) => backend.apply_clear(pc),

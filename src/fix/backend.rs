@@ -104,7 +104,8 @@ pub trait Backend: Send + Sync {
     fn flush_dns(&self, host: &str) -> Result<ActionReport>;
 
     /// Plans clearing `host`'s data in the given browsers (all when empty).
-    fn plan_clear(&self, host: &str, browser_ids: &[String]) -> Result<PlannedClear>;
+    /// `hsts`: also the host's HTTPS-only entries (only for `hsts.stuck`).
+    fn plan_clear(&self, host: &str, browser_ids: &[String], hsts: bool) -> Result<PlannedClear>;
 
     /// Applies a plan from [`Backend::plan_clear`] (backup first).
     fn apply_clear(&self, plan: PlannedClear) -> Result<ActionReport>;

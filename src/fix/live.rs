@@ -225,11 +225,16 @@ impl Backend for LiveBackend {
         })
     }
 
-    fn plan_clear(&self, host: &str, browser_ids: &[String]) -> Result<PlannedClear> {
+    fn plan_clear(&self, host: &str, browser_ids: &[String], hsts: bool) -> Result<PlannedClear> {
         let installations = browsers::discover(&self.sys)?;
         let selection = stores::Selection {
             site: host.to_string(),
             browsers: browser_ids.to_vec(),
+            // The site's data as ever; with `hsts`, its HTTPS-only entries too.
+            cookies: hsts,
+            cache: hsts,
+            storage: hsts,
+            hsts,
             ..stores::Selection::default()
         };
         let plan = stores::plan(&self.sys, &installations, &selection)?;

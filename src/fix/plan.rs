@@ -78,6 +78,8 @@ pub(crate) struct Planned<'a> {
     /// The second site's clear (`--also-site`), with its host: the second `clear-site-data`
     /// action of the plan.
     pub(crate) also_clear: Option<(String, PlannedClear)>,
+    /// The site's clear includes its HTTPS-only (HSTS) entries: a finding says one breaks it.
+    pub(crate) clear_hsts: bool,
     /// The browsers' sign-in settings to change, read at planning time.
     pub(crate) allow: Option<PlannedAllow>,
     /// The running browsers to close first.
@@ -101,6 +103,7 @@ pub(crate) fn plan<'a>(
     let host = before.host.as_str();
     let before = &before.probe;
     let (findings, proof, tested) = (&evidence.findings, &evidence.proof, &evidence.tested);
+    let clear_hsts = findings.iter().any(|f| f.cause == Cause::HstsStuck);
     r.started(Step::Plan, None);
     let mut wanted: Vec<(Action, String)> = Vec::new();
     let mut add = |a: Action, why: String| {
@@ -231,7 +234,7 @@ pub(crate) fn plan<'a>(
             None => why,
         };
         let ids: Vec<String> = selected.iter().map(|b| b.id.clone()).collect();
-        match backend.plan_clear(host, &ids) {
+        match backend.plan_clear(host, &ids, clear_hsts) {
             Ok(pc) if pc.empty => outcomes.push(ActionOutcome {
                 action: Action::ClearSiteData,
                 status: ActionStatus::Skipped,
@@ -285,7 +288,7 @@ pub(crate) fn plan<'a>(
         && (also_ruled_out.is_none() || opts.force)
     {
         let ids: Vec<String> = selected.iter().map(|b| b.id.clone()).collect();
-        match backend.plan_clear(also, &ids) {
+        match backend.plan_clear(also, &ids, false) {
             Ok(pc) if pc.empty => outcomes.push(ActionOutcome {
                 action: Action::ClearSiteData,
                 status: ActionStatus::Skipped,
@@ -431,6 +434,7 @@ pub(crate) fn plan<'a>(
         outcomes,
         clear: clear_plan,
         also_clear,
+        clear_hsts,
         allow: allow_plan,
         to_close,
     }

@@ -143,7 +143,7 @@ impl Backend for Scripted {
             ..ActionReport::default()
         })
     }
-    fn plan_clear(&self, host: &str, ids: &[String]) -> Result<PlannedClear> {
+    fn plan_clear(&self, host: &str, ids: &[String], _hsts: bool) -> Result<PlannedClear> {
         self.log(format!("plan_clear {host} {ids:?}"));
         let empty = self.cookie.lock().unwrap().is_none();
         Ok(PlannedClear {

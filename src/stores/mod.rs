@@ -50,7 +50,9 @@ pub struct Selection {
     pub cache: bool,
     /// Clear per-origin site storage.
     pub storage: bool,
-    /// Clear the HTTPS-only (HSTS) entries the browsers learnt for the host.
+    /// Clear the HTTPS-only (HSTS) entries the browsers learnt for the host. Never implied:
+    /// an entry protects the person (it refuses a downgraded connection), so it goes only
+    /// when asked for (`--hsts`) or when it is what breaks the site (`hsts.stuck`).
     pub hsts: bool,
     /// Only these browsers (catalog ids); empty = all.
     pub browsers: Vec<String>,
@@ -59,10 +61,11 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// With no kind chosen, every kind is meant: (cookies, cache, storage, HSTS).
+    /// (cookies, cache, storage, HSTS): the kinds chosen, or with none chosen every kind
+    /// that holds the site's data — never HSTS, which is only ever chosen.
     fn kinds(&self) -> (bool, bool, bool, bool) {
         if !self.cookies && !self.cache && !self.storage && !self.hsts {
-            (true, true, true, true)
+            (true, true, true, false)
         } else {
             (self.cookies, self.cache, self.storage, self.hsts)
         }

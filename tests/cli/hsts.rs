@@ -11,13 +11,25 @@ use fix401::Os;
 use crate::support::TestEnv;
 use crate::support::homes;
 
-/// The HSTS plan items of a `clear --dry-run --json`.
+/// The HSTS plan items of a `clear --hsts --dry-run --json`; the same dry run without
+/// `--hsts` must hold none (an entry protects the person: it goes only when asked for).
 fn hsts_items(env: &TestEnv, site: &str) -> Vec<serde_json::Value> {
-    let out = env
-        .cmd(["clear", "--site", site, "--dry-run", "--json"])
-        .run()
-        .code(0);
-    out.json()["plan"]["profiles"]
+    let of = |args: &[&str]| -> Vec<serde_json::Value> {
+        let mut all = vec!["clear", "--site", site, "--dry-run", "--json"];
+        all.extend_from_slice(args);
+        plan_hsts_items(&env.cmd(all).run().code(0).json())
+    };
+    assert_eq!(
+        of(&[]),
+        Vec::<serde_json::Value>::new(),
+        "HSTS cleared unasked"
+    );
+    of(&["--hsts"])
+}
+
+/// The `hsts_entries` items of a clear plan's JSON.
+fn plan_hsts_items(v: &serde_json::Value) -> Vec<serde_json::Value> {
+    v["plan"]["profiles"]
         .as_array()
         .unwrap()
         .iter()
@@ -66,7 +78,7 @@ fn chromium_transport_security_loses_only_the_hosts_entry_and_undo_is_byte_ident
         items[0]["action"]["hosts"],
         serde_json::json!(["a.test", "old.a.test"])
     );
-    env.cmd(["clear", "--site", "old.a.test", "--dry-run"])
+    env.cmd(["clear", "--site", "old.a.test", "--hsts", "--dry-run"])
         .run()
         .code(0)
         .stdout_has("HTTPS-only (HSTS): 2 HSTS entries: a.test, old.a.test");
@@ -131,7 +143,7 @@ fn firefox_site_security_text_and_binary_lose_only_the_hosts_entry_and_undo_exac
         assert_eq!(items[0]["action"]["hosts"], serde_json::json!(["a.test"]));
         assert_eq!(read(&sss), original);
 
-        let id = clear(&env, &["--site", "a.test"]);
+        let id = clear(&env, &["--site", "a.test", "--hsts"]);
         let after = read(&sss);
         let text = String::from_utf8_lossy(&after);
         assert!(
@@ -238,6 +250,32 @@ fn a_stuck_hsts_entry_is_named_when_https_fails_and_plain_http_answers() {
         "{f}"
     );
     assert_eq!(f["actions"][0], "clear-site-data");
+
+    // A clear that was not asked for HSTS leaves the entry: it protects the person.
+    env.cmd(["clear", "--site", "localhost", "--yes"])
+        .run()
+        .code(0);
+    assert!(
+        !stuck(&env).is_empty(),
+        "a plain clear removed the HSTS entry"
+    );
+    // The fix for this finding is the one clear that takes it, and undo puts it back.
+    let before = read(&ts);
+    let out = env
+        .cmd(["--json", "fix", &url, "--site-data", "--yes"])
+        .run();
+    let v = out.json();
+    let clear = v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "clear-site-data")
+        .unwrap_or_else(|| panic!("no clear-site-data action: {v:#}"));
+    assert_eq!(clear["status"], "done", "{v:#}");
+    let id = clear["undo_id"].as_str().expect("an undo id").to_string();
+    assert!(stuck(&env).is_empty(), "fix left the HSTS entry: {v:#}");
+    env.cmd(["undo", &id]).run().code(0);
+    assert_eq!(read(&ts), before, "undo gave the entry back");
 
     std::fs::remove_file(&ts).unwrap();
     assert!(stuck(&env).is_empty(), "no entry, no such finding");
