@@ -233,45 +233,20 @@ pub(crate) fn plan<'a>(
             Some(r) => format!("you forced it (--force), although {r}; asked: {why}"),
             None => why,
         };
-        let ids: Vec<String> = selected.iter().map(|b| b.id.clone()).collect();
-        match backend.plan_clear(host, &ids, clear_hsts) {
-            Ok(pc) if pc.empty => outcomes.push(ActionOutcome {
-                action: Action::ClearSiteData,
-                status: ActionStatus::Skipped,
-                summary: format!("No browser holds cookies or cache for {host}; nothing to clear."),
-                details: Vec::new(),
-                undo_id: None,
-            }),
-            Ok(pc) => {
-                let running: Vec<&BrowserInfo> = selected
-                    .iter()
-                    .copied()
-                    .filter(|b| pc.running.contains(&b.id) || !b.running_pids.is_empty())
-                    .collect();
-                if !running.is_empty() && !config.allows(Action::RestartBrowser) {
-                    outcomes.push(closing_disabled(Action::ClearSiteData, &running));
-                } else {
-                    to_close.extend(running);
-                    plan.actions.push(PlannedAction {
-                        action: Action::ClearSiteData,
-                        why,
-                        touches: pc.touches.clone(),
-                        changes_system: true,
-                        forced,
-                    });
-                    clear_plan = Some(pc);
-                }
-            }
-            // A public suffix is no site: nothing to clear, and no failure.
-            Err(e @ Error::BadInput(_)) => outcomes.push(ActionOutcome {
-                action: Action::ClearSiteData,
-                status: ActionStatus::Skipped,
-                summary: e.to_string(),
-                details: Vec::new(),
-                undo_id: None,
-            }),
-            Err(e) => outcomes.push(failed(Action::ClearSiteData, &e)),
-        }
+        clear_plan = plan_site_clear(
+            SiteClear {
+                site: host,
+                hsts: clear_hsts,
+                why,
+                forced,
+            },
+            *backend,
+            config,
+            selected,
+            &mut to_close,
+            &mut plan,
+            &mut outcomes,
+        );
     }
     // The second site, only when named (`--also-site`) and only as its own action. The
     // cookie test replayed the site's cookies, not the provider's, so it rules nothing out
@@ -287,40 +262,23 @@ pub(crate) fn plan<'a>(
         && config.allows(Action::ClearSiteData)
         && (also_ruled_out.is_none() || opts.force)
     {
-        let ids: Vec<String> = selected.iter().map(|b| b.id.clone()).collect();
-        match backend.plan_clear(also, &ids, false) {
-            Ok(pc) if pc.empty => outcomes.push(ActionOutcome {
-                action: Action::ClearSiteData,
-                status: ActionStatus::Skipped,
-                summary: format!("No browser holds cookies or cache for {also}; nothing to clear."),
-                details: Vec::new(),
-                undo_id: None,
-            }),
-            Ok(pc) => {
-                let running: Vec<&BrowserInfo> = selected
-                    .iter()
-                    .copied()
-                    .filter(|b| pc.running.contains(&b.id) || !b.running_pids.is_empty())
-                    .filter(|b| !to_close.iter().any(|c| c.id == b.id))
-                    .collect();
-                if !running.is_empty() && !config.allows(Action::RestartBrowser) {
-                    outcomes.push(closing_disabled(Action::ClearSiteData, &running));
-                } else {
-                    to_close.extend(running);
-                    plan.actions.push(PlannedAction {
-                        action: Action::ClearSiteData,
-                        why: format!(
-                            "a second site, the sign-in provider {also}: you asked for it (--also-site)"
-                        ),
-                        touches: pc.touches.clone(),
-                        changes_system: true,
-                        forced: also_ruled_out.is_some(),
-                    });
-                    also_clear = Some((also.to_string(), pc));
-                }
-            }
-            Err(e) => outcomes.push(failed(Action::ClearSiteData, &e)),
-        }
+        also_clear = plan_site_clear(
+            SiteClear {
+                site: also,
+                hsts: false,
+                why: format!(
+                    "a second site, the sign-in provider {also}: you asked for it (--also-site)"
+                ),
+                forced: also_ruled_out.is_some(),
+            },
+            *backend,
+            config,
+            selected,
+            &mut to_close,
+            &mut plan,
+            &mut outcomes,
+        )
+        .map(|pc| (also.to_string(), pc));
     }
     let mut allow_plan: Option<PlannedAllow> = None;
     if let Some(why) = why_of(Action::AllowNegotiate) {
@@ -438,6 +396,76 @@ pub(crate) fn plan<'a>(
         allow: allow_plan,
         to_close,
     }
+}
+
+/// One site's `clear-site-data` as the plan asks for it.
+struct SiteClear<'s> {
+    /// The host whose data goes.
+    site: &'s str,
+    /// Its HTTPS-only entries too (`hsts.stuck`).
+    hsts: bool,
+    /// Why, as the plan says it.
+    why: String,
+    /// Planned against what rules it out (`--force`).
+    forced: bool,
+}
+
+/// Plans `clear`'s `clear-site-data` over the `selected` browsers: its action with what it
+/// touches (and the running browsers it must close first, each once) pushed onto `plan`, or
+/// the outcome that says why not (nothing stored, no site, closing disabled, failed). The
+/// stores' plan to apply, when there is one.
+#[allow(clippy::too_many_arguments)]
+fn plan_site_clear<'a>(
+    clear: SiteClear<'_>,
+    backend: &dyn super::Backend,
+    config: &crate::config::Config,
+    selected: &[&'a BrowserInfo],
+    to_close: &mut Vec<&'a BrowserInfo>,
+    plan: &mut FixPlan,
+    outcomes: &mut Vec<ActionOutcome>,
+) -> Option<PlannedClear> {
+    let site = clear.site;
+    let ids: Vec<String> = selected.iter().map(|b| b.id.clone()).collect();
+    match backend.plan_clear(site, &ids, clear.hsts) {
+        Ok(pc) if pc.empty => outcomes.push(ActionOutcome {
+            action: Action::ClearSiteData,
+            status: ActionStatus::Skipped,
+            summary: format!("No browser holds cookies or cache for {site}; nothing to clear."),
+            details: Vec::new(),
+            undo_id: None,
+        }),
+        Ok(pc) => {
+            let running: Vec<&BrowserInfo> = selected
+                .iter()
+                .copied()
+                .filter(|b| pc.running.contains(&b.id) || !b.running_pids.is_empty())
+                .filter(|b| !to_close.iter().any(|c| c.id == b.id))
+                .collect();
+            if !running.is_empty() && !config.allows(Action::RestartBrowser) {
+                outcomes.push(closing_disabled(Action::ClearSiteData, &running));
+            } else {
+                to_close.extend(running);
+                plan.actions.push(PlannedAction {
+                    action: Action::ClearSiteData,
+                    why: clear.why,
+                    touches: pc.touches.clone(),
+                    changes_system: true,
+                    forced: clear.forced,
+                });
+                return Some(pc);
+            }
+        }
+        // A public suffix is no site: nothing to clear, and no failure.
+        Err(e @ Error::BadInput(_)) => outcomes.push(ActionOutcome {
+            action: Action::ClearSiteData,
+            status: ActionStatus::Skipped,
+            summary: e.to_string(),
+            details: Vec::new(),
+            undo_id: None,
+        }),
+        Err(e) => outcomes.push(failed(Action::ClearSiteData, &e)),
+    }
+    None
 }
 
 /// `action` skipped because `running` browsers must close first and closing browsers is
