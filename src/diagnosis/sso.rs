@@ -171,12 +171,17 @@ pub fn provider_in_chain(ev: &crate::probe::Evidence) -> Option<(usize, Provider
 }
 
 /// The suggested commands for clearing the provider's domain too, for a finding's
-/// evidence: `fix --also-site` (asked for separately) or `clear --site`.
-fn second_site_lines(provider: &Provider) -> Vec<String> {
+/// evidence: `fix --also-site` (asked for separately) or `clear --site`; `url` is the first
+/// address asked. None when the provider lives on the site's own host: the site's clear
+/// already takes its cookies.
+fn second_site_lines(provider: &Provider, site: &str, url: &str) -> Vec<String> {
+    if provider.host.eq_ignore_ascii_case(site) {
+        return Vec::new();
+    }
     vec![
         format!(
             "the sign-in provider's own cookies live on {host}: clearing only the site leaves them; \
-             clear them too, as a second site you confirm separately: fix401 fix URL --also-site {host}",
+             clear them too, as a second site you confirm separately: fix401 fix {url} --also-site {host}",
             host = provider.host
         ),
         format!("or on their own: fix401 clear --site {}", provider.host),
@@ -280,7 +285,8 @@ pub fn sso_finding(
             b.profile, b.meaning, b.setting, b.file, provider.host
         ));
     }
-    for l in second_site_lines(&provider) {
+    let first = ev.hops.first().map_or(String::new(), |h| h.url.to_string());
+    for l in second_site_lines(&provider, site, &first) {
         f = f.with_evidence(l);
     }
     Some(f)
@@ -372,6 +378,20 @@ mod tests {
 
     fn u(s: &str) -> url::Url {
         url::Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_provider_on_the_sites_own_host_is_no_second_site() {
+        let p = identify(&u(
+            "https://corp.test/realms/x/protocol/openid-connect/auth",
+        ))
+        .unwrap();
+        assert!(second_site_lines(&p, "CORP.test", "https://corp.test/app").is_empty());
+        let lines = second_site_lines(&p, "app.test", "https://app.test/");
+        assert_eq!(
+            lines[0].rsplit(": ").next().unwrap(),
+            "fix401 fix https://app.test/ --also-site corp.test"
+        );
     }
 
     #[test]

@@ -113,9 +113,10 @@ fn a_loop_through_entra_id_is_sso_loop_naming_the_provider_and_the_blocking_sett
         "{lines:#?}"
     );
     assert!(
-        lines
-            .iter()
-            .any(|l| l.contains("fix401 fix URL --also-site login.microsoftonline.com")),
+        lines.iter().any(|l| l.contains(&format!(
+            "fix401 fix {} --also-site login.microsoftonline.com",
+            pair.url("/")
+        ))),
         "{lines:#?}"
     );
     let chromium_line = lines
