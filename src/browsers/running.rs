@@ -762,6 +762,23 @@ pub fn snap_of_exe(exe: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    /// Google Chrome with its user data in `udd` (created), packaged as `packaging`, not
+    /// known to run: the installation the running tests ask about.
+    fn chrome_at(udd: &Path, packaging: Packaging) -> Installation {
+        std::fs::create_dir_all(udd).unwrap();
+        Installation {
+            id: "chrome".into(),
+            name: "Google Chrome".into(),
+            family: crate::browsers::Family::Chromium,
+            packaging,
+            data_dirs: vec![udd.to_path_buf()],
+            roots: vec![udd.to_path_buf()],
+            profiles: Vec::new(),
+            running: RunningState::NotRunning,
+            warnings: Vec::new(),
+        }
+    }
+
     #[test]
     fn own_pid_is_alive_and_a_huge_pid_is_not() {
         assert_eq!(pid_alive(std::process::id()), Some(true));
@@ -799,19 +816,7 @@ mod tests {
         use crate::system::{FixedProcesses, ProcessInfo};
         let t = tempfile::tempdir().unwrap();
         let home = t.path().join("home");
-        let udd = home.join(".config/google-chrome");
-        std::fs::create_dir_all(&udd).unwrap();
-        let inst = Installation {
-            id: "chrome".into(),
-            name: "Google Chrome".into(),
-            family: crate::browsers::Family::Chromium,
-            packaging: Packaging::Native,
-            data_dirs: vec![udd.clone()],
-            roots: vec![udd],
-            profiles: Vec::new(),
-            running: RunningState::NotRunning,
-            warnings: Vec::new(),
-        };
+        let inst = chrome_at(&home.join(".config/google-chrome"), Packaging::Native);
         // A real process (so /proc can be read) that claims to be a browser.
         let spawn = |home: &Path| {
             std::process::Command::new("sleep")
@@ -1045,23 +1050,12 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let home = t.path().join("home");
         let udd = home.join(".var/app/com.google.Chrome/config/google-chrome");
-        std::fs::create_dir_all(&udd).unwrap();
+        let inst = chrome_at(&udd, Packaging::Flatpak);
         std::os::unix::fs::symlink(
             format!("{}-{}", hostname().unwrap(), dead_pid()),
             udd.join("SingletonLock"),
         )
         .unwrap();
-        let inst = Installation {
-            id: "chrome".into(),
-            name: "Google Chrome".into(),
-            family: crate::browsers::Family::Chromium,
-            packaging: Packaging::Flatpak,
-            data_dirs: vec![udd.clone()],
-            roots: vec![udd],
-            profiles: Vec::new(),
-            running: RunningState::NotRunning,
-            warnings: Vec::new(),
-        };
         let state_with = |env: &[(&str, &str)], listed: Option<(&str, &str)>| {
             let mut child = std::process::Command::new("sleep");
             child.arg("1000").env_clear().env("HOME", &home);
@@ -1139,21 +1133,7 @@ mod tests {
         use std::sync::atomic::Ordering::SeqCst;
         let t = tempfile::tempdir().unwrap();
         let home = t.path().join("home");
-        let chrome = |dir: &str| {
-            let udd = home.join(dir);
-            std::fs::create_dir_all(&udd).unwrap();
-            Installation {
-                id: "chrome".into(),
-                name: "Google Chrome".into(),
-                family: crate::browsers::Family::Chromium,
-                packaging: Packaging::Native,
-                data_dirs: vec![udd.clone()],
-                roots: vec![udd],
-                profiles: Vec::new(),
-                running: RunningState::NotRunning,
-                warnings: Vec::new(),
-            }
-        };
+        let chrome = |dir: &str| chrome_at(&home.join(dir), Packaging::Native);
         let lock_to = |inst: &Installation, pid: u32| {
             let lock = inst.data_dirs[0].join("SingletonLock");
             let _ = std::fs::remove_file(&lock);
