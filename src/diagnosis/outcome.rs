@@ -259,6 +259,33 @@ pub(crate) fn sample(cause: Cause, actions: &[Action]) -> Finding {
 mod tests {
     use super::*;
 
+    /// README's table of every cause id, most urgent first, with the words the verdict
+    /// uses for it (`cause_words`).
+    fn cause_table() -> String {
+        let mut causes = Cause::ALL.to_vec();
+        causes.sort_by_key(|c| (c.rank(), c.id()));
+        let mut t = String::from("| cause id | rank | the verdict says |\n|---|---|---|\n");
+        for c in causes {
+            t.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                c.id(),
+                c.rank(),
+                cause_words(c)
+            ));
+        }
+        t
+    }
+
+    #[test]
+    fn readme_lists_every_cause_id_with_its_words() {
+        let readme = include_str!("../../README.md");
+        let table = cause_table();
+        assert!(
+            readme.contains(&table),
+            "README's cause table differs from the model's; replace it with:\n{table}"
+        );
+    }
+
     #[test]
     fn an_expired_token_heads_with_its_own_words_not_the_status() {
         let f = Finding::new(
