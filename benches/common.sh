@@ -99,3 +99,18 @@ make_loopback_cert() {
   openssl x509 -req -in "$work/site.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
     -days 2 -extfile "$work/ext" -out "$work/site.pem" 2>/dev/null
 }
+
+# The loopback 401 (every request answered with 401 and a Basic challenge) over plain HTTP and
+# over HTTPS with the certificate of `make_loopback_cert` (made here): sets $http_url,
+# $https_url and adds both servers to $pids (the caller's EXIT trap kills them).
+start_401_sites() {
+  make_loopback_cert
+  start_server 401
+  pids+=("$server_pid")
+  http_url="http://127.0.0.1:$port/private"
+  rm -f "$work/port"
+  start_server 401 "$work/site.pem" "$work/site.key"
+  pids+=("$server_pid")
+  https_url="https://127.0.0.1:$port/private"
+  rm -f "$work/port"
+}

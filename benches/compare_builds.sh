@@ -28,15 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-make_loopback_cert
-start_server 401
-pids+=("$server_pid")
-http_url="http://127.0.0.1:$port/private"
-rm -f "$work/port"
-start_server 401 "$work/site.pem" "$work/site.key"
-pids+=("$server_pid")
-https_url="https://127.0.0.1:$port/private"
-rm -f "$work/port"
+start_401_sites
 start_pac_site
 pids+=("$server_pid")
 export SSL_CERT_FILE="$work/ca.pem"

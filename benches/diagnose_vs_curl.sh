@@ -19,15 +19,7 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/home"
 
-make_loopback_cert
-
-start_server 401 # every request answered with 401 + Basic challenge
-pids+=("$server_pid")
-http_url="http://127.0.0.1:$port/private"
-rm -f "$work/port"
-start_server 401 "$work/site.pem" "$work/site.key"
-pids+=("$server_pid")
-https_url="https://127.0.0.1:$port/private"
+start_401_sites
 
 # Both must see the 401 (a TLS failure would be a different, faster answer).
 [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/ca.pem" "$https_url")" = 401 ]
