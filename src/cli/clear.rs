@@ -20,7 +20,7 @@ pub struct Args {
     /// Only this profile (its folder or display name); repeatable.
     #[arg(long = "profile", value_name = "PATH")]
     profiles: Vec<PathBuf>,
-    /// Clear cookies (no kind flag = every kind).
+    /// Clear cookies (no kind flag = cookies, cache and storage).
     #[arg(long)]
     cookies: bool,
     /// Clear the HTTP cache.
@@ -29,8 +29,8 @@ pub struct Args {
     /// Clear per-origin site storage.
     #[arg(long)]
     storage: bool,
-    /// Also clear the HTTPS-only (HSTS) entries the browsers learnt for the host (never without
-    /// this flag: an entry protects against a downgraded connection).
+    /// Clear the HTTPS-only (HSTS) entries the browsers learnt for the host (only with this
+    /// flag: an entry protects against a downgraded connection)
     #[arg(long)]
     hsts: bool,
     /// Only that exact host, not the whole registrable domain.
