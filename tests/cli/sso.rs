@@ -211,26 +211,49 @@ fn chromium_cookie_count(db: &Path) -> i64 {
         .unwrap()
 }
 
+/// `a.test` on a loopback server that answers 431 to a Cookie header over `limit` bytes
+/// ([`header_limit_site`]; 0: to every request), and a Linux home whose Chromium holds `count`
+/// cookies of `value_len` bytes for it.
+struct CookieSite {
+    _site: crate::support::http::Server,
+    dns: UpstreamDns,
+    env: TestEnv,
+    chromium: homes::ChromiumProfile,
+    url: String,
+}
+
+impl CookieSite {
+    fn start(limit: usize, count: usize, value_len: usize) -> CookieSite {
+        let site = header_limit_site(431, limit);
+        let env = homes::env(Os::Linux);
+        let chromium = homes::chromium_profile(&env, Os::Linux, "chromium", "Default");
+        chromium_plain_cookies(&chromium.cookies, "a.test", count, value_len);
+        let url = format!("http://a.test:{}/", site.addr.port());
+        CookieSite {
+            _site: site,
+            dns: dns(&["a.test"]),
+            env,
+            chromium,
+            url,
+        }
+    }
+
+    /// `fix401 --dns-server … fix URL [extra…] --yes --json`.
+    fn fix(&self, extra: &[&str]) -> crate::support::Outcome {
+        let dns = self.dns.addr.to_string();
+        let mut args = vec!["--dns-server", &dns, "fix", &self.url];
+        args.extend_from_slice(extra);
+        args.extend(["--yes", "--json"]);
+        self.env.cmd(args).run()
+    }
+}
+
 #[test]
 fn oversized_cookies_are_cookies_too_large_and_fix_clears_them() {
     // nginx's 8 KiB header buffer; the browser holds 12 cookies of 800 bytes (9.7 KiB).
-    let site = header_limit_site(431, 8 * 1024);
-    let dns = dns(&["a.test"]);
-    let env = homes::env(Os::Linux);
-    let chromium = homes::chromium_profile(&env, Os::Linux, "chromium", "Default");
-    chromium_plain_cookies(&chromium.cookies, "a.test", 12, 800);
-    let url = format!("http://a.test:{}/", site.addr.port());
-    let out = env
-        .cmd([
-            "--dns-server",
-            &dns.addr.to_string(),
-            "fix",
-            &url,
-            "--site-data",
-            "--yes",
-            "--json",
-        ])
-        .run();
+    let cs = CookieSite::start(8 * 1024, 12, 800);
+    let (dns, env, chromium, url) = (&cs.dns, &cs.env, &cs.chromium, &cs.url);
+    let out = cs.fix(&["--site-data"]);
     let report = out.json();
     assert_eq!(out.code, Some(0), "{report:#}\n{}", out.stderr);
     let f = finding(&report["before"]["findings"], "cookies.too_large")
@@ -293,22 +316,9 @@ fn oversized_cookies_are_cookies_too_large_and_fix_clears_them() {
 #[test]
 fn a_431_without_large_cookies_is_not_cookies_too_large() {
     // Refuses every request, whatever the cookies; the browser holds one small one.
-    let site = header_limit_site(431, 0);
-    let dns = dns(&["a.test"]);
-    let env = homes::env(Os::Linux);
-    let chromium = homes::chromium_profile(&env, Os::Linux, "chromium", "Default");
-    chromium_plain_cookies(&chromium.cookies, "a.test", 1, 20);
-    let url = format!("http://a.test:{}/", site.addr.port());
-    let out = env
-        .cmd([
-            "--dns-server",
-            &dns.addr.to_string(),
-            "fix",
-            &url,
-            "--yes",
-            "--json",
-        ])
-        .run();
+    let cs = CookieSite::start(0, 1, 20);
+    let (dns, url) = (&cs.dns, &cs.url);
+    let out = cs.fix(&[]);
     let report = out.json();
     assert_eq!(out.code, Some(1), "{report:#}\n{}", out.stderr);
     let found = causes(&report["before"]["findings"]);
