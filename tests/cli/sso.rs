@@ -301,7 +301,7 @@ fn oversized_cookies_are_cookies_too_large_and_fix_clears_them() {
             &dns.addr.to_string(),
             "diagnose",
             "--cookie-stdin",
-            &url,
+            url,
         ])
         .stdin(header.join("; "))
         .run()
@@ -327,7 +327,7 @@ fn a_431_without_large_cookies_is_not_cookies_too_large() {
         "{found:?}"
     );
     // Nor without cookies at all, in the diagnosis.
-    let report = diagnose(&TestEnv::new(), &dns, &url);
+    let report = diagnose(&TestEnv::new(), dns, url);
     let found = causes(&report["findings"]);
     assert!(
         !found.contains(&"cookies.too_large".to_string()),
